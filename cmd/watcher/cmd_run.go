@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"leakwatch/alerts"
+	"leakwatch/crawler"
+	"leakwatch/matchers"
+	"leakwatch/pipeline"
+	"leakwatch/store"
+)
+
+type runOptions struct {
+	config      string
+	once        bool
+	lockTimeout time.Duration
+	flushEvery  time.Duration
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run --config FILE [--once]",
+		Short: "Run the watcher daemon (or one crawl of every source with --once)",
+		Long: `run crawls every configured source on its cron schedule through the SOCKS5 proxy
+(Tor), records what it finds and delivers alerts to Slack, until SIGINT or SIGTERM.
+
+With --once it crawls every source once, delivers the pending alerts, prints a summary
+and exits: exit status 3 when a source could not be crawled or alerts are still queued.` + "\n" + exitStatusHelp,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRun(cmd.Context(), o, g, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "config file (required)")
+	f.BoolVar(&o.once, "once", false, "crawl every source once, deliver pending alerts, and exit")
+	f.DurationVar(&o.lockTimeout, "lock-timeout", 5*time.Second, "how long to wait for the database lock")
+	f.DurationVar(&o.flushEvery, "flush-every", 30*time.Second, "how often the daemon retries queued alerts")
+	_ = cmd.MarkFlagRequired("config")
+	return cmd
+}
+
+func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error {
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return err
+	}
+	log, err := g.logger(slog.LevelInfo)
+	if err != nil {
+		return err
+	}
+	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
+	if err != nil {
+		return fmt.Errorf("secret_key_file: %w", err)
+	}
+	h, err := matchers.NewHasher(key)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(cfg.resolvePath(cfg.Database), o.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	set, err := loadSet(db, h, cfg.Matchers.Brands, cfg.Matchers.SaleThreshold)
+	if err != nil {
+		return err
+	}
+	st := set.Stats()
+	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "brands", st.Brands)
+
+	schedules := make([]string, len(cfg.Sources))
+	for i := range cfg.Sources {
+		schedules[i] = cfg.schedule(i)
+	}
+	jobs, closeClients, err := crawlJobs(cfg.crawlerSources(), schedules, crawler.Options{
+		Proxy:         cfg.Proxy,
+		Timeout:       time.Duration(cfg.Crawl.Timeout),
+		HeaderTimeout: time.Duration(cfg.Crawl.HeaderTimeout),
+		MaxBody:       cfg.Crawl.MaxBodyBytes,
+	})
+	if err != nil {
+		return err
+	}
+	defer closeClients()
+
+	sender, err := slackSender(cfg)
+	if err != nil {
+		return err
+	}
+	var d *alerts.Dispatcher
+	if sender == nil {
+		log.Warn("no Slack destination configured: alerts stay queued in the outbox")
+	} else {
+		d = alerts.NewDispatcher(db, sender, log, alerts.DispatcherOptions{MinInterval: time.Second})
+	}
+	flush := func(ctx context.Context) alerts.FlushResult {
+		if d == nil {
+			return alerts.FlushResult{}
+		}
+		res, err := d.Flush(ctx)
+		if err != nil {
+			log.Warn("alert delivery incomplete", "sent", res.Sent, "left", res.Left, "error", err.Error())
+		}
+		return res
+	}
+	p := &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: cfg.minSeverity()}
+
+	if !o.once {
+		log.Info("watcher started", "sources", len(jobs), "database", db.Path())
+		flush(ctx)
+		err := p.Schedule(ctx, jobs, func(ctx context.Context) { flush(ctx) }, o.flushEvery)
+		log.Info("watcher stopped")
+		return err
+	}
+
+	stats, failed := p.CrawlAll(ctx, jobs)
+	res := flush(ctx)
+	counts, err := db.Counts()
+	if err != nil {
+		return err
+	}
+	var listed, fetched, hits int
+	for _, s := range stats {
+		listed, fetched, hits = listed+s.Listed, fetched+s.Fetched, hits+s.Hits
+	}
+	fmt.Fprintf(out, "summary: %d of %d sources crawled, %d posts listed, %d fetched, %d new hits, %d alerts sent, %d queued\n",
+		len(stats)-failed, len(stats), listed, fetched, hits, res.Sent, counts.Pending)
+	switch {
+	case failed > 0:
+		return partialError{fmt.Sprintf("%d of %d sources could not be crawled (see the log)", failed, len(stats))}
+	case counts.Pending > 0 || counts.Failed > 0:
+		return partialError{fmt.Sprintf("%d alerts queued, %d failed: not delivered", counts.Pending, counts.Failed)}
+	}
+	return ctx.Err()
+}

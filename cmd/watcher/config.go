@@ -1,0 +1,432 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+	"github.com/robfig/cron/v3"
+
+	"leakwatch/crawler"
+	"leakwatch/leak"
+	"leakwatch/matchers"
+)
+
+// Config is the YAML configuration (config.example.yaml documents it).
+// Packages take plain option structs; this file maps between them.
+type Config struct {
+	Proxy         string         `yaml:"proxy"`
+	Database      string         `yaml:"database"`
+	SecretKeyFile string         `yaml:"secret_key_file"`
+	Crawl         CrawlConfig    `yaml:"crawl"`
+	Sources       []SourceConfig `yaml:"sources"`
+	Matchers      MatchersConfig `yaml:"matchers"`
+	Slack         SlackConfig    `yaml:"slack"`
+	Alerts        AlertsConfig   `yaml:"alerts"`
+
+	path string    // the file it was read from
+	file *ast.File // its syntax tree, for line numbers
+}
+
+// CrawlConfig holds defaults for every source.
+type CrawlConfig struct {
+	Schedule      string   `yaml:"schedule"`
+	Timeout       Duration `yaml:"timeout"`
+	HeaderTimeout Duration `yaml:"header_timeout"`
+	MaxBodyBytes  int64    `yaml:"max_body_bytes"`
+}
+
+// SourceConfig is one forum or paste site.
+type SourceConfig struct {
+	Name      string          `yaml:"name"`
+	Kind      string          `yaml:"kind"`
+	URLs      []string        `yaml:"urls"`
+	Schedule  string          `yaml:"schedule"`
+	MaxPages  int             `yaml:"max_pages"`
+	Selectors SelectorsConfig `yaml:"selectors"`
+	RawURL    string          `yaml:"raw_url"`
+}
+
+// SelectorsConfig are CSS selectors. Forums use thread, link, title,
+// author, updated, next and post; paste sites use item, link, title, author
+// and posted.
+type SelectorsConfig struct {
+	Thread  string `yaml:"thread"`
+	Link    string `yaml:"link"`
+	Title   string `yaml:"title"`
+	Author  string `yaml:"author"`
+	Updated string `yaml:"updated"`
+	Next    string `yaml:"next"`
+	Post    string `yaml:"post"`
+	Item    string `yaml:"item"`
+	Posted  string `yaml:"posted"`
+}
+
+// MatchersConfig holds the matchers' inputs. Canaries and fingerprints are
+// keyed digests in the database, not here.
+type MatchersConfig struct {
+	Brands        []string `yaml:"brands"`
+	SaleThreshold float64  `yaml:"sale_threshold"`
+}
+
+// AlertsConfig says what is alerted.
+type AlertsConfig struct {
+	MinSeverity string `yaml:"min_severity"`
+}
+
+// SlackConfig says where alerts go. Secrets are files (or environment
+// variables), never values in this file.
+type SlackConfig struct {
+	WebhookURLFile string `yaml:"webhook_url_file"`
+	BotTokenFile   string `yaml:"bot_token_file"`
+	Channel        string `yaml:"channel"`
+	APIURL         string `yaml:"api_url"`
+}
+
+// Duration reads "90s", "2m" and the like.
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want e.g. 90s, 2m)", string(b))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText is the inverse of UnmarshalText.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Defaults, set before decoding.
+const (
+	defaultSchedule = "*/15 * * * *"
+	defaultMaxPages = 3
+)
+
+func defaultConfig() Config {
+	return Config{
+		Proxy: "127.0.0.1:9050",
+		Crawl: CrawlConfig{
+			Schedule:      defaultSchedule,
+			Timeout:       Duration(crawler.DefaultTimeout),
+			HeaderTimeout: Duration(crawler.DefaultHeaderTimeout),
+			MaxBodyBytes:  crawler.DefaultMaxBody,
+		},
+		Matchers: MatchersConfig{SaleThreshold: matchers.DefaultSaleThreshold},
+		Alerts:   AlertsConfig{MinSeverity: "high"},
+	}
+}
+
+// loadConfig reads, decodes strictly and validates a config file. Every
+// problem is reported, each as "FILE:LINE:COL: field: message".
+func loadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("read config: %w", err)}
+	}
+	cfg := defaultConfig()
+	cfg.path = path
+	if err := yaml.UnmarshalWithOptions(data, &cfg, yaml.DisallowUnknownField()); err != nil {
+		return nil, usageError{yamlError(path, err)}
+	}
+	cfg.file, _ = parser.ParseBytes(data, 0)
+	if err := cfg.validate(); err != nil {
+		return nil, usageError{err}
+	}
+	return &cfg, nil
+}
+
+// yamlError formats a decode error as FILE:LINE:COL: message.
+func yamlError(path string, err error) error {
+	var ye interface {
+		GetToken() *token.Token
+		GetMessage() string
+	}
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		pos := ye.GetToken().Position
+		return fmt.Errorf("%s:%d:%d: %s", path, pos.Line, pos.Column, ye.GetMessage())
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// problems collects validation errors with their YAML paths.
+type problems struct {
+	cfg  *Config
+	errs []error
+}
+
+// add records a problem at the field path (e.g. "sources[1].urls[0]").
+func (p *problems) add(field, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.errs = append(p.errs, fmt.Errorf("%s: %s: %s", p.cfg.position(field), field, msg))
+}
+
+// position returns "FILE:LINE:COL" of field, or of its nearest parent that
+// is in the file, or just FILE.
+func (c *Config) position(field string) string {
+	if c.file != nil {
+		for f := field; f != ""; f = parentField(f) {
+			p, err := yaml.PathString("$." + f)
+			if err != nil {
+				continue
+			}
+			if n, err := p.FilterFile(c.file); err == nil && n != nil && n.GetToken() != nil {
+				pos := n.GetToken().Position
+				return fmt.Sprintf("%s:%d:%d", c.path, pos.Line, pos.Column)
+			}
+		}
+	}
+	return c.path
+}
+
+func parentField(f string) string {
+	i := strings.LastIndexAny(f, ".[")
+	if i <= 0 {
+		return ""
+	}
+	return f[:i]
+}
+
+var sourceNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+func (c *Config) validate() error {
+	p := &problems{cfg: c}
+	if host, port, err := net.SplitHostPort(c.Proxy); err != nil || host == "" {
+		p.add("proxy", "want host:port of a SOCKS5 proxy (Tor's SocksPort), got %q", c.Proxy)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		p.add("proxy", "port %q is not a number from 1 to 65535", port)
+	}
+	if c.Database == "" {
+		p.add("database", "must be set (path of the bbolt file)")
+	}
+	if c.SecretKeyFile == "" {
+		p.add("secret_key_file", "must be set (create one with: watcher keygen FILE)")
+	}
+	if _, err := cron.ParseStandard(c.Crawl.Schedule); err != nil {
+		p.add("crawl.schedule", "invalid cron expression %q: %v", c.Crawl.Schedule, err)
+	}
+	if c.Crawl.Timeout <= 0 {
+		p.add("crawl.timeout", "must be positive")
+	}
+	if c.Crawl.HeaderTimeout <= 0 {
+		p.add("crawl.header_timeout", "must be positive")
+	}
+	if c.Crawl.MaxBodyBytes < 1024 {
+		p.add("crawl.max_body_bytes", "must be at least 1024")
+	}
+	if len(c.Sources) == 0 {
+		p.add("sources", "at least one source is needed")
+	}
+	names := map[string]int{}
+	for i := range c.Sources {
+		c.Sources[i].validate(p, fmt.Sprintf("sources[%d]", i), names, i)
+	}
+	for i, b := range c.Matchers.Brands {
+		if strings.TrimSpace(b) == "" {
+			p.add(fmt.Sprintf("matchers.brands[%d]", i), "is empty")
+		}
+	}
+	if c.Matchers.SaleThreshold <= 0 {
+		p.add("matchers.sale_threshold", "must be positive")
+	}
+	if sev, err := leak.ParseSeverity(c.Alerts.MinSeverity); err != nil || sev == leak.SeverityNone {
+		p.add("alerts.min_severity", "want info, high or critical, got %q", c.Alerts.MinSeverity)
+	}
+	s := c.Slack
+	if s.WebhookURLFile != "" && s.BotTokenFile != "" {
+		p.add("slack", "set webhook_url_file or bot_token_file, not both")
+	}
+	if s.BotTokenFile != "" && s.Channel == "" {
+		p.add("slack.channel", "must be set with bot_token_file")
+	}
+	if s.APIURL != "" {
+		if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.HasSuffix(u.Path, "/") {
+			p.add("slack.api_url", "want an http(s) URL ending in /, got %q", s.APIURL)
+		}
+	}
+	return errors.Join(p.errs...)
+}
+
+func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i int) {
+	if !sourceNameRe.MatchString(s.Name) {
+		p.add(at+".name", "want 1-63 lower-case letters, digits, '.', '_' or '-', got %q", s.Name)
+	} else if j, dup := names[s.Name]; dup {
+		p.add(at+".name", "%q is also the name of sources[%d]", s.Name, j)
+	} else {
+		names[s.Name] = i
+	}
+	if len(s.URLs) == 0 {
+		p.add(at+".urls", "at least one listing URL is needed")
+	}
+	for j, raw := range s.URLs {
+		if msg := checkURL(raw); msg != "" {
+			p.add(fmt.Sprintf("%s.urls[%d]", at, j), "%s", msg)
+		}
+	}
+	if s.Schedule != "" {
+		if _, err := cron.ParseStandard(s.Schedule); err != nil {
+			p.add(at+".schedule", "invalid cron expression %q: %v", s.Schedule, err)
+		}
+	}
+	if s.MaxPages < 0 {
+		p.add(at+".max_pages", "must not be negative")
+	}
+	sel := s.Selectors
+	var required map[string]string
+	switch crawler.Kind(s.Kind) {
+	case crawler.KindForum:
+		required = map[string]string{"thread": sel.Thread, "link": sel.Link, "post": sel.Post}
+		if s.RawURL != "" {
+			p.add(at+".raw_url", "is for paste sources only")
+		}
+	case crawler.KindPaste:
+		required = map[string]string{"item": sel.Item, "link": sel.Link}
+		if s.RawURL != "" {
+			if msg := checkURL(strings.ReplaceAll(s.RawURL, "{key}", "k")); msg != "" {
+				p.add(at+".raw_url", "%s", msg)
+			} else if !strings.Contains(s.RawURL, "{key}") {
+				p.add(at+".raw_url", "must contain {key}, where the paste key goes")
+			}
+		}
+	default:
+		p.add(at+".kind", "want forum or paste, got %q", s.Kind)
+	}
+	for _, name := range []string{"item", "link", "post", "thread"} {
+		if v, need := required[name]; need && strings.TrimSpace(v) == "" {
+			p.add(at+".selectors."+name, "must be set for a %s source", s.Kind)
+		}
+	}
+	for name, v := range map[string]string{
+		"thread": sel.Thread, "link": sel.Link, "title": sel.Title, "author": sel.Author, "updated": sel.Updated,
+		"next": sel.Next, "post": sel.Post, "item": sel.Item, "posted": sel.Posted,
+	} {
+		if v == "" {
+			continue
+		}
+		if _, err := cascadia.Compile(v); err != nil {
+			p.add(at+".selectors."+name, "invalid CSS selector %q: %v", v, err)
+		}
+	}
+}
+
+// checkURL returns what is wrong with a source URL, or "".
+func checkURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("not a URL: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("want an http:// or https:// URL, got %q", raw)
+	}
+	if u.Hostname() == "" {
+		return fmt.Sprintf("no host in %q", raw)
+	}
+	if err := crawler.CheckOnion(u.Hostname()); err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// resolvePath finds a file named in the config: absolute as is, else
+// relative to the config file's folder.
+func (c *Config) resolvePath(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.path), p)
+}
+
+// secretPath finds a secret file: a relative name is looked up first in
+// $CREDENTIALS_DIRECTORY (systemd's LoadCredential=), then as resolvePath.
+func (c *Config) secretPath(p string) string {
+	if dir := os.Getenv("CREDENTIALS_DIRECTORY"); dir != "" && p != "" && !filepath.IsAbs(p) {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+			return filepath.Join(dir, p)
+		}
+	}
+	return c.resolvePath(p)
+}
+
+// readSecret reads a secret file, refusing one that group or others can
+// read: a secret left world-readable is a leak waiting to happen.
+func readSecret(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("secret file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("secret file %s has mode %04o: group and others must have no access (chmod 600 %s)", path, fi.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("secret file: %w", err)
+	}
+	return []byte(strings.TrimSpace(string(b))), nil
+}
+
+// readKey reads the secret key: 64 hex characters (as keygen writes) or 32
+// raw bytes.
+func readKey(path string) ([]byte, error) {
+	b, err := readSecret(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) == 2*matchers.KeySize {
+		if k, err := hex.DecodeString(string(b)); err == nil {
+			return k, nil
+		}
+	}
+	if len(b) == matchers.KeySize {
+		return b, nil
+	}
+	return nil, fmt.Errorf("secret key file %s: want 64 hex characters (watcher keygen writes one)", path)
+}
+
+// crawlerSources maps the config to crawler sources.
+func (c *Config) crawlerSources() []crawler.Source {
+	out := make([]crawler.Source, 0, len(c.Sources))
+	for _, s := range c.Sources {
+		maxPages := s.MaxPages
+		if maxPages == 0 {
+			maxPages = defaultMaxPages
+		}
+		sel := s.Selectors
+		out = append(out, crawler.Source{
+			Name: s.Name, Kind: crawler.Kind(s.Kind), URLs: s.URLs, MaxPages: maxPages,
+			Forum: crawler.ForumSelectors{Thread: sel.Thread, Link: sel.Link, Title: sel.Title, Author: sel.Author,
+				Updated: sel.Updated, Next: sel.Next, Post: sel.Post},
+			Paste: crawler.PasteSelectors{Item: sel.Item, Link: sel.Link, Title: sel.Title, Author: sel.Author,
+				Posted: sel.Posted, Raw: s.RawURL},
+		})
+	}
+	return out
+}
+
+// schedule returns a source's cron schedule.
+func (c *Config) schedule(i int) string {
+	if s := c.Sources[i].Schedule; s != "" {
+		return s
+	}
+	return c.Crawl.Schedule
+}
+
+// minSeverity is the validated alerts.min_severity.
+func (c *Config) minSeverity() leak.Severity {
+	s, _ := leak.ParseSeverity(c.Alerts.MinSeverity)
+	return s
+}

@@ -1,0 +1,25 @@
+// Command watcher is leakwatch: it watches paste sites and dark-web forum
+// listings through Tor for sales of the company's customer data, and alerts
+// the security team in Slack.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	g := &globals{stdout: os.Stdout, stderr: os.Stderr}
+	err := newRootCmd(g).ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "watcher:", err)
+	}
+	return exitCode(err)
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"leakwatch/alerts"
+	"leakwatch/crawler"
+	"leakwatch/matchers"
+	"leakwatch/pipeline"
+	"leakwatch/store"
+)
+
+// loadSet builds the matcher set from the digests in the store and the
+// configured brand terms.
+func loadSet(db *store.DB, h *matchers.Hasher, brands []string, threshold float64) (*matchers.Set, error) {
+	canaries, err := db.Canaries()
+	if err != nil {
+		return nil, fmt.Errorf("load canaries: %w", err)
+	}
+	prints, err := db.Fingerprints()
+	if err != nil {
+		return nil, fmt.Errorf("load fingerprints: %w", err)
+	}
+	return matchers.NewSet(matchers.Config{
+		Hasher: h, Canaries: canaries, Fingerprints: prints, Brands: brands, SaleThreshold: threshold,
+	})
+}
+
+// crawlJobs gives every source its own client, with its own SOCKS username
+// so that Tor builds separate circuits for each (IsolateSOCKSAuth).
+func crawlJobs(sources []crawler.Source, schedules []string, base crawler.Options) ([]pipeline.Job, func(), error) {
+	var jobs []pipeline.Job
+	var clients []*crawler.Client
+	closeAll := func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	}
+	for i, src := range sources {
+		o := base
+		o.Username, o.Password = "leakwatch-"+src.Name, "isolate"
+		o.Hosts = src.Hosts()
+		c, err := crawler.NewClient(o)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("source %s: %w", src.Name, err)
+		}
+		clients = append(clients, c)
+		j := pipeline.Job{Source: src, Fetcher: c}
+		if i < len(schedules) {
+			j.Schedule = schedules[i]
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, closeAll, nil
+}
+
+// slackSender returns the configured Slack sender, or nil when none is
+// configured. Secrets come from files named in the config, or from
+// SLACK_WEBHOOK_URL / SLACK_BOT_TOKEN (+ SLACK_CHANNEL).
+func slackSender(cfg *Config) (alerts.Sender, error) {
+	opts := alerts.SlackOptions{
+		Channel:    os.Getenv("SLACK_CHANNEL"),
+		HTTPClient: &http.Client{Timeout: 30 * time.Second}, // Slack's own client, never the crawler's
+	}
+	if cfg != nil {
+		opts.APIURL = cfg.Slack.APIURL
+		if cfg.Slack.Channel != "" {
+			opts.Channel = cfg.Slack.Channel
+		}
+		if f := cfg.Slack.WebhookURLFile; f != "" {
+			b, err := readSecret(cfg.secretPath(f))
+			if err != nil {
+				return nil, fmt.Errorf("slack.webhook_url_file: %w", err)
+			}
+			opts.WebhookURL = string(b)
+		}
+		if f := cfg.Slack.BotTokenFile; f != "" {
+			b, err := readSecret(cfg.secretPath(f))
+			if err != nil {
+				return nil, fmt.Errorf("slack.bot_token_file: %w", err)
+			}
+			opts.BotToken = string(b)
+		}
+	}
+	if opts.WebhookURL == "" && opts.BotToken == "" {
+		opts.WebhookURL = os.Getenv("SLACK_WEBHOOK_URL")
+		opts.BotToken = os.Getenv("SLACK_BOT_TOKEN")
+		if opts.WebhookURL != "" {
+			opts.BotToken = ""
+		}
+	}
+	if opts.WebhookURL == "" && opts.BotToken == "" {
+		return nil, nil
+	}
+	if api := os.Getenv("SLACK_API_URL"); api != "" && opts.APIURL == "" {
+		opts.APIURL = api
+	}
+	s, err := alerts.NewSlack(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}

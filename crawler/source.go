@@ -1,0 +1,155 @@
+package crawler
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"leakwatch/leak"
+)
+
+// Kind says how a source is read.
+type Kind string
+
+// Source kinds.
+const (
+	KindForum Kind = "forum" // listing pages of threads, each thread a post
+	KindPaste Kind = "paste" // a recent-pastes listing and raw paste URLs
+)
+
+// ForumSelectors are the CSS selectors that read a forum. Thread selects one
+// row per thread on a listing page; Link, Title, Author and Updated are
+// looked up inside that row; Next selects the next listing page's link; Post
+// selects each post body on a thread page.
+type ForumSelectors struct {
+	Thread, Link, Title, Author, Updated, Next, Post string
+}
+
+// PasteSelectors read a paste site's recent list. Item selects one row per
+// paste; Link (inside it) the paste's link; Title, Author and Posted are
+// optional. Raw is the raw-text URL with {key} standing for the paste key
+// (the last path segment of the link); empty means the link itself.
+type PasteSelectors struct {
+	Item, Link, Title, Author, Posted, Raw string
+}
+
+// Source is one place to crawl.
+type Source struct {
+	Name     string
+	Kind     Kind
+	URLs     []string // listing URLs
+	MaxPages int      // listing pages followed per URL (>= 1)
+	Forum    ForumSelectors
+	Paste    PasteSelectors
+}
+
+// Hosts returns the lower-cased host names the source's URLs name, which
+// are the hosts its client may connect to.
+func (s Source) Hosts() []string {
+	var hosts []string
+	seen := map[string]bool{}
+	add := func(raw string) {
+		u, err := url.Parse(strings.ReplaceAll(raw, "{key}", "k"))
+		if err != nil || u.Hostname() == "" {
+			return
+		}
+		h := strings.ToLower(u.Hostname())
+		if !seen[h] {
+			seen[h] = true
+			hosts = append(hosts, h)
+		}
+	}
+	for _, u := range s.URLs {
+		add(u)
+	}
+	if s.Kind == KindPaste && s.Paste.Raw != "" {
+		add(s.Paste.Raw)
+	}
+	return hosts
+}
+
+// Ref is one entry of a listing: a thread or a paste not yet fetched.
+type Ref struct {
+	Key     string // stable id within the source
+	URL     string // absolute URL of the thread or raw paste
+	Title   string
+	Author  string
+	Version string    // what the listing shows of its last change; a new value means fetch again
+	Updated time.Time // Version parsed, when it parses
+}
+
+// List reads every listing page of src (following next-page links up to
+// MaxPages per URL) and returns the entries found, first page first. An entry
+// seen on two pages is returned once.
+func (c *Client) List(ctx context.Context, src Source) ([]Ref, error) {
+	var refs []Ref
+	seen := map[string]bool{}
+	maxPages := max(src.MaxPages, 1)
+	for _, start := range src.URLs {
+		next := start
+		for page := 0; page < maxPages && next != ""; page++ {
+			p, err := c.Get(ctx, next)
+			if err != nil {
+				return refs, fmt.Errorf("list %s: %w", src.Name, err)
+			}
+			var l Listing
+			switch src.Kind {
+			case KindForum:
+				l, err = ParseForumListing(p.Body, p.URL, src.Forum)
+			case KindPaste:
+				l, err = ParsePasteListing(p.Body, p.URL, src.Paste)
+			default:
+				err = fmt.Errorf("unknown source kind %q", src.Kind)
+			}
+			if err != nil {
+				return refs, fmt.Errorf("list %s: page %s: %w", src.Name, next, err)
+			}
+			for _, r := range l.Refs {
+				if !seen[r.Key] {
+					seen[r.Key] = true
+					refs = append(refs, r)
+				}
+			}
+			next = ""
+			if l.Next != nil && c.Allowed(l.Next) {
+				next = l.Next.String()
+			}
+		}
+	}
+	return refs, nil
+}
+
+// Fetch reads one listed thread or paste and returns it as a post.
+func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, error) {
+	p, err := c.Get(ctx, ref.URL)
+	if err != nil {
+		return leak.Post{}, fmt.Errorf("fetch %s: %w", src.Name, err)
+	}
+	var text string
+	switch src.Kind {
+	case KindForum:
+		text, err = ParseThread(p.Body, src.Forum)
+	case KindPaste:
+		text = PasteText(p.Body, p.ContentType)
+	default:
+		err = fmt.Errorf("unknown source kind %q", src.Kind)
+	}
+	if err != nil {
+		return leak.Post{}, fmt.Errorf("fetch %s: %s: %w", src.Name, ref.URL, err)
+	}
+	return leak.Post{
+		Source:  src.Name,
+		Key:     ref.Key,
+		URL:     ref.URL,
+		Title:   ref.Title,
+		Author:  ref.Author,
+		Posted:  ref.Updated,
+		Updated: ref.Updated,
+		Fetched: time.Now().UTC(),
+		Text:    text,
+		Hash:    leak.ContentHash(text),
+		Bytes:   len(text),
+	}, nil
+}

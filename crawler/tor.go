@@ -1,0 +1,160 @@
+package crawler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/proxy"
+)
+
+// TorBrowserUserAgent is what Tor Browser sends, so that leakwatch's requests
+// look like those of the many Tor Browser users on the same sites.
+const TorBrowserUserAgent = "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+// Options configure a Client. The zero value is not usable: Proxy and Hosts
+// must be set.
+type Options struct {
+	// Proxy is the SOCKS5 proxy address, host:port (Tor's SocksPort).
+	Proxy string
+	// Username and Password are sent to the proxy. Tor's IsolateSOCKSAuth
+	// (on by default) gives each distinct pair its own circuits, so each
+	// source gets its own.
+	Username, Password string
+	// Hosts are the only host names the client may connect to, lower case.
+	Hosts []string
+	// Timeout bounds one whole request, body included.
+	Timeout time.Duration
+	// HeaderTimeout bounds the wait for the response headers.
+	HeaderTimeout time.Duration
+	// MaxBody caps a response body after decompression.
+	MaxBody int64
+	// MaxRedirects bounds redirect chains.
+	MaxRedirects int
+	// UserAgent defaults to TorBrowserUserAgent.
+	UserAgent string
+}
+
+// Defaults suited to Tor's latency: circuits to onion services take seconds.
+const (
+	DefaultTimeout       = 90 * time.Second
+	DefaultHeaderTimeout = 60 * time.Second
+	DefaultMaxBody       = 8 << 20
+	DefaultMaxRedirects  = 5
+)
+
+// ErrHostNotAllowed is returned when a request, or a redirect, names a host
+// that the source does not allow.
+var ErrHostNotAllowed = errors.New("host not allowed for this source")
+
+// ErrProxy is returned when the SOCKS5 proxy cannot be reached or refuses the
+// connection; nothing was sent by any other way.
+var ErrProxy = errors.New("socks proxy")
+
+// Client fetches pages through a SOCKS5 proxy. It is safe for concurrent use.
+type Client struct {
+	http    *http.Client
+	opts    Options
+	allowed map[string]bool
+}
+
+// NewClient returns a client whose every connection goes through the SOCKS5
+// proxy in opts. It never dials directly and ignores proxy settings in the
+// environment.
+func NewClient(opts Options) (*Client, error) {
+	if opts.Proxy == "" {
+		return nil, errors.New("crawler: no socks proxy address")
+	}
+	if _, _, err := net.SplitHostPort(opts.Proxy); err != nil {
+		return nil, fmt.Errorf("crawler: socks proxy address %q: %w", opts.Proxy, err)
+	}
+	if len(opts.Hosts) == 0 {
+		return nil, errors.New("crawler: no allowed hosts")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.HeaderTimeout <= 0 {
+		opts.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.MaxRedirects <= 0 {
+		opts.MaxRedirects = DefaultMaxRedirects
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = TorBrowserUserAgent
+	}
+	c := &Client{opts: opts, allowed: make(map[string]bool, len(opts.Hosts))}
+	for _, h := range opts.Hosts {
+		c.allowed[strings.ToLower(h)] = true
+	}
+
+	var auth *proxy.Auth
+	if opts.Username != "" {
+		auth = &proxy.Auth{User: opts.Username, Password: opts.Password}
+		if auth.Password == "" {
+			auth.Password = "x" // RFC 1929 needs one byte at least
+		}
+	}
+	forward := &net.Dialer{Timeout: 30 * time.Second}
+	d, err := proxy.SOCKS5("tcp", opts.Proxy, auth, forward)
+	if err != nil {
+		return nil, fmt.Errorf("crawler: socks dialer: %w", err)
+	}
+	cd, ok := d.(proxy.ContextDialer)
+	if !ok {
+		return nil, errors.New("crawler: socks dialer has no DialContext")
+	}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		if !c.allowed[strings.ToLower(host)] {
+			return nil, fmt.Errorf("dial %s: %w", host, ErrHostNotAllowed)
+		}
+		conn, err := cd.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, fmt.Errorf("%w %s: %v", ErrProxy, opts.Proxy, err)
+		}
+		return conn, nil
+	}
+	tr := &http.Transport{
+		Proxy:                 nil, // never from the environment: the dialer is the proxy
+		DialContext:           dial,
+		TLSHandshakeTimeout:   30 * time.Second,
+		ResponseHeaderTimeout: opts.HeaderTimeout,
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     false,
+	}
+	c.http = &http.Client{
+		Transport: tr,
+		Timeout:   opts.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= opts.MaxRedirects {
+				return fmt.Errorf("stopped after %d redirects", len(via))
+			}
+			if !c.allowed[strings.ToLower(req.URL.Hostname())] {
+				return fmt.Errorf("redirect to %s: %w", req.URL.Host, ErrHostNotAllowed)
+			}
+			return nil
+		},
+	}
+	return c, nil
+}
+
+// Allowed reports whether u names a host this client may fetch.
+func (c *Client) Allowed(u *url.URL) bool {
+	return (u.Scheme == "http" || u.Scheme == "https") && c.allowed[strings.ToLower(u.Hostname())]
+}
+
+// Close releases idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }

@@ -1,0 +1,174 @@
+package leak
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Post is one unit of crawled content: a forum thread's posts or one paste.
+type Post struct {
+	Source  string    `json:"source"`           // configured source name
+	Key     string    `json:"key"`              // stable id within the source (thread or paste id)
+	URL     string    `json:"url"`              // where it was read
+	Title   string    `json:"title,omitempty"`  // thread title or paste title, prefixes kept
+	Author  string    `json:"author,omitempty"` // as shown by the site
+	Posted  time.Time `json:"posted,omitzero"`  // as claimed by the site
+	Updated time.Time `json:"updated,omitzero"` // last-update time shown on the listing
+	Fetched time.Time `json:"fetched,omitzero"` // when leakwatch read it
+	Text    string    `json:"-"`                // page text; never serialised in plaintext
+	Hash    string    `json:"content_hash"`     // ContentHash(Text)
+	Bytes   int       `json:"bytes,omitempty"`  // len(Text)
+}
+
+// ContentHash returns the hex SHA-256 of text. Post text is public content
+// crawled from a site, so a plain hash is fine here (unlike customer values,
+// which are only ever stored as keyed hashes).
+func ContentHash(text string) string {
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
+}
+
+// Severity orders hits by how urgently a human must look at them.
+type Severity int
+
+// Severities, lowest first.
+const (
+	SeverityNone Severity = iota
+	SeverityInfo
+	SeverityHigh
+	SeverityCritical
+)
+
+var severityNames = [...]string{"none", "info", "high", "critical"}
+
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(severityNames) {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity parses a severity name as printed by String.
+func ParseSeverity(s string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(s, n) {
+			return Severity(i), nil
+		}
+	}
+	return SeverityNone, fmt.Errorf("unknown severity %q (want info, high or critical)", s)
+}
+
+// MarshalText makes severities readable in JSON and YAML.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText is the inverse of MarshalText.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Claim is what a post claims to sell, as read by the sale-claim detector.
+type Claim struct {
+	Score     float64  `json:"score"`                // weighted sale intent; >= threshold means a sale post
+	Phrases   []string `json:"phrases,omitempty"`    // the intent phrases seen (from the phrase table)
+	Records   int64    `json:"records,omitempty"`    // claimed record count, 0 if none
+	DataTypes []string `json:"data_types,omitempty"` // e.g. ssn, dl, imei, dob
+	Price     string   `json:"price,omitempty"`      // e.g. "6 BTC"
+	Contacts  []string `json:"contacts,omitempty"`   // channel kinds: telegram, xmpp, tox, ...
+	Negative  []string `json:"negative,omitempty"`   // phrases that lowered the score
+}
+
+// Sample is the verification of the rows a post contains.
+type Sample struct {
+	Rows       int      `json:"rows"`                 // candidate records (rows with a value)
+	RealRows   int      `json:"real_rows"`            // rows proven to be our customers
+	Customers  int      `json:"customers"`            // distinct fingerprinted records seen
+	Types      []string `json:"types,omitempty"`      // value types matched
+	Datasets   []string `json:"datasets,omitempty"`   // datasets the matches came from
+	Partitions []string `json:"partitions,omitempty"` // partitions the matches came from
+}
+
+// CanaryHit names a planted canary that was found, never its value.
+type CanaryHit struct {
+	ID        string `json:"id"`
+	Partition string `json:"partition"`
+	Type      string `json:"type"` // the value type that matched (email, phone, ...)
+	Line      int    `json:"line"`
+}
+
+// Evidence is everything the matchers concluded about one post. It holds no
+// customer value: counts, types, partitions and config-defined terms only.
+type Evidence struct {
+	Severity Severity    `json:"severity"`
+	Headline string      `json:"headline"`
+	Brands   []string    `json:"brands,omitempty"` // configured brand terms seen
+	Claim    *Claim      `json:"claim,omitempty"`
+	Sample   *Sample     `json:"sample,omitempty"`
+	Canaries []CanaryHit `json:"canaries,omitempty"`
+}
+
+// Empty reports whether the evidence warrants no hit.
+func (e Evidence) Empty() bool { return e.Severity == SeverityNone }
+
+// Hit is a post with evidence, as recorded in the store.
+type Hit struct {
+	ID       uint64    `json:"id"`
+	Source   string    `json:"source"`
+	PostKey  string    `json:"post_key"`
+	PostURL  string    `json:"post_url"`
+	Title    string    `json:"title,omitempty"`
+	Author   string    `json:"author,omitempty"`
+	Posted   time.Time `json:"posted,omitzero"`
+	Found    time.Time `json:"found"`
+	Evidence Evidence  `json:"evidence"`
+}
+
+// AlertState is where an alert is in the outbox.
+type AlertState string
+
+// Outbox states. An alert moves pending -> sent, or pending -> failed when
+// Slack refuses it for good; failed alerts stay queued for an operator.
+const (
+	AlertPending AlertState = "pending"
+	AlertSent    AlertState = "sent"
+	AlertFailed  AlertState = "failed"
+)
+
+// Alert is one message waiting in, or delivered from, the outbox.
+type Alert struct {
+	ID        uint64     `json:"id"`  // outbox sequence number, also the idempotency key
+	Hit       Hit        `json:"hit"` // a copy, so delivery needs no other lookup
+	State     AlertState `json:"state"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error,omitempty"`
+	Created   time.Time  `json:"created"`
+	Sent      time.Time  `json:"sent,omitzero"`
+	Ref       string     `json:"ref,omitempty"` // where it went, e.g. the Slack channel and ts
+}
+
+// Canary is a planted fake customer value, known to leakwatch only by its
+// keyed digest, and the partition it was planted in.
+type Canary struct {
+	ID        string    `json:"id"`
+	Partition string    `json:"partition"`
+	Type      string    `json:"type"`
+	Digest    [16]byte  `json:"digest"`
+	Created   time.Time `json:"created,omitzero"`
+}
+
+// Fingerprint is one real customer value, known only by its keyed digest.
+// Record groups the values of one customer within a dataset.
+type Fingerprint struct {
+	Digest    [16]byte `json:"digest"`
+	Type      string   `json:"type"`
+	Dataset   string   `json:"dataset"`
+	Partition string   `json:"partition"`
+	Record    uint64   `json:"record"`
+}

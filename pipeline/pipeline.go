@@ -1,0 +1,161 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"leakwatch/crawler"
+	"leakwatch/leak"
+	"leakwatch/store"
+)
+
+// Fetcher lists and fetches one source's posts (a crawler.Client).
+type Fetcher interface {
+	List(ctx context.Context, src crawler.Source) ([]crawler.Ref, error)
+	Fetch(ctx context.Context, src crawler.Source, ref crawler.Ref) (leak.Post, error)
+}
+
+// Matcher reads a post's text (a matchers.Set).
+type Matcher interface {
+	Match(text string) leak.Evidence
+}
+
+// Recorder is the part of the store the crawl step needs.
+type Recorder interface {
+	Unseen(source string, marks []store.Mark) ([]bool, error)
+	Record(p leak.Post, version string, ev leak.Evidence, alert bool) (store.Recorded, error)
+}
+
+var (
+	_ Fetcher  = (*crawler.Client)(nil)
+	_ Recorder = (*store.DB)(nil)
+)
+
+// Pipeline runs crawl cycles.
+type Pipeline struct {
+	Store   Recorder
+	Matcher Matcher
+	Log     *slog.Logger
+	// AlertAt is the lowest severity that queues an alert; lower hits are
+	// recorded only.
+	AlertAt leak.Severity
+}
+
+// Stats is one crawl cycle of one source.
+type Stats struct {
+	Source  string
+	Listed  int           // entries on the listing pages
+	Seen    int           // entries already seen, not fetched
+	Fetched int           // entries fetched
+	New     int           // posts with new content recorded
+	Hits    int           // hits recorded
+	Alerts  int           // alerts queued
+	Errors  int           // entries that failed to fetch (retried next cycle)
+	Took    time.Duration //
+}
+
+// Crawl runs one cycle for src with its fetcher. A failure to list is
+// returned (the source could not be seen, which is never the same as "no
+// new posts"); a failure to fetch one entry is logged, counted, and the
+// entry is tried again next cycle since it was not recorded as seen.
+func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher) (Stats, error) {
+	start := time.Now()
+	st := Stats{Source: src.Name}
+	log := p.logger()
+	refs, err := f.List(ctx, src)
+	st.Listed = len(refs)
+	if err != nil {
+		st.Took = time.Since(start)
+		return st, err
+	}
+	marks := make([]store.Mark, len(refs))
+	for i, r := range refs {
+		marks[i] = store.Mark{Key: r.Key, Version: r.Version}
+	}
+	unseen, err := p.Store.Unseen(src.Name, marks)
+	if err != nil {
+		return st, fmt.Errorf("crawl %s: read seen: %w", src.Name, err)
+	}
+	for i, r := range refs {
+		if !unseen[i] {
+			st.Seen++
+			continue
+		}
+		if ctx.Err() != nil {
+			return st, ctx.Err()
+		}
+		post, err := f.Fetch(ctx, src, r)
+		if err != nil {
+			st.Errors++
+			log.Warn("fetch failed", "source", src.Name, "post_key", r.Key, "error", err.Error())
+			continue
+		}
+		st.Fetched++
+		ev := p.Matcher.Match(post.Text)
+		rec, err := p.Store.Record(post, r.Version, ev, ev.Severity >= p.alertAt())
+		if err != nil {
+			return st, fmt.Errorf("crawl %s: record %s: %w", src.Name, r.Key, err)
+		}
+		if rec.New {
+			st.New++
+		}
+		if rec.HitID != 0 {
+			st.Hits++
+			log.Info("hit", "source", src.Name, "post_key", r.Key, "hit_id", rec.HitID, "severity", ev.Severity.String())
+		}
+		if rec.AlertID != 0 {
+			st.Alerts++
+		}
+	}
+	st.Took = time.Since(start)
+	return st, nil
+}
+
+func (p *Pipeline) alertAt() leak.Severity {
+	if p.AlertAt == leak.SeverityNone {
+		return leak.SeverityInfo
+	}
+	return p.AlertAt
+}
+
+func (p *Pipeline) logger() *slog.Logger {
+	if p.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Log
+}
+
+// Job is a source with its fetcher and schedule.
+type Job struct {
+	Source   crawler.Source
+	Fetcher  Fetcher
+	Schedule string // cron expression
+}
+
+// CrawlAll runs one cycle of every job in turn and returns the stats of
+// each; a source that fails is logged and does not stop the others.
+func (p *Pipeline) CrawlAll(ctx context.Context, jobs []Job) ([]Stats, int) {
+	var all []Stats
+	failed := 0
+	for _, j := range jobs {
+		st, err := p.Crawl(ctx, j.Source, j.Fetcher)
+		p.logCycle(st, err)
+		if err != nil {
+			failed++
+		}
+		all = append(all, st)
+	}
+	return all, failed
+}
+
+func (p *Pipeline) logCycle(st Stats, err error) {
+	args := []any{"source", st.Source, "listed", st.Listed, "seen", st.Seen, "fetched", st.Fetched,
+		"new", st.New, "hits", st.Hits, "alerts", st.Alerts, "errors", st.Errors, "took", st.Took.Round(time.Millisecond).String()}
+	if err != nil {
+		p.logger().Warn("crawl failed", append(args, "error", err.Error())...)
+		return
+	}
+	p.logger().Info("crawl", args...)
+}
