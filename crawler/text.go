@@ -30,11 +30,14 @@ func writeText(b *strings.Builder, n *html.Node, pre bool) {
 	case html.TextNode:
 		if pre {
 			b.WriteString(n.Data)
-		} else {
-			b.WriteString(strings.Join(strings.Fields(n.Data), " "))
-			if len(n.Data) > 0 && isSpace(n.Data[len(n.Data)-1]) {
-				b.WriteByte(' ')
-			}
+			return
+		}
+		if len(n.Data) > 0 && isSpace(n.Data[0]) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strings.Join(strings.Fields(n.Data), " "))
+		if len(n.Data) > 1 && isSpace(n.Data[len(n.Data)-1]) {
+			b.WriteByte(' ')
 		}
 		return
 	case html.CommentNode:
@@ -51,8 +54,8 @@ func writeText(b *strings.Builder, n *html.Node, pre bool) {
 		case "pre", "code":
 			pre = true
 		}
-		if blockElems[n.Data] {
-			b.WriteByte('\n')
+		if blockElems[n.Data] && n.Data != "tr" {
+			b.WriteByte('\n') // a table row needs no blank line before it
 		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {

@@ -34,7 +34,11 @@ type Proxy struct {
 }
 
 // StartProxy starts a proxy serving routes ("name:port" -> backend address).
-// Any username and password are accepted, as Tor does with IsolateSOCKSAuth.
+// It asks every client for a username and password and accepts any, as Tor
+// does with IsolateSOCKSAuth; it offers no unauthenticated method, because
+// the SOCKS server picks the first method the client lists and clients list
+// "no auth" first, which would hide the username. leakwatch always sends
+// one (a per-source username is its stream isolation).
 func StartProxy(routes map[string]string) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,7 +49,7 @@ func StartProxy(routes map[string]string) (*Proxy, error) {
 		p.routes[strings.ToLower(k)] = v
 	}
 	srv, err := socks5.New(&socks5.Config{
-		AuthMethods: []socks5.Authenticator{socks5.NoAuthAuthenticator{}, socks5.UserPassAuthenticator{Credentials: anyCreds{}}},
+		AuthMethods: []socks5.Authenticator{socks5.UserPassAuthenticator{Credentials: anyCreds{}}},
 		Resolver:    p,
 		Rewriter:    p,
 		Rules:       p,

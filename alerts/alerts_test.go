@@ -1,0 +1,219 @@
+package alerts_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"leakwatch/alerts"
+	"leakwatch/internal/slackserver"
+	"leakwatch/leak"
+	"leakwatch/store"
+)
+
+// newOutbox returns a real store holding n pending alerts.
+func newOutbox(t *testing.T, n int) *store.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for i := range n {
+		text := fmt.Sprintf("post %d", i)
+		p := leak.Post{Source: "forum", Key: fmt.Sprintf("/t/%d", i), URL: fmt.Sprintf("http://example.onion/t/%d", i), Title: "t", Text: text, Hash: leak.ContentHash(text)}
+		ev := leak.Evidence{Severity: leak.SeverityCritical, Headline: fmt.Sprintf("Sale claim %d", i),
+			Sample: &leak.Sample{Rows: 50, RealRows: 37, Customers: 37, Datasets: []string{"crm"}}}
+		if _, err := db.Record(p, "v1", ev, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+func fastOpts() alerts.DispatcherOptions {
+	return alerts.DispatcherOptions{BaseBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxWait: 5 * time.Second}
+}
+
+func botSender(t *testing.T, srv *slackserver.Server, token string) alerts.Sender {
+	t.Helper()
+	s, err := alerts.NewSlack(alerts.SlackOptions{BotToken: token, Channel: "#leaks", APIURL: srv.APIURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestDispatcherDeliversInOrderAndMarksSent(t *testing.T) {
+	srv := slackserver.New("xoxb-good")
+	defer srv.Close()
+	db := newOutbox(t, 3)
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-good"), nil, fastOpts())
+	res, err := d.Flush(context.Background())
+	if err != nil || res.Sent != 3 {
+		t.Fatalf("Flush = %+v, %v; want 3 sent", res, err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("slack got %d messages, want 3", len(msgs))
+	}
+	for i, m := range msgs {
+		if !strings.Contains(m.Text, fmt.Sprintf("Sale claim %d", i)) || m.Channel != "#leaks" {
+			t.Errorf("message %d = %q to %q, want Sale claim %d to #leaks", i, m.Text, m.Channel, i)
+		}
+		var blocks []map[string]any
+		if err := json.Unmarshal(m.Blocks, &blocks); err != nil || len(blocks) < 3 {
+			t.Errorf("message %d blocks %s: %v", i, m.Blocks, err)
+		}
+	}
+	pending, _ := db.Pending(0)
+	if len(pending) != 0 {
+		t.Errorf("%d alerts still pending after delivery", len(pending))
+	}
+	// A second flush sends nothing: sent alerts are never sent again.
+	if res, err := d.Flush(context.Background()); err != nil || res.Sent != 0 || len(srv.Messages()) != 3 {
+		t.Errorf("second Flush = %+v, %v, %d messages; want nothing sent", res, err, len(srv.Messages()))
+	}
+}
+
+func TestDispatcherHonoursRetryAfter(t *testing.T) {
+	srv := slackserver.New("xoxb-good")
+	defer srv.Close()
+	srv.Script(slackserver.Response{Status: 429, RetryAfter: 1})
+	db := newOutbox(t, 1)
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-good"), nil, fastOpts())
+	start := time.Now()
+	res, err := d.Flush(context.Background())
+	if err != nil || res.Sent != 1 {
+		t.Fatalf("Flush = %+v, %v; want 1 sent", res, err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("retried after %v, before Slack's Retry-After of 1s", waited)
+	}
+	if srv.Calls() != 2 || len(srv.Messages()) != 1 {
+		t.Errorf("calls %d, messages %d; want 2 calls, 1 message", srv.Calls(), len(srv.Messages()))
+	}
+}
+
+func TestDispatcherRetries5xxThenSucceeds(t *testing.T) {
+	srv := slackserver.New("xoxb-good")
+	defer srv.Close()
+	srv.Script(slackserver.Response{Status: 500}, slackserver.Response{Status: 503})
+	db := newOutbox(t, 2)
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-good"), nil, fastOpts())
+	res, err := d.Flush(context.Background())
+	if err != nil || res.Sent != 2 {
+		t.Fatalf("Flush = %+v, %v; want 2 sent", res, err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Text, "Sale claim 0") {
+		t.Errorf("messages %+v; want both, oldest first", msgs)
+	}
+	a, _ := db.Alert(1)
+	if a.Attempts != 3 || a.State != leak.AlertSent {
+		t.Errorf("alert 1: attempts %d state %s; want 3 attempts, sent", a.Attempts, a.State)
+	}
+}
+
+func TestDispatcherOutageKeepsAlertsQueued(t *testing.T) {
+	srv := slackserver.New("xoxb-good")
+	defer srv.Close()
+	for range 20 {
+		srv.Script(slackserver.Response{Status: 502})
+	}
+	db := newOutbox(t, 2)
+	opts := fastOpts()
+	opts.MaxWait = 30 * time.Millisecond
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-good"), nil, opts)
+	res, err := d.Flush(context.Background())
+	if !errors.Is(err, alerts.ErrGaveUp) || res.Sent != 0 || res.Left != 2 {
+		t.Fatalf("Flush during outage = %+v, %v; want ErrGaveUp with 2 left", res, err)
+	}
+	if p, _ := db.Pending(0); len(p) != 2 {
+		t.Fatalf("%d pending after outage, want 2", len(p))
+	}
+	// Slack comes back: drain the script and flush again.
+	for i := 0; i < 100 && srv.Calls() < 20; i++ {
+		_, _ = d.Flush(context.Background())
+	}
+	res, err = d.Flush(context.Background())
+	if err != nil || len(srv.Messages()) != 2 {
+		t.Fatalf("after recovery Flush = %+v, %v, %d messages; want 2 delivered", res, err, len(srv.Messages()))
+	}
+}
+
+func TestDispatcherPermanentErrorMarksFailed(t *testing.T) {
+	srv := slackserver.New("xoxb-good")
+	defer srv.Close()
+	db := newOutbox(t, 1)
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-revoked"), nil, fastOpts())
+	res, err := d.Flush(context.Background())
+	if err != nil || res.Failed != 1 || res.Sent != 0 {
+		t.Fatalf("Flush = %+v, %v; want 1 failed", res, err)
+	}
+	if srv.Calls() != 1 {
+		t.Errorf("invalid_auth retried: %d calls, want 1", srv.Calls())
+	}
+	a, _ := db.Alert(1)
+	if a.State != leak.AlertFailed || !strings.Contains(a.LastError, "invalid_auth") {
+		t.Errorf("alert state %s error %q; want failed with invalid_auth", a.State, a.LastError)
+	}
+}
+
+func TestWebhookSender(t *testing.T) {
+	srv := slackserver.New("unused")
+	defer srv.Close()
+	s, err := alerts.NewSlack(alerts.SlackOptions{WebhookURL: srv.WebhookURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := newOutbox(t, 1)
+	res, err := alerts.NewDispatcher(db, s, nil, fastOpts()).Flush(context.Background())
+	if err != nil || res.Sent != 1 {
+		t.Fatalf("Flush = %+v, %v", res, err)
+	}
+	if m := srv.Messages(); len(m) != 1 || m[0].Via != "webhook" || len(m[0].Blocks) == 0 {
+		t.Fatalf("webhook messages %+v", m)
+	}
+
+	// A webhook that no longer exists (404) is permanent, and its secret
+	// URL is not in the error.
+	bad, _ := alerts.NewSlack(alerts.SlackOptions{WebhookURL: srv.WebhookURL() + "-gone"})
+	_, err = bad.Send(context.Background(), leak.Alert{ID: 9})
+	if err == nil || !alerts.Permanent(err) {
+		t.Fatalf("Send to a dead webhook = %v; want a permanent error", err)
+	}
+	if strings.Contains(err.Error(), "secretpart") {
+		t.Errorf("error leaks the webhook URL: %v", err)
+	}
+}
+
+func TestPermanentAndRetryAfter(t *testing.T) {
+	cases := []struct {
+		err       error
+		permanent bool
+	}{
+		{slack.SlackErrorResponse{Err: "invalid_auth"}, true},
+		{slack.SlackErrorResponse{Err: "channel_not_found"}, true},
+		{slack.SlackErrorResponse{Err: "internal_error"}, false},
+		{slack.StatusCodeError{Code: 500}, false},
+		{slack.StatusCodeError{Code: 404}, true},
+		{&slack.RateLimitedError{RetryAfter: time.Second}, false},
+		{errors.New("connection refused"), false},
+	}
+	for _, c := range cases {
+		if got := alerts.Permanent(fmt.Errorf("wrapped: %w", c.err)); got != c.permanent {
+			t.Errorf("Permanent(%v) = %v, want %v", c.err, got, c.permanent)
+		}
+	}
+	if d, ok := alerts.RetryAfter(fmt.Errorf("x: %w", &slack.RateLimitedError{RetryAfter: 7 * time.Second})); !ok || d != 7*time.Second {
+		t.Errorf("RetryAfter = %v, %v; want 7s", d, ok)
+	}
+}

@@ -1,0 +1,210 @@
+package matchers
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"leakwatch/leak"
+)
+
+func TestNormalize(t *testing.T) {
+	cases := []struct {
+		t    Type
+		raw  string
+		want string // "" means invalid
+	}{
+		{TypeEmail, " Dana.W@Example.TEST ", "dana.w@example.test"},
+		{TypeEmail, "no-at-sign.example", ""},
+		{TypeEmail, "a@nodot", ""},
+		{TypePhone, "(312) 555-0148", "+13125550148"},
+		{TypePhone, "312.555.0148", "+13125550148"},
+		{TypePhone, "+1 312 555 0148", "+13125550148"},
+		{TypePhone, "13125550148", "+13125550148"},
+		{TypePhone, "+44 20 7946 0958", "+442079460958"},
+		{TypePhone, "112-555-0148", ""}, // area code cannot start with 1
+		{TypePhone, "312-155-0148", ""}, // nor the exchange
+		{TypePhone, "555-0148", ""},     // too short
+		{TypeSSN, "219-09-9999", "219099999"},
+		{TypeSSN, "219 09 9999", "219099999"},
+		{TypeSSN, "000-12-3456", ""},
+		{TypeSSN, "666-12-3456", ""},
+		{TypeSSN, "912-12-3456", ""},
+		{TypeSSN, "219-00-9999", ""},
+		{TypeSSN, "219-09-0000", ""},
+		{TypeSSN, "219-09-999", ""},
+		{TypeIMEI, "490154203237518", "490154203237518"},
+		{TypeIMEI, "49-015420-323751-8", "490154203237518"},
+		{TypeIMEI, "490154203237519", ""}, // bad Luhn
+		{TypeIMEI, "49015420323751", ""},  // 14 digits
+	}
+	for _, c := range cases {
+		got, ok := Normalize(c.t, c.raw)
+		if (c.want == "") == ok || got != c.want {
+			t.Errorf("Normalize(%s, %q) = %q, %v; want %q", c.t, c.raw, got, ok, c.want)
+		}
+	}
+}
+
+func TestNormalizeText(t *testing.T) {
+	if got := NormalizeText("ＨＡＬＣＹＯＮ Hal\u200bcyon"); got != "halcyon halcyon" {
+		t.Errorf("NormalizeText = %q", got)
+	}
+}
+
+func TestHasherIsKeyed(t *testing.T) {
+	k1 := make([]byte, KeySize)
+	k2 := make([]byte, KeySize)
+	k2[0] = 1
+	h1, _ := NewHasher(k1)
+	h2, _ := NewHasher(k2)
+	a, _ := h1.Value(TypeSSN, "219-09-9999")
+	b, _ := h1.Value(TypeSSN, "219099999")
+	c, _ := h2.Value(TypeSSN, "219-09-9999")
+	d := h1.Sum(TypePhone, "219099999")
+	if a != b {
+		t.Error("two spellings of one SSN hash differently")
+	}
+	if a == c {
+		t.Error("digest does not depend on the key")
+	}
+	if a == d {
+		t.Error("digest does not depend on the type")
+	}
+	if _, err := NewHasher([]byte("short")); err == nil {
+		t.Error("NewHasher accepted a short key")
+	}
+}
+
+// testSet has customer 1 (email, phone, ssn), customer 2 (email, imei) and
+// a canary in partition billing.
+func testSet(t *testing.T) *Set {
+	t.Helper()
+	h, _ := NewHasher(make([]byte, KeySize))
+	fp := func(typ Type, raw string, rec uint64) leak.Fingerprint {
+		d, ok := h.Value(typ, raw)
+		if !ok {
+			t.Fatalf("bad fixture %s %q", typ, raw)
+		}
+		return leak.Fingerprint{Digest: d, Type: string(typ), Dataset: "crm", Partition: "crm-prod", Record: rec}
+	}
+	cd, _ := h.Value(TypeEmail, "canary1@acme-canary.test")
+	s, err := NewSet(Config{
+		Hasher: h,
+		Fingerprints: []leak.Fingerprint{
+			fp(TypeEmail, "ann@mail.test", 1), fp(TypePhone, "(312) 555-0148", 1), fp(TypeSSN, "219-09-9999", 1),
+			fp(TypeEmail, "bob@mail.test", 2), fp(TypeIMEI, "490154203237518", 2),
+		},
+		Canaries: []leak.Canary{{ID: "cn-1", Partition: "billing", Type: "email", Digest: cd}},
+		Brands:   []string{"Acme Wireless", "Acme"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestMatchSeverities(t *testing.T) {
+	s := testSet(t)
+	cases := []struct {
+		name     string
+		text     string
+		severity leak.Severity
+		rows     int
+		real     int
+		canaries int
+	}{
+		{"sale with verified sample", "Selling 30M Acme customer db, SSN+DL, 6 BTC, escrow ok. sample below:\nann@mail.test,312-555-0148\nzed@mail.test,415-555-0199\n", leak.SeverityCritical, 2, 1, 0},
+		{"sale without brand but real rows", "WTS 30M carrier records 6 btc escrow\nbob@mail.test|490154203237518\n", leak.SeverityCritical, 1, 1, 0},
+		{"canary alone", "random dump\ncanary1@acme-canary.test\n", leak.SeverityCritical, 1, 1, 1},
+		{"sale naming us, no sample", "selling acme wireless customer database, price 2 btc, escrow", leak.SeverityHigh, 0, 0, 0},
+		{"real record, no sale", "lol look\nann@mail.test 219-09-9999\n", leak.SeverityHigh, 1, 1, 0},
+		{"one weak value only", "contact ann@mail.test for the meetup", leak.SeverityInfo, 1, 0, 0},
+		{"brand mention", "Acme is down again", leak.SeverityInfo, 0, 0, 0},
+		{"another company's sale", "Selling 10M Globex customer db, SSN, 3 BTC, escrow", leak.SeverityNone, 0, 0, 0},
+		{"benign", "the weather is nice, acmeish words do not count", leak.SeverityNone, 0, 0, 0},
+		{"free combo list naming us", "free leak: old acme combo list, stealer logs", leak.SeverityInfo, 0, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ev := s.Match(c.text)
+			if ev.Severity != c.severity {
+				t.Fatalf("severity %s, want %s (evidence %+v)", ev.Severity, c.severity, ev)
+			}
+			rows, real := 0, 0
+			if ev.Sample != nil {
+				rows, real = ev.Sample.Rows, ev.Sample.RealRows
+			}
+			if c.severity >= leak.SeverityHigh && (rows != c.rows || real != c.real) {
+				t.Errorf("sample %d of %d rows real, want %d of %d", real, rows, c.real, c.rows)
+			}
+			if len(ev.Canaries) != c.canaries {
+				t.Errorf("%d canaries, want %d", len(ev.Canaries), c.canaries)
+			}
+			if c.severity != leak.SeverityNone && ev.Headline == "" {
+				t.Error("no headline")
+			}
+		})
+	}
+}
+
+func TestMatchEvidenceDetail(t *testing.T) {
+	s := testSet(t)
+	ev := s.Match("Selling 68M ACME customer records. SSN + DL + DOB. 6 BTC. escrow ok, contact telegram.\n" +
+		"ann@mail.test,(312) 555-0148,219-09-9999\ncanary1@acme-canary.test,202-555-0107\n")
+	if ev.Claim == nil || ev.Claim.Records != 68_000_000 || ev.Claim.Price != "6 BTC" {
+		t.Fatalf("claim %+v", ev.Claim)
+	}
+	for _, want := range []string{"ssn", "dl", "dob"} {
+		if !slices.Contains(ev.Claim.DataTypes, want) {
+			t.Errorf("claim types %v lack %s", ev.Claim.DataTypes, want)
+		}
+	}
+	if !slices.Contains(ev.Claim.Contacts, "telegram") {
+		t.Errorf("contacts %v", ev.Claim.Contacts)
+	}
+	if ev.Sample.Rows != 2 || ev.Sample.RealRows != 2 || ev.Sample.Customers != 1 {
+		t.Errorf("sample %+v, want 2 of 2 rows real, 1 customer", ev.Sample)
+	}
+	if len(ev.Canaries) != 1 || ev.Canaries[0].Partition != "billing" || ev.Canaries[0].Line != 3 {
+		t.Errorf("canaries %+v", ev.Canaries)
+	}
+	if !strings.HasPrefix(ev.Headline, "Sale claim: 68M Acme customer records, SSN+DL+DOB") {
+		t.Errorf("headline %q", ev.Headline)
+	}
+}
+
+func TestRecordCounts(t *testing.T) {
+	cases := map[string]int64{
+		"68m customer records":       68_000_000,
+		"30 million records":         30_000_000,
+		"30kk lines":                 30_000_000,
+		"1.2b rows":                  1_200_000_000,
+		"500k acme customers":        500_000,
+		"база 2 млн записей":         2_000_000,
+		"nothing countable here 123": 0,
+	}
+	for text, want := range cases {
+		if got := detectClaim(text).Records; got != want {
+			t.Errorf("records in %q = %d, want %d", text, got, want)
+		}
+	}
+}
+
+func TestHasWord(t *testing.T) {
+	cases := []struct {
+		text, word string
+		want       bool
+	}{
+		{"selling now", "selling", true},
+		{"reselling", "selling", false},
+		{"dm me", "dm", true},
+		{"admin", "dm", false},
+		{"продаю базу", "продаю", true},
+	}
+	for _, c := range cases {
+		if got := hasWord(c.text, c.word); got != c.want {
+			t.Errorf("hasWord(%q, %q) = %v", c.text, c.word, got)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package store_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"leakwatch/leak"
+	"leakwatch/store"
+)
+
+func openTemp(t *testing.T) (*store.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "leakwatch.db")
+	db, err := store.Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+func post(key, text string) leak.Post {
+	return leak.Post{Source: "forum", Key: key, URL: "http://x.onion" + key, Text: text, Hash: leak.ContentHash(text)}
+}
+
+var critical = leak.Evidence{Severity: leak.SeverityCritical, Headline: "h"}
+
+func TestOpenCreatesPrivateFile(t *testing.T) {
+	_, path := openTemp(t)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("database mode %04o, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestSecondOpenFailsClearly(t *testing.T) {
+	_, path := openTemp(t)
+	_, err := store.Open(path, 50*time.Millisecond)
+	if !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+}
+
+func TestRecordWritesPostHitAndAlertTogether(t *testing.T) {
+	db, _ := openTemp(t)
+	r, err := db.Record(post("/t/1", "selling"), "v1", critical, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.New || r.HitID == 0 || r.AlertID == 0 {
+		t.Fatalf("Record = %+v, want new post with hit and alert", r)
+	}
+	c, _ := db.Counts()
+	if c.Posts != 1 || c.Hits != 1 || c.Pending != 1 {
+		t.Errorf("counts %+v, want 1 post, 1 hit, 1 pending", c)
+	}
+	a, err := db.Alert(r.AlertID)
+	if err != nil || a.Hit.ID != r.HitID || a.State != leak.AlertPending {
+		t.Errorf("alert %+v, %v", a, err)
+	}
+
+	// The same content again (a crash after commit, a retry): no new hit.
+	r2, err := db.Record(post("/t/1", "selling"), "v2", critical, true)
+	if err != nil || r2.New || r2.HitID != 0 || r2.AlertID != 0 {
+		t.Errorf("re-Record of same content = %+v, %v; want nothing new", r2, err)
+	}
+	// Edited content: a new hit.
+	r3, err := db.Record(post("/t/1", "selling, sample added"), "v3", critical, true)
+	if err != nil || !r3.New || r3.HitID != r.HitID+1 {
+		t.Errorf("Record of edited post = %+v, %v; want a new hit", r3, err)
+	}
+	// No evidence: recorded, no hit. Evidence below the alert level: hit, no alert.
+	if r4, _ := db.Record(post("/t/2", "hello"), "v1", leak.Evidence{}, true); !r4.New || r4.HitID != 0 {
+		t.Errorf("benign post = %+v", r4)
+	}
+	if r5, _ := db.Record(post("/t/3", "halcyon"), "v1", leak.Evidence{Severity: leak.SeverityInfo}, false); r5.HitID == 0 || r5.AlertID != 0 {
+		t.Errorf("info post = %+v", r5)
+	}
+}
+
+func TestUnseen(t *testing.T) {
+	db, _ := openTemp(t)
+	if _, err := db.Record(post("/t/1", "a"), "2026-11-01", leak.Evidence{}, false); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Unseen("forum", []store.Mark{{Key: "/t/1", Version: "2026-11-01"}, {Key: "/t/1", Version: "2026-11-02"}, {Key: "/t/2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bool{false, true, true}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Unseen[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+	// Another source with the same key is another post.
+	if got, _ := db.Unseen("paste", []store.Mark{{Key: "/t/1", Version: "2026-11-01"}}); !got[0] {
+		t.Error("a key seen in one source counts as seen in another")
+	}
+}
+
+func TestOutboxStates(t *testing.T) {
+	db, path := openTemp(t)
+	var ids []uint64
+	for _, k := range []string{"/a", "/b", "/c"} {
+		r, err := db.Record(post(k, k), "v", critical, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.AlertID)
+	}
+	if err := db.MarkSent(ids[0], "C1/1.0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkFailed(ids[1], "invalid_auth", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkFailed(ids[2], "HTTP 503", false); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := db.Pending(0)
+	if len(pending) != 1 || pending[0].ID != ids[2] || pending[0].Attempts != 1 {
+		t.Fatalf("pending %+v; want only the transient failure", pending)
+	}
+	// Marking sent twice, or failing a sent alert, changes nothing.
+	_ = db.MarkSent(ids[0], "other")
+	_ = db.MarkFailed(ids[0], "late", true)
+	if a, _ := db.Alert(ids[0]); a.State != leak.AlertSent || a.Ref != "C1/1.0" {
+		t.Errorf("sent alert became %+v", a)
+	}
+	if err := db.MarkSent(999, ""); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("MarkSent(999) = %v, want ErrNotFound", err)
+	}
+	// State survives a reopen.
+	db.Close()
+	db2, err := store.Open(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	c, _ := db2.Counts()
+	if c.Sent != 1 || c.Failed != 1 || c.Pending != 1 {
+		t.Errorf("after reopen counts %+v", c)
+	}
+}
+
+func TestDigestsRoundTrip(t *testing.T) {
+	db, _ := openTemp(t)
+	cs := []leak.Canary{{ID: "c1", Partition: "billing", Type: "email", Digest: [16]byte{1}}}
+	fs := []leak.Fingerprint{{Digest: [16]byte{2}, Type: "ssn", Dataset: "crm", Partition: "p", Record: 5}}
+	if err := db.PutCanaries(cs); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutCanaries(cs); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	if err := db.PutFingerprints(fs); err != nil {
+		t.Fatal(err)
+	}
+	gotC, _ := db.Canaries()
+	gotF, _ := db.Fingerprints()
+	if len(gotC) != 1 || gotC[0] != cs[0] || len(gotF) != 1 || gotF[0] != fs[0] {
+		t.Errorf("got %+v %+v", gotC, gotF)
+	}
+}
+
+func TestPostTextIsNotStored(t *testing.T) {
+	db, path := openTemp(t)
+	text := "Dana Whitfield,dana.whitfield@examplemail.test,219-09-9999"
+	if _, err := db.Record(post("/t/1", text), "v", critical, true); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"dana.whitfield", "219-09-9999", "Whitfield"} {
+		if bytesContains(raw, v) {
+			t.Errorf("database file contains %q from the post text", v)
+		}
+	}
+}
+
+func bytesContains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
