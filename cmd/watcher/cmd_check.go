@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -28,11 +29,13 @@ and mode 0600 when they are present on this machine, as warnings.` + "\n" + exit
 		},
 	}
 	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
-	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
 
 func runCheck(cmd *cobra.Command, o checkOptions) error {
+	if o.config == "" {
+		return usageError{errors.New("check needs --config FILE")}
+	}
 	cfg, err := loadConfig(o.config)
 	if err != nil {
 		return err
@@ -41,7 +44,7 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 	for _, w := range cfg.fileWarnings() {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
-	_, err = fmt.Fprintf(out, "%s: ok (%d sources: %s)\n", o.config, len(cfg.Sources), strings.Join(cfg.sourceNames(), ", "))
+	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", o.config, len(cfg.Sources), strings.Join(cfg.sourceNames(), ", "))
 	return err
 }
 

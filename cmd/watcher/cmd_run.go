@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,11 +44,13 @@ and exits: exit status 3 when a source could not be crawled or alerts are still 
 	f.BoolVar(&o.once, "once", false, "crawl every source once, deliver pending alerts, and exit")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 5*time.Second, "how long to wait for the database lock")
 	f.DurationVar(&o.flushEvery, "flush-every", 30*time.Second, "how often the daemon retries queued alerts")
-	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
 
 func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error {
+	if o.config == "" {
+		return usageError{errors.New("run needs --config FILE")}
+	}
 	cfg, err := loadConfig(o.config)
 	if err != nil {
 		return err

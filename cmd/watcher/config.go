@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -158,7 +159,12 @@ func yamlError(path string, err error) error {
 		GetMessage() string
 	}
 	if errors.As(err, &ye) && ye.GetToken() != nil {
-		pos := ye.GetToken().Position
+		tk := ye.GetToken()
+		pos := tk.Position
+		// Name the field whose value is wrong: the key before the ':'.
+		if tk.Prev != nil && tk.Prev.Type == token.MappingValueType && tk.Prev.Prev != nil {
+			return fmt.Errorf("%s:%d:%d: %s: %s", path, pos.Line, pos.Column, tk.Prev.Prev.Value, ye.GetMessage())
+		}
 		return fmt.Errorf("%s:%d:%d: %s", path, pos.Line, pos.Column, ye.GetMessage())
 	}
 	return fmt.Errorf("%s: %w", path, err)
@@ -167,31 +173,54 @@ func yamlError(path string, err error) error {
 // problems collects validation errors with their YAML paths.
 type problems struct {
 	cfg  *Config
-	errs []error
+	list []problem
+}
+
+type problem struct {
+	line, col int
+	msg       string
 }
 
 // add records a problem at the field path (e.g. "sources[1].urls[0]").
 func (p *problems) add(field, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	p.errs = append(p.errs, fmt.Errorf("%s: %s: %s", p.cfg.position(field), field, msg))
+	line, col := p.cfg.position(field)
+	where := p.cfg.path
+	if line > 0 {
+		where = fmt.Sprintf("%s:%d:%d", where, line, col)
+	}
+	p.list = append(p.list, problem{line, col, fmt.Sprintf("%s: %s: %s", where, field, fmt.Sprintf(format, args...))})
 }
 
-// position returns "FILE:LINE:COL" of field, or of its nearest parent that
-// is in the file, or just FILE.
-func (c *Config) position(field string) string {
-	if c.file != nil {
-		for f := field; f != ""; f = parentField(f) {
-			p, err := yaml.PathString("$." + f)
-			if err != nil {
-				continue
-			}
-			if n, err := p.FilterFile(c.file); err == nil && n != nil && n.GetToken() != nil {
-				pos := n.GetToken().Position
-				return fmt.Sprintf("%s:%d:%d", c.path, pos.Line, pos.Column)
-			}
+// err returns every problem, in file order.
+func (p *problems) err() error {
+	sort.SliceStable(p.list, func(i, j int) bool {
+		a, b := p.list[i], p.list[j]
+		return a.line < b.line || a.line == b.line && (a.col < b.col || a.col == b.col && a.msg < b.msg)
+	})
+	errs := make([]error, len(p.list))
+	for i, x := range p.list {
+		errs[i] = errors.New(x.msg)
+	}
+	return errors.Join(errs...)
+}
+
+// position returns the line and column of field, or of its nearest parent
+// that is in the file; 0, 0 when none is.
+func (c *Config) position(field string) (line, col int) {
+	if c.file == nil {
+		return 0, 0
+	}
+	for f := field; f != ""; f = parentField(f) {
+		p, err := yaml.PathString("$." + f)
+		if err != nil {
+			continue
+		}
+		if n, err := p.FilterFile(c.file); err == nil && n != nil && n.GetToken() != nil {
+			pos := n.GetToken().Position
+			return pos.Line, pos.Column
 		}
 	}
-	return c.path
+	return 0, 0
 }
 
 func parentField(f string) string {
@@ -259,7 +288,7 @@ func (c *Config) validate() error {
 			p.add("slack.api_url", "want an http(s) URL ending in /, got %q", s.APIURL)
 		}
 	}
-	return errors.Join(p.errs...)
+	return p.err()
 }
 
 func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i int) {

@@ -56,6 +56,13 @@ terms and a sale-claim detector, records hits in a bbolt database and alerts
 the security team in Slack.
 
 Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exitStatusHelp,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown command %q (see watcher --help)", args[0])}
+			}
+			return cmd.Help()
+		},
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// execute runs the watcher command line in-process and returns its output
+// and exit status.
+func execute(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	g := &globals{stdout: &out, stderr: &errOut, logFormat: "text"}
+	cmd := newRootCmd(g)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err != nil {
+		errOut.WriteString("watcher: " + err.Error() + "\n")
+	}
+	return out.String(), errOut.String(), exitCode(err)
+}
+
+func TestConfigExampleIsValid(t *testing.T) {
+	cfg, err := loadConfig("../../config.example.yaml")
+	if err != nil {
+		t.Fatalf("config.example.yaml: %v", err)
+	}
+	if len(cfg.Sources) < 2 || cfg.Sources[0].Kind != "forum" || cfg.Sources[1].Kind != "paste" {
+		t.Errorf("example sources %+v; want a forum and a paste site", cfg.Sources)
+	}
+	_, _, code := execute(t, "check", "--config", "../../config.example.yaml")
+	if code != exitOK {
+		t.Errorf("watcher check config.example.yaml exited %d", code)
+	}
+}
+
+func TestConfigValid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/config/valid/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no valid fixtures")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			if _, err := loadConfig(f); err != nil {
+				t.Errorf("%v", err)
+			}
+		})
+	}
+}
+
+// TestConfigInvalid checks `watcher check` on each broken config: exit 2
+// and exactly the messages in the .err golden file, each naming the file,
+// line and field.
+func TestConfigInvalid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/config/invalid/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no invalid fixtures")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			stdout, stderr, code := execute(t, "check", "--config", f)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d; stdout %q", code, exitUsage, stdout)
+			}
+			golden := strings.TrimSuffix(f, ".yaml") + ".err"
+			if *update {
+				if err := os.WriteFile(golden, []byte(stderr), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if stderr != string(want) {
+				t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+				if !strings.Contains(line, f+":") {
+					t.Errorf("message does not name the file and line: %q", line)
+				}
+			}
+		})
+	}
+}
+
+func TestReadSecretRefusesOpenModes(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "key")
+	if err := os.WriteFile(p, []byte(strings.Repeat("ab", 32)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readKey(p); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("readKey of a 0644 file = %v, want a refusal naming chmod 600", err)
+	}
+	if err := os.Chmod(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err := readKey(p)
+	if err != nil || len(k) != 32 {
+		t.Errorf("readKey = %x, %v", k, err)
+	}
+}
+
+func TestKeygen(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hmac.key")
+	if _, stderr, code := execute(t, "keygen", p); code != exitOK {
+		t.Fatalf("keygen exit %d: %s", code, stderr)
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file %v, %v; want mode 0600", fi, err)
+	}
+	k1, err := readKey(p)
+	if err != nil || len(k1) != 32 {
+		t.Fatalf("readKey = %v", err)
+	}
+	if _, _, code := execute(t, "keygen", p); code != exitError {
+		t.Errorf("keygen over an existing key exited %d, want %d", code, exitError)
+	}
+	k2, _ := readKey(p)
+	if !bytes.Equal(k1, k2) {
+		t.Error("keygen overwrote an existing key")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"check"}, {"run"}, {"run", "--bogus"}, {"version", "extra"}, {"bogus"}} {
+		if _, _, code := execute(t, args...); code != exitUsage {
+			t.Errorf("watcher %v exited %d, want %d", args, code, exitUsage)
+		}
+	}
+	out, _, code := execute(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "watcher ") {
+		t.Errorf("version = %q, %d", out, code)
+	}
+}

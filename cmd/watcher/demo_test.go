@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"leakwatch/demo"
+	"leakwatch/leak"
+	"leakwatch/store"
+)
+
+// demoValues are plaintext values of the demo company's customers and
+// canaries, which must never appear in output or in the database.
+var demoValues = []string{
+	"dana.whitfield@examplemail.test", "219-09-9999", "219099999", "490154203237518",
+	"w.marsh@halcyon-canary.test", "318-42-7765", "k.oduya@halcyon-canary.test", "(312) 555-0148", "3125550148",
+}
+
+func TestDemoAlertsTheSalePost(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "demo.db")
+	out, stderr, code := execute(t, "demo", "--db", dbPath)
+	if code != exitOK {
+		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	for _, want := range []string{
+		"🔴 CRITICAL: Sale claim: 68M Halcyon Wireless customer records, SSN+DL+IMEI+DOB",
+		"Source: breachbazaar",
+		"8 of 10 sample rows are real customers (7 distinct)",
+		"Canaries from partition billing-db: 1",
+		"Canaries from partition crm-prod: 1",
+		"[.]onion/threads/4417-halcyon-68m.html",
+		"summary: 2 sources crawled, 8 posts listed (8 fetched, 0 already seen, 0 failed), 4 hits, 2 alerts sent",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q\n%s", want, out)
+		}
+	}
+	for _, v := range demoValues {
+		if strings.Contains(out+stderr, v) {
+			t.Errorf("demo output contains the customer value %q", v)
+		}
+	}
+
+	db, err := store.Open(dbPath, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, _ := db.Hits()
+	c, _ := db.Counts()
+	db.Close()
+	if c.Sent != 2 || c.Pending != 0 || c.Hits != 4 {
+		t.Errorf("database counts %+v; want 4 hits, 2 sent, none pending", c)
+	}
+	var sale leak.Hit
+	for _, h := range hits {
+		if h.Source == "breachbazaar" && strings.Contains(h.Title, "68M") {
+			sale = h
+		}
+	}
+	ev := sale.Evidence
+	if ev.Severity != leak.SeverityCritical || ev.Claim == nil || ev.Claim.Records != 68_000_000 ||
+		ev.Sample == nil || ev.Sample.RealRows != 8 || len(ev.Canaries) != 1 {
+		t.Errorf("sale hit evidence %+v", ev)
+	}
+	raw, _ := os.ReadFile(dbPath)
+	for _, v := range demoValues {
+		if bytes.Contains(raw, []byte(v)) {
+			t.Errorf("database file contains the customer value %q", v)
+		}
+	}
+}
+
+func TestDemoTwiceAlertsOnce(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "demo.db")
+	first, _, code := execute(t, "demo", "--db", dbPath)
+	if code != exitOK || !strings.Contains(first, "2 alerts sent") {
+		t.Fatalf("first run (exit %d):\n%s", code, first)
+	}
+	second, _, code := execute(t, "demo", "--db", dbPath)
+	if code != exitOK {
+		t.Fatalf("second run exit %d:\n%s", code, second)
+	}
+	if strings.Contains(second, "CRITICAL") || !strings.Contains(second, "0 alerts sent") ||
+		!strings.Contains(second, "8 already seen") || !strings.Contains(second, "already seen in") {
+		t.Errorf("second run should report every post as seen and send nothing:\n%s", second)
+	}
+}
+
+func TestDemoUsesATemporaryDatabase(t *testing.T) {
+	out, _, code := execute(t, "demo")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	m := regexp.MustCompile(`database (\S+demo\.db)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no database path in output:\n%s", out)
+	}
+	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
+		t.Errorf("temporary database %s left behind (%v)", m[1], err)
+	}
+}
+
+func TestDemoWorldServesOnlyLoopback(t *testing.T) {
+	w, err := demo.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if !strings.HasPrefix(w.Proxy.Addr(), "127.0.0.1:") {
+		t.Errorf("proxy listens on %s", w.Proxy.Addr())
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"leakwatch/demo"
+	"leakwatch/internal/slackserver"
+	"leakwatch/matchers"
+	"leakwatch/store"
+)
+
+// runFixture is a config directory for `watcher run` against the demo
+// world, with Slack at a local Slack API server.
+type runFixture struct {
+	dir, config, db string
+	slack           *slackserver.Server
+	world           *demo.World
+}
+
+func newRunFixture(t *testing.T) *runFixture {
+	t.Helper()
+	w, err := demo.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	s := slackserver.New("xoxb-test-token")
+	t.Cleanup(s.Close)
+	f := &runFixture{dir: t.TempDir(), slack: s, world: w}
+	f.config = filepath.Join(f.dir, "config.yaml")
+	f.db = filepath.Join(f.dir, "leakwatch.db")
+	mustWrite(t, filepath.Join(f.dir, "hmac.key"), hex.EncodeToString(demo.Key())+"\n", 0o600)
+	mustWrite(t, filepath.Join(f.dir, "slack-token"), "xoxb-test-token\n", 0o600)
+	srcs := w.Sources()
+	cfg := fmt.Sprintf(`proxy: %s
+database: leakwatch.db
+secret_key_file: hmac.key
+crawl:
+  timeout: 10s
+sources:
+  - name: %s
+    kind: forum
+    urls: [%q]
+    max_pages: 5
+    selectors: {thread: "tr.inline_row", link: "a.thread-link", author: ".author a", updated: ".lastpost time", next: "a.pagination_next", post: ".post_body"}
+  - name: %s
+    kind: paste
+    urls: [%q]
+    selectors: {item: "li.paste", link: "a", author: ".by", posted: "time"}
+    raw_url: %q
+matchers:
+  brands: [Halcyon Wireless, Halcyon]
+alerts:
+  min_severity: high
+slack:
+  bot_token_file: slack-token
+  channel: "#leaks"
+  api_url: %q
+`, w.Proxy.Addr(), srcs[0].Name, srcs[0].URLs[0], srcs[1].Name, srcs[1].URLs[0], srcs[1].Paste.Raw, s.APIURL())
+	mustWrite(t, f.config, cfg, 0o644)
+
+	// The analyst imported the demo company's canaries and fingerprints.
+	db, err := store.Open(f.db, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := matchers.NewHasher(demo.Key())
+	canaries, prints, err := demo.Dataset(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutCanaries(canaries); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutFingerprints(prints); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return f
+}
+
+func mustWrite(t *testing.T, path, data string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunOnceCrawlsMatchesAndAlerts(t *testing.T) {
+	f := newRunFixture(t)
+	out, stderr, code := execute(t, "run", "--config", f.config, "--once", "--log-format", "json")
+	if code != exitOK {
+		t.Fatalf("run --once exited %d\nstdout: %s\nstderr: %s", code, out, stderr)
+	}
+	if !strings.Contains(out, "2 of 2 sources crawled, 8 posts listed, 8 fetched, 4 new hits, 2 alerts sent, 0 queued") {
+		t.Errorf("summary: %s", out)
+	}
+	msgs := f.slack.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("slack got %d messages, want 2", len(msgs))
+	}
+	if !strings.Contains(msgs[0].Text, "[CRITICAL] Sale claim: 68M Halcyon Wireless customer records") || msgs[0].Channel != "#leaks" {
+		t.Errorf("first message %q to %q", msgs[0].Text, msgs[0].Channel)
+	}
+	if !strings.Contains(string(msgs[0].Blocks), "8 of 10") {
+		t.Errorf("blocks lack the verification: %s", msgs[0].Blocks)
+	}
+	for _, v := range append(demoValues, "xoxb-test-token") {
+		for _, m := range msgs {
+			if strings.Contains(m.Text+string(m.Blocks), v) {
+				t.Errorf("slack message contains %q", v)
+			}
+		}
+		if strings.Contains(stderr, v) {
+			t.Errorf("log contains %q", v)
+		}
+	}
+	if !strings.Contains(stderr, `"msg":"crawl"`) {
+		t.Errorf("no per-source crawl log line in:\n%s", stderr)
+	}
+
+	// A second run fetches nothing new and sends nothing.
+	before := len(f.world.Served())
+	out, _, code = execute(t, "run", "--config", f.config, "--once")
+	if code != exitOK || !strings.Contains(out, "0 fetched, 0 new hits, 0 alerts sent") {
+		t.Errorf("second run (exit %d): %s", code, out)
+	}
+	if len(f.slack.Messages()) != 2 {
+		t.Errorf("second run sent again: %d messages", len(f.slack.Messages()))
+	}
+	if got := len(f.world.Served()) - before; got != 3 {
+		t.Errorf("second run made %d requests, want 3 (listing pages only)", got)
+	}
+}
+
+func TestRunOnceKeepsAlertsThroughSlackOutage(t *testing.T) {
+	f := newRunFixture(t)
+	f.slack.Script(slackserver.Response{Error: "invalid_auth"}, slackserver.Response{Error: "invalid_auth"})
+	out, _, code := execute(t, "run", "--config", f.config, "--once")
+	if code != exitPartial {
+		t.Fatalf("run --once with Slack refusing exited %d, want %d: %s", code, exitPartial, out)
+	}
+	if len(f.slack.Messages()) != 0 {
+		t.Fatalf("slack accepted messages it refused")
+	}
+	db, err := store.Open(f.db, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := db.Counts()
+	db.Close()
+	if c.Failed != 2 || c.Hits != 4 {
+		t.Errorf("counts %+v; want both alerts kept as failed, 4 hits", c)
+	}
+}
+
+func TestRunRefusesOpenKeyFile(t *testing.T) {
+	f := newRunFixture(t)
+	if err := os.Chmod(filepath.Join(f.dir, "hmac.key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := execute(t, "run", "--config", f.config, "--once")
+	if code != exitError || !strings.Contains(stderr, "chmod 600") {
+		t.Errorf("exit %d, stderr %s; want a refusal", code, stderr)
+	}
+	if len(f.world.Served()) != 0 {
+		t.Error("crawled with an unusable key")
+	}
+}
+
+func TestRunOnceProxyDown(t *testing.T) {
+	f := newRunFixture(t)
+	f.world.Proxy.Close()
+	out, _, code := execute(t, "run", "--config", f.config, "--once")
+	if code != exitPartial || !strings.Contains(out, "0 of 2 sources crawled") {
+		t.Errorf("exit %d, out %s; want both sources failed", code, out)
+	}
+	if n := len(f.world.Served()); n != 0 {
+		t.Errorf("sites were reached %d times with the proxy down", n)
+	}
+}
