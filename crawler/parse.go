@@ -26,14 +26,37 @@ var ErrNoMatch = errors.New("selectors matched nothing")
 // ParseForumListing reads a forum listing page. base is the page's URL, for
 // resolving relative links.
 func ParseForumListing(body []byte, base *url.URL, sel ForumSelectors) (Listing, error) {
+	rs := rowSelectors{row: sel.Thread, link: sel.Link, title: sel.Title, author: sel.Author, when: sel.Updated, what: "thread rows"}
+	l, doc, err := parseRows(body, base, rs, func(u *url.URL) (string, string, bool) {
+		return threadKey(u), u.String(), true
+	})
+	if err != nil {
+		return l, err
+	}
+	l.Next = nextLink(doc, base, sel.Next)
+	return l, nil
+}
+
+// rowSelectors say where a listing's rows and their parts are.
+type rowSelectors struct {
+	row, link, title, author, when string
+	what                           string // for errors: "thread rows"
+}
+
+// parseRows reads one Ref per row of a listing page. ref maps the row's
+// link to the entry's key and fetch URL; ok false skips the row.
+func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) (key, fetch string, ok bool)) (Listing, *goquery.Document, error) {
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
-		return Listing{}, fmt.Errorf("parse html: %w", err)
+		return Listing{}, nil, fmt.Errorf("parse html: %w", err)
 	}
 	var l Listing
-	rows := doc.Find(sel.Thread)
+	rows := doc.Find(sel.row)
 	rows.Each(func(_ int, row *goquery.Selection) {
-		link := row.Find(sel.Link).First()
+		link := row
+		if sel.link != "" {
+			link = row.Find(sel.link).First()
+		}
 		href, ok := link.Attr("href")
 		if !ok {
 			return
@@ -43,26 +66,28 @@ func ParseForumListing(body []byte, base *url.URL, sel ForumSelectors) (Listing,
 			return
 		}
 		u.Fragment = ""
-		title := cleanSpace(link.Text())
-		if sel.Title != "" {
-			if t := cleanSpace(row.Find(sel.Title).First().Text()); t != "" {
-				title = t
+		key, fetch, ok := ref(u)
+		if !ok {
+			return
+		}
+		r := Ref{Key: key, URL: fetch, Title: cleanSpace(link.Text())}
+		if sel.title != "" {
+			if t := cleanSpace(row.Find(sel.title).First().Text()); t != "" {
+				r.Title = t
 			}
 		}
-		r := Ref{Key: threadKey(u), URL: u.String(), Title: title}
-		if sel.Author != "" {
-			r.Author = cleanSpace(row.Find(sel.Author).First().Text())
+		if sel.author != "" {
+			r.Author = cleanSpace(row.Find(sel.author).First().Text())
 		}
-		if sel.Updated != "" {
-			r.Version, r.Updated = readTime(row.Find(sel.Updated).First())
+		if sel.when != "" {
+			r.Version, r.Updated = readTime(row.Find(sel.when).First())
 		}
 		l.Refs = append(l.Refs, r)
 	})
 	if rows.Length() == 0 {
-		return l, fmt.Errorf("thread rows %q: %w", sel.Thread, ErrNoMatch)
+		return l, doc, fmt.Errorf("%s %q: %w", sel.what, sel.row, ErrNoMatch)
 	}
-	l.Next = nextLink(doc, base, sel.Next)
-	return l, nil
+	return l, doc, nil
 }
 
 // ParseThread returns the text of every post body on a thread page, one
@@ -88,49 +113,18 @@ func ParseThread(body []byte, sel ForumSelectors) (string, error) {
 
 // ParsePasteListing reads a paste site's recent-pastes page.
 func ParsePasteListing(body []byte, base *url.URL, sel PasteSelectors) (Listing, error) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
-	if err != nil {
-		return Listing{}, fmt.Errorf("parse html: %w", err)
-	}
-	var l Listing
-	items := doc.Find(sel.Item)
-	items.Each(func(_ int, row *goquery.Selection) {
-		link := row.Find(sel.Link).First()
-		if sel.Link == "" {
-			link = row
-		}
-		href, ok := link.Attr("href")
-		if !ok {
-			return
-		}
-		u, err := base.Parse(strings.TrimSpace(href))
-		if err != nil {
-			return
-		}
+	rs := rowSelectors{row: sel.Item, link: sel.Link, title: sel.Title, author: sel.Author, when: sel.Posted, what: "paste rows"}
+	l, _, err := parseRows(body, base, rs, func(u *url.URL) (string, string, bool) {
 		key := path.Base(strings.TrimSuffix(u.Path, "/"))
 		if key == "" || key == "." || key == "/" {
-			return
+			return "", "", false
 		}
-		raw := u.String()
-		if sel.Raw != "" {
-			raw = strings.ReplaceAll(sel.Raw, "{key}", url.PathEscape(key))
+		if sel.Raw == "" {
+			return key, u.String(), true
 		}
-		r := Ref{Key: key, URL: raw, Title: cleanSpace(link.Text())}
-		if sel.Title != "" {
-			r.Title = cleanSpace(row.Find(sel.Title).First().Text())
-		}
-		if sel.Author != "" {
-			r.Author = cleanSpace(row.Find(sel.Author).First().Text())
-		}
-		if sel.Posted != "" {
-			r.Version, r.Updated = readTime(row.Find(sel.Posted).First())
-		}
-		l.Refs = append(l.Refs, r)
+		return key, strings.ReplaceAll(sel.Raw, "{key}", url.PathEscape(key)), true
 	})
-	if items.Length() == 0 {
-		return l, fmt.Errorf("paste rows %q: %w", sel.Item, ErrNoMatch)
-	}
-	return l, nil
+	return l, err
 }
 
 // PasteText returns a raw paste's text: plain text as is, HTML reduced to

@@ -11,56 +11,48 @@ import (
 // PutCanaries stores canary digests, keyed by digest; putting the same
 // canary twice is harmless.
 func (db *DB) PutCanaries(cs []leak.Canary) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCanaries)
-		for _, c := range cs {
-			if err := putJSON(b, c.Digest[:], c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return putAll(db, bucketCanaries, cs, func(c leak.Canary) []byte { return c.Digest[:] })
 }
 
 // Canaries returns every stored canary.
-func (db *DB) Canaries() ([]leak.Canary, error) {
-	var out []leak.Canary
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCanaries).ForEach(func(_, v []byte) error {
-			var c leak.Canary
-			if err := json.Unmarshal(v, &c); err != nil {
-				return err
-			}
-			out = append(out, c)
-			return nil
-		})
-	})
-	return out, err
-}
+func (db *DB) Canaries() ([]leak.Canary, error) { return listAll[leak.Canary](db, bucketCanaries) }
 
 // PutFingerprints stores fingerprint digests, keyed by digest.
 func (db *DB) PutFingerprints(fs []leak.Fingerprint) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFingerprints)
-		for _, f := range fs {
-			if err := putJSON(b, f.Digest[:], f); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return putAll(db, bucketFingerprints, fs, func(f leak.Fingerprint) []byte { return f.Digest[:] })
 }
 
 // Fingerprints returns every stored fingerprint.
 func (db *DB) Fingerprints() ([]leak.Fingerprint, error) {
-	var out []leak.Fingerprint
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketFingerprints).ForEach(func(_, v []byte) error {
-			var f leak.Fingerprint
-			if err := json.Unmarshal(v, &f); err != nil {
+	return listAll[leak.Fingerprint](db, bucketFingerprints)
+}
+
+// Hits returns every hit, oldest first.
+func (db *DB) Hits() ([]leak.Hit, error) { return listAll[leak.Hit](db, bucketHits) }
+
+// putAll writes items as JSON under key(item), in one transaction.
+func putAll[T any](db *DB, bucket []byte, items []T, key func(T) []byte) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucket)
+		for _, it := range items {
+			if err := putJSON(b, key(it), it); err != nil {
 				return err
 			}
-			out = append(out, f)
+		}
+		return nil
+	})
+}
+
+// listAll decodes every value of a bucket, in key order.
+func listAll[T any](db *DB, bucket []byte) ([]T, error) {
+	var out []T
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(_, v []byte) error {
+			var x T
+			if err := json.Unmarshal(v, &x); err != nil {
+				return err
+			}
+			out = append(out, x)
 			return nil
 		})
 	})

@@ -117,19 +117,3 @@ func (db *DB) Record(p leak.Post, version string, ev leak.Evidence, alert bool) 
 	}
 	return r, nil
 }
-
-// Hits returns every hit, oldest first.
-func (db *DB) Hits() ([]leak.Hit, error) {
-	var hits []leak.Hit
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketHits).ForEach(func(_, v []byte) error {
-			var h leak.Hit
-			if err := json.Unmarshal(v, &h); err != nil {
-				return err
-			}
-			hits = append(hits, h)
-			return nil
-		})
-	})
-	return hits, err
-}
