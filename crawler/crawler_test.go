@@ -87,6 +87,9 @@ func (s *site) client(t *testing.T, o crawler.Options) *crawler.Client {
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Second
 	}
+	if o.Backoff == 0 {
+		o.Backoff = 5 * time.Millisecond
+	}
 	c, err := crawler.NewClient(o)
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +129,7 @@ func TestProxyDownFailsClosed(t *testing.T) {
 	}
 	dead := ln.Addr().String()
 	ln.Close()
-	c, err := crawler.NewClient(crawler.Options{Proxy: dead, Hosts: []string{"127.0.0.1"}, Timeout: 2 * time.Second})
+	c, err := crawler.NewClient(crawler.Options{Proxy: dead, Hosts: []string{"127.0.0.1"}, Timeout: 2 * time.Second, Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

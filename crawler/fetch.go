@@ -6,8 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
@@ -27,13 +32,18 @@ var ErrTooLarge = errors.New("body exceeds size cap")
 
 // StatusError is returned for a response outside 2xx.
 type StatusError struct {
-	URL    string
-	Status int
+	URL        string
+	Status     int
+	RetryAfter time.Duration // from a Retry-After header, 0 if none
 }
 
 func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.Status) }
 
-// Get fetches rawURL through the proxy and returns its body as UTF-8.
+// Get fetches rawURL through the proxy and returns its body as UTF-8. It
+// waits its turn under the source's parallelism and request-rate limits,
+// and retries timeouts, proxy failures, 429 and 5xx answers with
+// exponential backoff and jitter (honouring Retry-After) up to
+// Options.Retries times. Other errors return at once.
 func (c *Client) Get(ctx context.Context, rawURL string) (*Page, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -42,33 +52,128 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*Page, error) {
 	if !c.Allowed(u) {
 		return nil, fmt.Errorf("GET %s: %w", rawURL, ErrHostNotAllowed)
 	}
+	for attempt := 0; ; attempt++ {
+		p, err := c.getOnce(ctx, u)
+		if err == nil {
+			return p, nil
+		}
+		wait, retry := c.retryAfter(err, attempt)
+		if !retry || ctx.Err() != nil {
+			return nil, fmt.Errorf("GET %s: %w", rawURL, err)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("GET %s: %w", rawURL, err)
+		}
+	}
+}
+
+// getOnce makes one request.
+func (c *Client) getOnce(ctx context.Context, u *url.URL) (*Page, error) {
+	release, err := c.limit.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", rawURL, err)
+		return nil, err
 	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
-	req.Header.Set("Accept", "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.8")
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	req.Header.Set("Accept-Language", "en-US,en;q=0.5")
+	if c.cookie != nil {
+		v, err := c.cookie.value()
+		if err != nil {
+			return nil, err
+		}
+		if v != "" {
+			req.Header.Set("Cookie", v)
+		}
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", rawURL, err)
+		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return nil, fmt.Errorf("HTTP 401: %w", ErrLoginWall)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
-		return nil, &StatusError{URL: rawURL, Status: resp.StatusCode}
+		return nil, &StatusError{URL: u.String(), Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	// The transport has already undone gzip, so the cap applies to the
 	// decompressed bytes and a gzip bomb stops here.
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: read body: %w", rawURL, err)
+		return nil, fmt.Errorf("read body: %w", err)
 	}
 	if int64(len(raw)) > c.opts.MaxBody {
-		return nil, fmt.Errorf("GET %s: %w (%d bytes)", rawURL, ErrTooLarge, c.opts.MaxBody)
+		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, c.opts.MaxBody)
 	}
 	ct := resp.Header.Get("Content-Type")
 	return &Page{URL: resp.Request.URL, Status: resp.StatusCode, ContentType: ct, Body: toUTF8(raw, ct)}, nil
+}
+
+// retryAfter decides whether err is worth another attempt and how long to
+// wait first.
+func (c *Client) retryAfter(err error, attempt int) (time.Duration, bool) {
+	if attempt >= c.opts.Retries {
+		return 0, false
+	}
+	backoff := c.opts.Backoff << attempt
+	backoff += time.Duration(rand.Int64N(int64(backoff)/2 + 1)) // jitter: up to +50%
+	var se *StatusError
+	switch {
+	case errors.As(err, &se):
+		switch {
+		case se.Status == http.StatusTooManyRequests || se.Status == http.StatusServiceUnavailable:
+			if se.RetryAfter > 0 {
+				if se.RetryAfter > c.opts.MaxRetryAfter {
+					return 0, false // the site asks for longer than a cycle should wait
+				}
+				return se.RetryAfter, true
+			}
+			return backoff, true
+		case se.Status >= 500:
+			return backoff, true
+		}
+		return 0, false
+	case errors.Is(err, ErrProxy), errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return backoff, true
+	}
+	return 0, false
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// parseRetryAfter reads Retry-After as seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // toUTF8 decodes body using the charset named by the Content-Type header or

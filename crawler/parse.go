@@ -85,7 +85,7 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 		l.Refs = append(l.Refs, r)
 	})
 	if rows.Length() == 0 {
-		return l, doc, fmt.Errorf("%s %q: %w", sel.what, sel.row, ErrNoMatch)
+		return l, doc, whyNoMatch(doc, sel.what, sel.row)
 	}
 	return l, doc, nil
 }
@@ -99,7 +99,7 @@ func ParseThread(body []byte, sel ForumSelectors) (string, error) {
 	}
 	posts := doc.Find(sel.Post)
 	if posts.Length() == 0 {
-		return "", fmt.Errorf("post bodies %q: %w", sel.Post, ErrNoMatch)
+		return "", whyNoMatch(doc, "post bodies", sel.Post)
 	}
 	var b strings.Builder
 	posts.Each(func(i int, s *goquery.Selection) {

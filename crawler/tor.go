@@ -38,6 +38,20 @@ type Options struct {
 	MaxRedirects int
 	// UserAgent defaults to TorBrowserUserAgent.
 	UserAgent string
+	// Parallelism bounds requests in flight (default 2). Delay spaces
+	// request starts, plus a random extra of up to Jitter.
+	Parallelism   int
+	Delay, Jitter time.Duration
+	// Retries is how many times a timeout, proxy failure, 429 or 5xx is
+	// retried (default 2; negative means none), Backoff the first wait
+	// (doubling, with jitter), MaxRetryAfter the longest Retry-After
+	// honoured before giving up.
+	Retries       int
+	Backoff       time.Duration
+	MaxRetryAfter time.Duration
+	// CookieFile, if set, holds a session cookie sent with every request;
+	// it is re-read when it changes.
+	CookieFile string
 }
 
 // Defaults suited to Tor's latency: circuits to onion services take seconds.
@@ -46,6 +60,10 @@ const (
 	DefaultHeaderTimeout = 60 * time.Second
 	DefaultMaxBody       = 8 << 20
 	DefaultMaxRedirects  = 5
+	DefaultParallelism   = 2
+	DefaultRetries       = 2
+	DefaultBackoff       = 5 * time.Second
+	DefaultMaxRetryAfter = 2 * time.Minute
 )
 
 // ErrHostNotAllowed is returned when a request, or a redirect, names a host
@@ -61,6 +79,8 @@ type Client struct {
 	http    *http.Client
 	opts    Options
 	allowed map[string]bool
+	limit   *limiter
+	cookie  *cookieFile
 }
 
 // NewClient returns a client whose every connection goes through the SOCKS5
@@ -91,7 +111,26 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = TorBrowserUserAgent
 	}
-	c := &Client{opts: opts, allowed: make(map[string]bool, len(opts.Hosts))}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = DefaultParallelism
+	}
+	switch {
+	case opts.Retries == 0:
+		opts.Retries = DefaultRetries
+	case opts.Retries < 0:
+		opts.Retries = 0
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = DefaultBackoff
+	}
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	c := &Client{opts: opts, allowed: make(map[string]bool, len(opts.Hosts)),
+		limit: newLimiter(opts.Parallelism, opts.Delay, opts.Jitter)}
+	if opts.CookieFile != "" {
+		c.cookie = &cookieFile{path: opts.CookieFile}
+	}
 	for _, h := range opts.Hosts {
 		c.allowed[strings.ToLower(h)] = true
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"leakwatch/crawler"
@@ -60,7 +61,7 @@ type Stats struct {
 // returned (the source could not be seen, which is never the same as "no
 // new posts"); a failure to fetch one entry is logged, counted, and the
 // entry is tried again next cycle since it was not recorded as seen.
-func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher) (Stats, error) {
+func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, workers int) (Stats, error) {
 	start := time.Now()
 	st := Stats{Source: src.Name}
 	log := p.logger()
@@ -78,36 +79,40 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher) (St
 	if err != nil {
 		return st, fmt.Errorf("crawl %s: read seen: %w", src.Name, err)
 	}
+	var todo []crawler.Ref
 	for i, r := range refs {
-		if !unseen[i] {
+		if unseen[i] {
+			todo = append(todo, r)
+		} else {
 			st.Seen++
-			continue
 		}
-		if ctx.Err() != nil {
-			return st, ctx.Err()
-		}
-		post, err := f.Fetch(ctx, src, r)
-		if err != nil {
+	}
+	// Fetch and match in parallel (the client enforces the source's limits);
+	// record here, one post at a time.
+	for res := range p.fetchAll(ctx, src, f, todo, workers) {
+		if res.err != nil {
 			st.Errors++
-			log.Warn("fetch failed", "source", src.Name, "post_key", r.Key, "error", err.Error())
+			log.Warn("fetch failed", "source", src.Name, "post_key", res.ref.Key, "error", res.err.Error())
 			continue
 		}
 		st.Fetched++
-		ev := p.Matcher.Match(post.Text)
-		rec, err := p.Store.Record(post, r.Version, ev, ev.Severity >= p.alertAt())
+		rec, err := p.Store.Record(res.post, res.ref.Version, res.ev, res.ev.Severity >= p.alertAt())
 		if err != nil {
-			return st, fmt.Errorf("crawl %s: record %s: %w", src.Name, r.Key, err)
+			return st, fmt.Errorf("crawl %s: record %s: %w", src.Name, res.ref.Key, err)
 		}
 		if rec.New {
 			st.New++
 		}
 		if rec.HitID != 0 {
 			st.Hits++
-			log.Info("hit", "source", src.Name, "post_key", r.Key, "hit_id", rec.HitID, "severity", ev.Severity.String())
+			log.Info("hit", "source", src.Name, "post_key", res.ref.Key, "hit_id", rec.HitID, "severity", res.ev.Severity.String())
 		}
 		if rec.AlertID != 0 {
 			st.Alerts++
 		}
+	}
+	if ctx.Err() != nil {
+		return st, ctx.Err()
 	}
 	st.Took = time.Since(start)
 	return st, nil
@@ -127,11 +132,60 @@ func (p *Pipeline) logger() *slog.Logger {
 	return p.Log
 }
 
+// fetched is one entry after fetching and matching.
+type fetched struct {
+	ref  crawler.Ref
+	post leak.Post
+	ev   leak.Evidence
+	err  error
+}
+
+// fetchAll fetches and matches refs with up to workers goroutines. The
+// channel closes when all are done or ctx ends; every goroutine has
+// returned by then.
+func (p *Pipeline) fetchAll(ctx context.Context, src crawler.Source, f Fetcher, refs []crawler.Ref, workers int) <-chan fetched {
+	out := make(chan fetched)
+	in := make(chan crawler.Ref)
+	var wg sync.WaitGroup
+	for range max(1, min(workers, len(refs))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range in {
+				post, err := f.Fetch(ctx, src, r)
+				res := fetched{ref: r, post: post, err: err}
+				if err == nil {
+					res.ev = p.Matcher.Match(post.Text)
+				}
+				select {
+				case out <- res:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(out)
+		defer wg.Wait()
+		defer close(in)
+		for _, r := range refs {
+			select {
+			case in <- r:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
 // Job is a source with its fetcher and schedule.
 type Job struct {
 	Source   crawler.Source
 	Fetcher  Fetcher
 	Schedule string // cron expression
+	Workers  int    // entries fetched in parallel (the client limits requests too)
 }
 
 // CrawlAll runs one cycle of every job in turn and returns the stats of
@@ -140,7 +194,7 @@ func (p *Pipeline) CrawlAll(ctx context.Context, jobs []Job) ([]Stats, int) {
 	var all []Stats
 	failed := 0
 	for _, j := range jobs {
-		st, err := p.Crawl(ctx, j.Source, j.Fetcher)
+		st, err := p.Crawl(ctx, j.Source, j.Fetcher, j.Workers)
 		p.logCycle(st, err)
 		if err != nil {
 			failed++

@@ -93,7 +93,7 @@ func TestCrawlRecordsHitsAndSkipsSeen(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	forum := f.jobs[0]
-	st, err := f.p.Crawl(ctx, forum.Source, forum.Fetcher)
+	st, err := f.p.Crawl(ctx, forum.Source, forum.Fetcher, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestCrawlRecordsHitsAndSkipsSeen(t *testing.T) {
 	}
 
 	before := len(f.world.Served())
-	st2, err := f.p.Crawl(ctx, forum.Source, forum.Fetcher)
+	st2, err := f.p.Crawl(ctx, forum.Source, forum.Fetcher, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,9 @@ func demoCycle(ctx context.Context, world *demo.World, dbPath string, log *slog.
 	if err != nil {
 		return res, err
 	}
-	jobs, closeClients, err := crawlJobs(world.Sources(), nil, crawler.Options{Proxy: world.Proxy.Addr(), Timeout: 20 * time.Second})
+	jobs, closeClients, err := crawlJobs(world.Sources(), nil, crawler.Options{
+		Proxy: world.Proxy.Addr(), Timeout: 20 * time.Second, Parallelism: 4, Backoff: 100 * time.Millisecond,
+	})
 	if err != nil {
 		return res, err
 	}

@@ -88,6 +88,12 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		Timeout:       time.Duration(cfg.Crawl.Timeout),
 		HeaderTimeout: time.Duration(cfg.Crawl.HeaderTimeout),
 		MaxBody:       cfg.Crawl.MaxBodyBytes,
+		Parallelism:   cfg.Crawl.Parallelism,
+		Delay:         time.Duration(cfg.Crawl.Delay),
+		Jitter:        time.Duration(cfg.Crawl.Jitter),
+		Retries:       retries(cfg.Crawl.Retries),
+		Backoff:       time.Duration(cfg.Crawl.Backoff),
+		MaxRetryAfter: time.Duration(cfg.Crawl.MaxRetryAfter),
 	})
 	if err != nil {
 		return err
@@ -143,4 +149,13 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		return partialError{fmt.Sprintf("%d alerts queued, %d failed: not delivered", counts.Pending, counts.Failed)}
 	}
 	return ctx.Err()
+}
+
+// retries maps the config's "0 means none" to the crawler's "negative
+// means none".
+func retries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -48,6 +48,12 @@ type CrawlConfig struct {
 	Timeout       Duration `yaml:"timeout"`
 	HeaderTimeout Duration `yaml:"header_timeout"`
 	MaxBodyBytes  int64    `yaml:"max_body_bytes"`
+	Parallelism   int      `yaml:"parallelism"`
+	Delay         Duration `yaml:"delay"`
+	Jitter        Duration `yaml:"jitter"`
+	Retries       int      `yaml:"retries"`
+	Backoff       Duration `yaml:"backoff"`
+	MaxRetryAfter Duration `yaml:"max_retry_after"`
 }
 
 // SourceConfig is one forum or paste site.
@@ -127,6 +133,12 @@ func defaultConfig() Config {
 			Timeout:       Duration(crawler.DefaultTimeout),
 			HeaderTimeout: Duration(crawler.DefaultHeaderTimeout),
 			MaxBodyBytes:  crawler.DefaultMaxBody,
+			Parallelism:   crawler.DefaultParallelism,
+			Delay:         Duration(2 * time.Second),
+			Jitter:        Duration(3 * time.Second),
+			Retries:       crawler.DefaultRetries,
+			Backoff:       Duration(crawler.DefaultBackoff),
+			MaxRetryAfter: Duration(crawler.DefaultMaxRetryAfter),
 		},
 		Matchers: MatchersConfig{SaleThreshold: matchers.DefaultSaleThreshold},
 		Alerts:   AlertsConfig{MinSeverity: "high"},
@@ -257,6 +269,18 @@ func (c *Config) validate() error {
 	}
 	if c.Crawl.MaxBodyBytes < 1024 {
 		p.add("crawl.max_body_bytes", "must be at least 1024")
+	}
+	if c.Crawl.Parallelism < 1 || c.Crawl.Parallelism > 16 {
+		p.add("crawl.parallelism", "want 1 to 16 requests in flight per source, got %d", c.Crawl.Parallelism)
+	}
+	if c.Crawl.Delay < 0 || c.Crawl.Jitter < 0 {
+		p.add("crawl.delay", "delay and jitter must not be negative")
+	}
+	if c.Crawl.Retries < 0 || c.Crawl.Retries > 10 {
+		p.add("crawl.retries", "want 0 to 10, got %d", c.Crawl.Retries)
+	}
+	if c.Crawl.Backoff <= 0 {
+		p.add("crawl.backoff", "must be positive")
 	}
 	if len(c.Sources) == 0 {
 		p.add("sources", "at least one source is needed")

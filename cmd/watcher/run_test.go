@@ -43,6 +43,9 @@ database: leakwatch.db
 secret_key_file: hmac.key
 crawl:
   timeout: 10s
+  delay: 0s
+  jitter: 0s
+  backoff: 10ms
 sources:
   - name: %s
     kind: forum

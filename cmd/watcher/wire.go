@@ -49,7 +49,7 @@ func crawlJobs(sources []crawler.Source, schedules []string, base crawler.Option
 			return nil, nil, fmt.Errorf("source %s: %w", src.Name, err)
 		}
 		clients = append(clients, c)
-		j := pipeline.Job{Source: src, Fetcher: c}
+		j := pipeline.Job{Source: src, Fetcher: c, Workers: max(o.Parallelism, 1)}
 		if i < len(schedules) {
 			j.Schedule = schedules[i]
 		}
