@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ var ErrNoMatch = errors.New("selectors matched nothing")
 // ParseForumListing reads a forum listing page. base is the page's URL, for
 // resolving relative links.
 func ParseForumListing(body []byte, base *url.URL, sel ForumSelectors) (Listing, error) {
-	rs := rowSelectors{row: sel.Thread, link: sel.Link, title: sel.Title, author: sel.Author, when: sel.Updated, what: "thread rows"}
+	rs := rowSelectors{row: sel.Thread, link: sel.Link, title: sel.Title, prefix: sel.Prefix, author: sel.Author, when: sel.Updated, what: "thread rows"}
 	l, doc, err := parseRows(body, base, rs, func(u *url.URL) (string, string, bool) {
 		return threadKey(u), u.String(), true
 	})
@@ -39,8 +40,8 @@ func ParseForumListing(body []byte, base *url.URL, sel ForumSelectors) (Listing,
 
 // rowSelectors say where a listing's rows and their parts are.
 type rowSelectors struct {
-	row, link, title, author, when string
-	what                           string // for errors: "thread rows"
+	row, link, title, prefix, author, when string
+	what                                   string // for errors: "thread rows"
 }
 
 // parseRows reads one Ref per row of a listing page. ref maps the row's
@@ -65,7 +66,7 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 		if err != nil {
 			return
 		}
-		u.Fragment = ""
+		cleanURL(u)
 		key, fetch, ok := ref(u)
 		if !ok {
 			return
@@ -74,6 +75,22 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 		if sel.title != "" {
 			if t := cleanSpace(row.Find(sel.title).First().Text()); t != "" {
 				r.Title = t
+			}
+		}
+		if sel.prefix != "" {
+			// Thread prefixes ([WTS], [SELLING]) say what a thread is: keep
+			// them with the title.
+			var pre []string
+			row.Find(sel.prefix).Each(func(_ int, p *goquery.Selection) {
+				if t := cleanSpace(p.Text()); t != "" && !strings.Contains(r.Title, t) {
+					if !strings.HasPrefix(t, "[") {
+						t = "[" + t + "]"
+					}
+					pre = append(pre, t)
+				}
+			})
+			if len(pre) > 0 {
+				r.Title = strings.Join(pre, " ") + " " + r.Title
 			}
 		}
 		if sel.author != "" {
@@ -90,25 +107,29 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 	return l, doc, nil
 }
 
-// ParseThread returns the text of every post body on a thread page, one
-// post after another, separated by blank lines.
-func ParseThread(body []byte, sel ForumSelectors) (string, error) {
+// ThreadPage is what one page of a thread holds.
+type ThreadPage struct {
+	Posts []string // the text of each post body, in page order
+	Next  *url.URL // the thread's next page, nil on the last
+}
+
+// ParseThread reads one page of a thread: every post body (first post and
+// replies) as text, and the link to the next page.
+func ParseThread(body []byte, base *url.URL, sel ForumSelectors) (ThreadPage, error) {
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
-		return "", fmt.Errorf("parse html: %w", err)
+		return ThreadPage{}, fmt.Errorf("parse html: %w", err)
 	}
 	posts := doc.Find(sel.Post)
 	if posts.Length() == 0 {
-		return "", whyNoMatch(doc, "post bodies", sel.Post)
+		return ThreadPage{}, whyNoMatch(doc, "post bodies", sel.Post)
 	}
-	var b strings.Builder
-	posts.Each(func(i int, s *goquery.Selection) {
-		if i > 0 {
-			b.WriteString("\n\n")
-		}
-		b.WriteString(Text(s))
+	var tp ThreadPage
+	posts.Each(func(_ int, s *goquery.Selection) {
+		tp.Posts = append(tp.Posts, Text(s))
 	})
-	return b.String(), nil
+	tp.Next = nextLink(doc, base, sel.ThreadNext)
+	return tp, nil
 }
 
 // ParsePasteListing reads a paste site's recent-pastes page.
@@ -147,11 +168,56 @@ func nextLink(doc *goquery.Document, base *url.URL, sel string) *url.URL {
 		return nil
 	}
 	u, err := base.Parse(strings.TrimSpace(href))
-	if err != nil || u.String() == base.String() {
+	if err != nil {
 		return nil
 	}
-	u.Fragment = ""
+	cleanURL(u)
+	if u.String() == base.String() {
+		return nil
+	}
 	return u
+}
+
+// sessionParams are query parameters that carry a session, not an
+// identity: phpBB's sid, vBulletin's s, PHP's PHPSESSID.
+var sessionParams = map[string]bool{"sid": true, "s": true, "phpsessid": true, "sessionid": true, "session_id": true}
+
+// navParams are query parameters that only say where in a thread to jump
+// (phpBB view=unread, MyBB action=lastpost).
+var navParams = map[string]map[string]bool{
+	"view":   {"unread": true, "next": true, "previous": true},
+	"action": {"lastpost": true, "newpost": true},
+}
+
+// navSuffixes are path endings that only say where in a thread to jump
+// (XenForo /unread and /latest).
+var navSuffixes = []string{"/unread", "/latest"}
+
+// cleanURL drops the fragment, session parameters and jump-to-post
+// navigation, so the same thread has the same URL and key on every crawl.
+func cleanURL(u *url.URL) {
+	u.Fragment = ""
+	for _, suf := range navSuffixes {
+		if strings.HasSuffix(u.Path, suf) {
+			u.Path = strings.TrimSuffix(u.Path, suf) + "/"
+			u.RawPath = ""
+		}
+	}
+	if u.RawQuery == "" {
+		return
+	}
+	q := u.Query()
+	changed := false
+	for k, vs := range q {
+		lk := strings.ToLower(k)
+		if sessionParams[lk] || len(vs) == 1 && navParams[lk][strings.ToLower(vs[0])] {
+			q.Del(k)
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
 }
 
 // threadKey is the thread's identity: its path and query, without the host
@@ -166,6 +232,11 @@ func threadKey(u *url.URL) string {
 
 var timeLayouts = []string{
 	time.RFC3339,
+	"2006-01-02T15:04:05-0700",
+	"01-02-2006, 03:04 PM",
+	"01-02-2006 03:04 PM",
+	"Mon Jan 02, 2006 3:04 pm",
+	"Mon Jan 2, 2006 3:04 pm",
 	"2006-01-02T15:04:05",
 	"2006-01-02 15:04:05",
 	"2006-01-02 15:04",
@@ -191,12 +262,26 @@ func readTime(s *goquery.Selection) (string, time.Time) {
 	if raw == "" {
 		raw = cleanSpace(s.Text())
 	}
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, raw); err == nil {
-			return raw, t.UTC()
+	return raw, parseTime(raw)
+}
+
+// parseTime reads a time in one of the common forum formats, or a Unix
+// epoch (XenForo's data-time). Trailing words ("Last Post: bob") are
+// ignored. It returns the zero time when nothing parses.
+func parseTime(raw string) time.Time {
+	if n, err := strconv.ParseInt(raw, 10, 64); err == nil && n > 1e9 && n < 1e11 {
+		return time.Unix(n, 0).UTC()
+	}
+	fields := strings.Fields(raw)
+	for k := min(len(fields), 6); k >= 1; k-- {
+		s := strings.Join(fields[:k], " ")
+		for _, layout := range timeLayouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.UTC()
+			}
 		}
 	}
-	return raw, time.Time{}
+	return time.Time{}
 }
 
 func cleanSpace(s string) string { return strings.Join(strings.Fields(s), " ") }

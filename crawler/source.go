@@ -20,29 +20,35 @@ const (
 )
 
 // ForumSelectors are the CSS selectors that read a forum. Thread selects one
-// row per thread on a listing page; Link, Title, Author and Updated are
-// looked up inside that row; Next selects the next listing page's link; Post
-// selects each post body on a thread page.
+// row per thread on a listing page; Link, Title, Prefix (a thread prefix
+// such as [WTS], kept with the title), Author and Updated are looked up
+// inside that row; Next selects the next listing page's link. On a thread
+// page, Post selects each post body and ThreadNext the next page's link.
 type ForumSelectors struct {
-	Thread, Link, Title, Author, Updated, Next, Post string
+	Thread, Link, Title, Prefix, Author, Updated, Next string
+	Post, ThreadNext                                    string
 }
 
 // PasteSelectors read a paste site's recent list. Item selects one row per
 // paste; Link (inside it) the paste's link; Title, Author and Posted are
 // optional. Raw is the raw-text URL with {key} standing for the paste key
 // (the last path segment of the link); empty means the link itself.
+// Format "json" reads a JSON listing shaped like Pastebin's scraping API
+// instead of HTML, and needs no selectors.
 type PasteSelectors struct {
 	Item, Link, Title, Author, Posted, Raw string
+	Format                                 string // "" (HTML) or "json"
 }
 
 // Source is one place to crawl.
 type Source struct {
-	Name     string
-	Kind     Kind
-	URLs     []string // listing URLs
-	MaxPages int      // listing pages followed per URL (>= 1)
-	Forum    ForumSelectors
-	Paste    PasteSelectors
+	Name           string
+	Kind           Kind
+	URLs           []string // listing URLs
+	MaxPages       int      // listing pages followed per URL (>= 1)
+	MaxThreadPages int      // pages read per thread (>= 1)
+	Forum          ForumSelectors
+	Paste          PasteSelectors
 }
 
 // Hosts returns the lower-cased host names the source's URLs name, which
@@ -99,7 +105,11 @@ func (c *Client) List(ctx context.Context, src Source) ([]Ref, error) {
 			case KindForum:
 				l, err = ParseForumListing(p.Body, p.URL, src.Forum)
 			case KindPaste:
-				l, err = ParsePasteListing(p.Body, p.URL, src.Paste)
+				if src.Paste.Format == "json" {
+					l, err = ParsePasteJSON(p.Body, p.URL, src.Paste)
+				} else {
+					l, err = ParsePasteListing(p.Body, p.URL, src.Paste)
+				}
 			default:
 				err = fmt.Errorf("unknown source kind %q", src.Kind)
 			}
@@ -130,7 +140,7 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 	var text string
 	switch src.Kind {
 	case KindForum:
-		text, err = ParseThread(p.Body, src.Forum)
+		text, err = c.readThread(ctx, src, p)
 	case KindPaste:
 		text = PasteText(p.Body, p.ContentType)
 	default:
@@ -152,4 +162,29 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 		Hash:    leak.ContentHash(text),
 		Bytes:   len(text),
 	}, nil
+}
+
+// readThread reads a thread from its first page (already fetched) through
+// its next-page links, up to MaxThreadPages pages, and returns the text of
+// every post. A page that fails fails the whole thread, so that a thread is
+// never recorded with pages missing; it is tried again next cycle.
+func (c *Client) readThread(ctx context.Context, src Source, first *Page) (string, error) {
+	var posts []string
+	seen := map[string]bool{}
+	p := first
+	for page := 1; ; page++ {
+		tp, err := ParseThread(p.Body, p.URL, src.Forum)
+		if err != nil {
+			return "", fmt.Errorf("page %d: %w", page, err)
+		}
+		posts = append(posts, tp.Posts...)
+		seen[p.URL.String()] = true
+		if page >= max(src.MaxThreadPages, 1) || tp.Next == nil || !c.Allowed(tp.Next) || seen[tp.Next.String()] {
+			break
+		}
+		if p, err = c.Get(ctx, tp.Next.String()); err != nil {
+			return "", fmt.Errorf("page %d: %w", page+1, err)
+		}
+	}
+	return strings.Join(posts, "\n\n"), nil
 }

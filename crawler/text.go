@@ -23,6 +23,7 @@ var blockElems = map[string]bool{
 	"p": true, "div": true, "li": true, "ul": true, "ol": true, "h1": true, "h2": true, "h3": true,
 	"h4": true, "h5": true, "h6": true, "blockquote": true, "tr": true, "table": true, "pre": true,
 	"section": true, "article": true, "header": true, "footer": true, "dd": true, "dt": true, "hr": true,
+	"cite": true, "dl": true, "form": true, "fieldset": true, "details": true, "summary": true,
 }
 
 func writeText(b *strings.Builder, n *html.Node, pre bool) {
@@ -51,7 +52,7 @@ func writeText(b *strings.Builder, n *html.Node, pre bool) {
 			return
 		case "td", "th":
 			b.WriteByte('\t')
-		case "pre", "code":
+		case "pre", "textarea", "xmp", "plaintext":
 			pre = true
 		}
 		if blockElems[n.Data] && n.Data != "tr" {
