@@ -52,11 +52,15 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 // seen from here (check may run on a machine other than the daemon's).
 func (c *Config) fileWarnings() []string {
 	var out []string
-	for _, f := range []struct{ field, name string }{
+	files := []struct{ field, name string }{
 		{"secret_key_file", c.SecretKeyFile},
 		{"slack.webhook_url_file", c.Slack.WebhookURLFile},
 		{"slack.bot_token_file", c.Slack.BotTokenFile},
-	} {
+	}
+	for i, s := range c.Sources {
+		files = append(files, struct{ field, name string }{fmt.Sprintf("sources[%d].cookie_file", i), s.CookieFile})
+	}
+	for _, f := range files {
 		field, name := f.field, f.name
 		if name == "" {
 			continue

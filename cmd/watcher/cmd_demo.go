@@ -132,7 +132,11 @@ func demoCycle(ctx context.Context, world *demo.World, dbPath string, log *slog.
 	if err != nil {
 		return res, err
 	}
-	jobs, closeClients, err := crawlJobs(world.Sources(), nil, crawler.Options{
+	var specs []jobSpec
+	for _, src := range world.Sources() {
+		specs = append(specs, jobSpec{source: src})
+	}
+	jobs, closeClients, err := crawlJobs(specs, crawler.Options{
 		Proxy: world.Proxy.Addr(), Timeout: 20 * time.Second, Parallelism: 4, Backoff: 100 * time.Millisecond,
 	})
 	if err != nil {

@@ -79,11 +79,7 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	st := set.Stats()
 	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "brands", st.Brands)
 
-	schedules := make([]string, len(cfg.Sources))
-	for i := range cfg.Sources {
-		schedules[i] = cfg.schedule(i)
-	}
-	jobs, closeClients, err := crawlJobs(cfg.crawlerSources(), schedules, crawler.Options{
+	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), crawler.Options{
 		Proxy:         cfg.Proxy,
 		Timeout:       time.Duration(cfg.Crawl.Timeout),
 		HeaderTimeout: time.Duration(cfg.Crawl.HeaderTimeout),

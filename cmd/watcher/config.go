@@ -58,28 +58,44 @@ type CrawlConfig struct {
 
 // SourceConfig is one forum or paste site.
 type SourceConfig struct {
-	Name      string          `yaml:"name"`
-	Kind      string          `yaml:"kind"`
-	URLs      []string        `yaml:"urls"`
-	Schedule  string          `yaml:"schedule"`
-	MaxPages  int             `yaml:"max_pages"`
-	Selectors SelectorsConfig `yaml:"selectors"`
-	RawURL    string          `yaml:"raw_url"`
+	Name           string          `yaml:"name"`
+	Kind           string          `yaml:"kind"`
+	Preset         string          `yaml:"preset"`
+	URLs           []string        `yaml:"urls"`
+	Schedule       string          `yaml:"schedule"`
+	MaxPages       int             `yaml:"max_pages"`
+	MaxThreadPages int             `yaml:"max_thread_pages"`
+	Selectors      SelectorsConfig `yaml:"selectors"`
+	RawURL         string          `yaml:"raw_url"`
+	Format         string          `yaml:"format"`
+	CookieFile     string          `yaml:"cookie_file"`
 }
 
 // SelectorsConfig are CSS selectors. Forums use thread, link, title,
 // author, updated, next and post; paste sites use item, link, title, author
 // and posted.
 type SelectorsConfig struct {
-	Thread  string `yaml:"thread"`
-	Link    string `yaml:"link"`
-	Title   string `yaml:"title"`
-	Author  string `yaml:"author"`
-	Updated string `yaml:"updated"`
-	Next    string `yaml:"next"`
-	Post    string `yaml:"post"`
-	Item    string `yaml:"item"`
-	Posted  string `yaml:"posted"`
+	Thread     string `yaml:"thread"`
+	Link       string `yaml:"link"`
+	Title      string `yaml:"title"`
+	Prefix     string `yaml:"prefix"`
+	Author     string `yaml:"author"`
+	Updated    string `yaml:"updated"`
+	Next       string `yaml:"next"`
+	Post       string `yaml:"post"`
+	ThreadNext string `yaml:"thread_next"`
+	Item       string `yaml:"item"`
+	Posted     string `yaml:"posted"`
+}
+
+// forum returns the forum selectors: the preset's, with the source's own
+// put over them field by field.
+func (s *SourceConfig) forum() crawler.ForumSelectors {
+	sel := s.Selectors
+	own := crawler.ForumSelectors{Thread: sel.Thread, Link: sel.Link, Title: sel.Title, Prefix: sel.Prefix,
+		Author: sel.Author, Updated: sel.Updated, Next: sel.Next, Post: sel.Post, ThreadNext: sel.ThreadNext}
+	base, _ := crawler.Preset(s.Preset) // validated; zero for no preset
+	return own.Over(base)
 }
 
 // MatchersConfig holds the matchers' inputs. Canaries and fingerprints are
@@ -121,8 +137,9 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 
 // Defaults, set before decoding.
 const (
-	defaultSchedule = "*/15 * * * *"
-	defaultMaxPages = 3
+	defaultSchedule       = "*/15 * * * *"
+	defaultMaxPages       = 3
+	defaultMaxThreadPages = 5
 )
 
 func defaultConfig() Config {
@@ -339,16 +356,37 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 	if s.MaxPages < 0 {
 		p.add(at+".max_pages", "must not be negative")
 	}
+	if s.MaxThreadPages < 0 {
+		p.add(at+".max_thread_pages", "must not be negative")
+	}
 	sel := s.Selectors
 	var required map[string]string
 	switch crawler.Kind(s.Kind) {
 	case crawler.KindForum:
-		required = map[string]string{"thread": sel.Thread, "link": sel.Link, "post": sel.Post}
-		if s.RawURL != "" {
-			p.add(at+".raw_url", "is for paste sources only")
+		f := s.forum()
+		required = map[string]string{"thread": f.Thread, "link": f.Link, "post": f.Post}
+		if s.Preset != "" {
+			if _, err := crawler.Preset(s.Preset); err != nil {
+				p.add(at+".preset", "%v", err)
+				required = nil // one error, not one per missing selector
+			}
+		}
+		for field, v := range map[string]string{"raw_url": s.RawURL, "format": s.Format} {
+			if v != "" {
+				p.add(at+"."+field, "is for paste sources only")
+			}
 		}
 	case crawler.KindPaste:
-		required = map[string]string{"item": sel.Item, "link": sel.Link}
+		if s.Preset != "" {
+			p.add(at+".preset", "presets are for forums (%s)", strings.Join(crawler.PresetNames(), ", "))
+		}
+		switch s.Format {
+		case "", "html":
+			required = map[string]string{"item": sel.Item, "link": sel.Link}
+		case "json":
+		default:
+			p.add(at+".format", "want html or json, got %q", s.Format)
+		}
 		if s.RawURL != "" {
 			if msg := checkURL(strings.ReplaceAll(s.RawURL, "{key}", "k")); msg != "" {
 				p.add(at+".raw_url", "%s", msg)
@@ -361,18 +399,23 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 	}
 	for _, name := range []string{"item", "link", "post", "thread"} {
 		if v, need := required[name]; need && strings.TrimSpace(v) == "" {
-			p.add(at+".selectors."+name, "must be set for a %s source", s.Kind)
+			what := "a " + s.Kind + " source"
+			if s.Kind == "forum" {
+				what = "a forum without a preset (" + strings.Join(crawler.PresetNames(), ", ") + ")"
+			}
+			p.add(at+".selectors."+name, "must be set for %s", what)
 		}
 	}
-	for name, v := range map[string]string{
-		"thread": sel.Thread, "link": sel.Link, "title": sel.Title, "author": sel.Author, "updated": sel.Updated,
-		"next": sel.Next, "post": sel.Post, "item": sel.Item, "posted": sel.Posted,
+	for _, x := range []struct{ name, v string }{
+		{"thread", sel.Thread}, {"link", sel.Link}, {"title", sel.Title}, {"prefix", sel.Prefix}, {"author", sel.Author},
+		{"updated", sel.Updated}, {"next", sel.Next}, {"post", sel.Post}, {"thread_next", sel.ThreadNext},
+		{"item", sel.Item}, {"posted", sel.Posted},
 	} {
-		if v == "" {
+		if x.v == "" {
 			continue
 		}
-		if _, err := cascadia.Compile(v); err != nil {
-			p.add(at+".selectors."+name, "invalid CSS selector %q: %v", v, err)
+		if _, err := cascadia.Compile(x.v); err != nil {
+			p.add(at+".selectors."+x.name, "invalid CSS selector %q: %v", x.v, err)
 		}
 	}
 }
@@ -450,24 +493,32 @@ func readKey(path string) ([]byte, error) {
 	return nil, fmt.Errorf("secret key file %s: want 64 hex characters (watcher keygen writes one)", path)
 }
 
-// crawlerSources maps the config to crawler sources.
-func (c *Config) crawlerSources() []crawler.Source {
-	out := make([]crawler.Source, 0, len(c.Sources))
-	for _, s := range c.Sources {
-		maxPages := s.MaxPages
-		if maxPages == 0 {
-			maxPages = defaultMaxPages
-		}
+// jobSpecs maps the config to the sources to crawl.
+func (c *Config) jobSpecs() []jobSpec {
+	out := make([]jobSpec, 0, len(c.Sources))
+	for i, s := range c.Sources {
 		sel := s.Selectors
-		out = append(out, crawler.Source{
-			Name: s.Name, Kind: crawler.Kind(s.Kind), URLs: s.URLs, MaxPages: maxPages,
-			Forum: crawler.ForumSelectors{Thread: sel.Thread, Link: sel.Link, Title: sel.Title, Author: sel.Author,
-				Updated: sel.Updated, Next: sel.Next, Post: sel.Post},
+		spec := jobSpec{source: crawler.Source{
+			Name: s.Name, Kind: crawler.Kind(s.Kind), URLs: s.URLs,
+			MaxPages:       orDefault(s.MaxPages, defaultMaxPages),
+			MaxThreadPages: orDefault(s.MaxThreadPages, defaultMaxThreadPages),
+			Forum:          s.forum(),
 			Paste: crawler.PasteSelectors{Item: sel.Item, Link: sel.Link, Title: sel.Title, Author: sel.Author,
-				Posted: sel.Posted, Raw: s.RawURL},
-		})
+				Posted: sel.Posted, Raw: s.RawURL, Format: s.Format},
+		}, schedule: c.schedule(i)}
+		if s.CookieFile != "" {
+			spec.cookieFile = c.secretPath(s.CookieFile)
+		}
+		out = append(out, spec)
 	}
 	return out
+}
+
+func orDefault(n, def int) int {
+	if n == 0 {
+		return def
+	}
+	return n
 }
 
 // schedule returns a source's cron schedule.

@@ -29,9 +29,16 @@ func loadSet(db *store.DB, h *matchers.Hasher, brands []string, threshold float6
 	})
 }
 
+// jobSpec is one source to crawl and what only it has.
+type jobSpec struct {
+	source     crawler.Source
+	schedule   string
+	cookieFile string
+}
+
 // crawlJobs gives every source its own client, with its own SOCKS username
 // so that Tor builds separate circuits for each (IsolateSOCKSAuth).
-func crawlJobs(sources []crawler.Source, schedules []string, base crawler.Options) ([]pipeline.Job, func(), error) {
+func crawlJobs(specs []jobSpec, base crawler.Options) ([]pipeline.Job, func(), error) {
 	var jobs []pipeline.Job
 	var clients []*crawler.Client
 	closeAll := func() {
@@ -39,21 +46,19 @@ func crawlJobs(sources []crawler.Source, schedules []string, base crawler.Option
 			c.Close()
 		}
 	}
-	for i, src := range sources {
+	for _, spec := range specs {
+		src := spec.source
 		o := base
 		o.Username, o.Password = "leakwatch-"+src.Name, "isolate"
 		o.Hosts = src.Hosts()
+		o.CookieFile = spec.cookieFile
 		c, err := crawler.NewClient(o)
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("source %s: %w", src.Name, err)
 		}
 		clients = append(clients, c)
-		j := pipeline.Job{Source: src, Fetcher: c, Workers: max(o.Parallelism, 1)}
-		if i < len(schedules) {
-			j.Schedule = schedules[i]
-		}
-		jobs = append(jobs, j)
+		jobs = append(jobs, pipeline.Job{Source: src, Fetcher: c, Schedule: spec.schedule, Workers: max(o.Parallelism, 1)})
 	}
 	return jobs, closeAll, nil
 }
