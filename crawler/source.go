@@ -26,7 +26,7 @@ const (
 // page, Post selects each post body and ThreadNext the next page's link.
 type ForumSelectors struct {
 	Thread, Link, Title, Prefix, Author, Updated, Next string
-	Post, ThreadNext                                    string
+	Post, ThreadNext                                   string
 }
 
 // PasteSelectors read a paste site's recent list. Item selects one row per
