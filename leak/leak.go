@@ -128,6 +128,9 @@ type Hit struct {
 	Posted   time.Time `json:"posted,omitzero"`
 	Found    time.Time `json:"found"`
 	Evidence Evidence  `json:"evidence"`
+	// RepostOf names the post ("source/key") whose identical text was
+	// recorded first, when this post is a repost of it.
+	RepostOf string `json:"repost_of,omitempty"`
 }
 
 // AlertState is where an alert is in the outbox.

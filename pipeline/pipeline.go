@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -27,6 +28,7 @@ type Matcher interface {
 type Recorder interface {
 	Unseen(source string, marks []store.Mark) ([]bool, error)
 	Record(p leak.Post, version string, ev leak.Evidence, alert bool) (store.Recorded, error)
+	UpdateSource(name string, f func(*store.SourceState)) (before, after store.SourceState, err error)
 }
 
 var (
@@ -42,6 +44,14 @@ type Pipeline struct {
 	// AlertAt is the lowest severity that queues an alert; lower hits are
 	// recorded only.
 	AlertAt leak.Severity
+	// Preflight, if set, runs before each crawl cycle (is the proxy up, is
+	// Tor bootstrapped?); when it fails the cycle is skipped and reported,
+	// never run some other way.
+	Preflight func(context.Context) error
+	// UnhealthyAfter is how many failed cycles in a row make a source
+	// unhealthy (default 3). Login walls, captchas and selectors that match
+	// nothing make it unhealthy at once.
+	UnhealthyAfter int
 }
 
 // Stats is one crawl cycle of one source.
@@ -54,6 +64,7 @@ type Stats struct {
 	Hits    int           // hits recorded
 	Alerts  int           // alerts queued
 	Errors  int           // entries that failed to fetch (retried next cycle)
+	Skipped bool          // the preflight failed: the source was not crawled
 	Took    time.Duration //
 }
 
@@ -89,9 +100,11 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 	}
 	// Fetch and match in parallel (the client enforces the source's limits);
 	// record here, one post at a time.
+	var lastErr error
 	for res := range p.fetchAll(ctx, src, f, todo, workers) {
 		if res.err != nil {
 			st.Errors++
+			lastErr = res.err
 			log.Warn("fetch failed", "source", src.Name, "post_key", res.ref.Key, "error", res.err.Error())
 			continue
 		}
@@ -111,10 +124,15 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 			st.Alerts++
 		}
 	}
+	st.Took = time.Since(start)
 	if ctx.Err() != nil {
 		return st, ctx.Err()
 	}
-	st.Took = time.Since(start)
+	if st.Fetched == 0 && st.Errors > 0 {
+		// The listing was readable but no thread was (a login wall on thread
+		// pages, say): the source could not be seen.
+		return st, fmt.Errorf("crawl %s: all %d fetches failed, the last: %w", src.Name, st.Errors, lastErr)
+	}
 	return st, nil
 }
 
@@ -189,19 +207,105 @@ type Job struct {
 }
 
 // CrawlAll runs one cycle of every job in turn and returns the stats of
-// each; a source that fails is logged and does not stop the others.
+// each and how many failed; a source that fails is logged and does not stop
+// the others. When the preflight fails, every source is skipped.
 func (p *Pipeline) CrawlAll(ctx context.Context, jobs []Job) ([]Stats, int) {
 	var all []Stats
 	failed := 0
+	var pre error
+	if p.Preflight != nil {
+		pre = p.Preflight(ctx)
+	}
 	for _, j := range jobs {
-		st, err := p.Crawl(ctx, j.Source, j.Fetcher, j.Workers)
-		p.logCycle(st, err)
+		var st Stats
+		var err error
+		if pre != nil {
+			st, err = p.skip(j, pre)
+		} else {
+			st, err = p.runJob(ctx, j)
+		}
 		if err != nil {
 			failed++
 		}
 		all = append(all, st)
 	}
 	return all, failed
+}
+
+// RunJob runs one source's cycle: the preflight, the crawl, the health
+// bookkeeping and the log line.
+func (p *Pipeline) RunJob(ctx context.Context, j Job) (Stats, error) {
+	if p.Preflight != nil {
+		if err := p.Preflight(ctx); err != nil {
+			return p.skip(j, err)
+		}
+	}
+	return p.runJob(ctx, j)
+}
+
+func (p *Pipeline) runJob(ctx context.Context, j Job) (Stats, error) {
+	st, err := p.Crawl(ctx, j.Source, j.Fetcher, j.Workers)
+	p.noteHealth(j.Source.Name, st, err)
+	p.logCycle(st, err)
+	return st, err
+}
+
+// skip reports a cycle not run because the preflight failed. It does not
+// count against the source's health: Tor being down is not the site's
+// fault.
+func (p *Pipeline) skip(j Job, why error) (Stats, error) {
+	st := Stats{Source: j.Source.Name, Skipped: true}
+	p.logger().Warn("crawl skipped", "source", j.Source.Name, "reason", why.Error())
+	return st, fmt.Errorf("crawl %s skipped: %w", j.Source.Name, why)
+}
+
+// noteHealth updates the source's state after a cycle and logs when it
+// becomes unhealthy or recovers.
+func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
+	now := time.Now().UTC()
+	limit := p.UnhealthyAfter
+	if limit <= 0 {
+		limit = 3
+	}
+	before, after, err := p.Store.UpdateSource(name, func(s *store.SourceState) {
+		s.Crawls++
+		s.LastCrawl = now
+		healthy, reason := true, ""
+		if crawlErr == nil {
+			s.LastSuccess, s.LastError, s.ConsecutiveFailures, s.LastListed = now, "", 0, st.Listed
+			s.Posts += st.New
+			s.Hits += st.Hits
+		} else {
+			s.ConsecutiveFailures++
+			s.LastError = crawlErr.Error()
+			switch {
+			case errors.Is(crawlErr, crawler.ErrLoginWall):
+				healthy, reason = false, "login wall: the session cookie is missing or expired"
+			case errors.Is(crawlErr, crawler.ErrCaptcha):
+				healthy, reason = false, "captcha or anti-bot page instead of content"
+			case errors.Is(crawlErr, crawler.ErrNoMatch) && s.LastListed > 0:
+				healthy, reason = false, fmt.Sprintf("selectors matched nothing where they listed %d entries before: the site changed", s.LastListed)
+			case errors.Is(crawlErr, crawler.ErrNoMatch):
+				healthy, reason = false, "selectors matched nothing: check the source's selectors or preset"
+			case s.ConsecutiveFailures >= limit:
+				healthy, reason = false, fmt.Sprintf("failed %d runs in a row", s.ConsecutiveFailures)
+			case !s.Healthy:
+				healthy, reason = false, s.Reason // still failing: stays unhealthy until a success
+			}
+		}
+		if healthy != s.Healthy {
+			s.Since = now
+		}
+		s.Healthy, s.Reason = healthy, reason
+	})
+	switch {
+	case err != nil:
+		p.logger().Error("record source state", "source", name, "error", err.Error())
+	case before.Healthy && !after.Healthy:
+		p.logger().Error("source unhealthy", "source", name, "reason", after.Reason, "error", after.LastError)
+	case !before.Healthy && after.Healthy:
+		p.logger().Info("source recovered", "source", name)
+	}
 }
 
 func (p *Pipeline) logCycle(st Stats, err error) {

@@ -19,8 +19,7 @@ func (p *Pipeline) Schedule(ctx context.Context, jobs []Job, flush func(context.
 	for _, j := range jobs {
 		j := j
 		_, err := c.AddFunc(j.Schedule, func() {
-			st, err := p.Crawl(ctx, j.Source, j.Fetcher, j.Workers)
-			p.logCycle(st, err)
+			st, _ := p.RunJob(ctx, j)
 			if st.Alerts > 0 {
 				flush(ctx)
 			}

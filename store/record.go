@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -48,16 +49,18 @@ func (db *DB) Unseen(source string, marks []Mark) ([]bool, error) {
 
 // Recorded says what Record did.
 type Recorded struct {
-	New     bool   // the post's content was new, and was recorded
-	HitID   uint64 // the new hit, 0 if none
-	AlertID uint64 // the queued alert, 0 if none
+	New      bool   // the post's content was new, and was recorded
+	HitID    uint64 // the new hit, 0 if none
+	AlertID  uint64 // the queued alert, 0 if none
+	RepostOf string // "source/key" of the first post with the same text, if another
 }
 
 // Record saves a fetched post, its hit (when the evidence is not empty) and
 // a pending alert for the hit (when alert is set), all in ONE transaction.
 // A post whose content hash matches what was recorded before only has its
-// version updated: the same text never makes a second hit. Record is
-// idempotent.
+// version updated: the same text never makes a second hit. A post whose
+// text was first seen under another post is a repost: its hit names the
+// original and queues no alert of its own. Record is idempotent.
 func (db *DB) Record(p leak.Post, version string, ev leak.Evidence, alert bool) (Recorded, error) {
 	var r Recorded
 	now := time.Now().UTC()
@@ -85,6 +88,16 @@ func (db *DB) Record(p leak.Post, version string, ev leak.Evidence, alert bool) 
 		if err := putJSON(tx.Bucket(bucketPosts), key, p); err != nil {
 			return err
 		}
+		content := tx.Bucket(bucketContent)
+		hash := []byte(p.Hash)
+		if first := content.Get(hash); first != nil && string(first) != string(key) {
+			src, k, _ := strings.Cut(string(first), "\x00")
+			r.RepostOf = src + "/" + k
+		} else if first == nil && p.Hash != "" {
+			if err := content.Put(hash, key); err != nil {
+				return err
+			}
+		}
 		if ev.Empty() {
 			return nil
 		}
@@ -95,13 +108,13 @@ func (db *DB) Record(p leak.Post, version string, ev leak.Evidence, alert bool) 
 		}
 		hit := leak.Hit{
 			ID: id, Source: p.Source, PostKey: p.Key, PostURL: p.URL, Title: p.Title,
-			Author: p.Author, Posted: p.Posted, Found: now, Evidence: ev,
+			Author: p.Author, Posted: p.Posted, Found: now, Evidence: ev, RepostOf: r.RepostOf,
 		}
 		if err := putJSON(hits, u64(id), hit); err != nil {
 			return err
 		}
 		r.HitID = id
-		if !alert {
+		if !alert || r.RepostOf != "" {
 			return nil
 		}
 		out := tx.Bucket(bucketOutbox)

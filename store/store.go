@@ -24,7 +24,9 @@ var (
 	bucketOutbox       = []byte("outbox")
 	bucketCanaries     = []byte("canaries")
 	bucketFingerprints = []byte("fingerprints")
-	allBuckets         = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketFingerprints}
+	bucketSources      = []byte("sources")
+	bucketContent      = []byte("content")
+	allBuckets         = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketFingerprints, bucketSources, bucketContent}
 	keySchema          = []byte("schema_version")
 )
 

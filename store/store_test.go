@@ -190,3 +190,41 @@ func TestPostTextIsNotStored(t *testing.T) {
 }
 
 func bytesContains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
+
+func TestRepostIsRecognised(t *testing.T) {
+	db, _ := openTemp(t)
+	text := "selling acme db, sample below"
+	first, err := db.Record(post("/t/1", text), "v", critical, true)
+	if err != nil || first.RepostOf != "" || first.AlertID == 0 {
+		t.Fatalf("first = %+v, %v", first, err)
+	}
+	p := post("/p/9", text)
+	p.Source = "paste"
+	again, err := db.Record(p, "v", critical, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.RepostOf != "forum//t/1" || again.HitID == 0 || again.AlertID != 0 {
+		t.Errorf("repost = %+v; want a hit naming forum//t/1 and no new alert", again)
+	}
+	hits, _ := db.Hits()
+	if len(hits) != 2 || hits[1].RepostOf != "forum//t/1" {
+		t.Errorf("hits %+v", hits)
+	}
+}
+
+func TestUpdateSource(t *testing.T) {
+	db, _ := openTemp(t)
+	before, after, err := db.UpdateSource("forum", func(s *store.SourceState) { s.Crawls++; s.Healthy = false; s.Reason = "login wall" })
+	if err != nil || !before.Healthy || after.Healthy || after.Crawls != 1 {
+		t.Fatalf("first update: %+v -> %+v, %v", before, after, err)
+	}
+	before, _, _ = db.UpdateSource("forum", func(s *store.SourceState) { s.Crawls++ })
+	if before.Reason != "login wall" || before.Crawls != 1 {
+		t.Errorf("state not kept: %+v", before)
+	}
+	all, _ := db.Sources()
+	if len(all) != 1 || all[0].Crawls != 2 {
+		t.Errorf("Sources = %+v", all)
+	}
+}

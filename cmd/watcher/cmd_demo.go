@@ -144,7 +144,11 @@ func demoCycle(ctx context.Context, world *demo.World, dbPath string, log *slog.
 	}
 	defer closeClients()
 
-	p := &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: leak.SeverityHigh}
+	p := &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: leak.SeverityHigh,
+		Preflight: func(ctx context.Context) error {
+			_, err := crawler.Preflight(ctx, crawler.PreflightOptions{Proxy: world.Proxy.Addr()})
+			return err
+		}}
 	res.stats, _ = p.CrawlAll(ctx, jobs)
 
 	var sender alerts.Sender = &printOnce{w: out}

@@ -116,7 +116,15 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		}
 		return res
 	}
-	p := &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: cfg.minSeverity()}
+	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
+	if cfg.TorControlCookie != "" {
+		pre.ControlCookie = cfg.resolvePath(cfg.TorControlCookie)
+	}
+	p := &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: cfg.minSeverity(),
+		Preflight: func(ctx context.Context) error {
+			_, err := crawler.Preflight(ctx, pre)
+			return err
+		}}
 
 	if !o.once {
 		log.Info("watcher started", "sources", len(jobs), "database", db.Path())
@@ -138,6 +146,9 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	}
 	fmt.Fprintf(out, "summary: %d of %d sources crawled, %d posts listed, %d fetched, %d new hits, %d alerts sent, %d queued\n",
 		len(stats)-failed, len(stats), listed, fetched, hits, res.Sent, counts.Pending)
+	if err := printUnhealthy(out, db, stats); err != nil {
+		return err
+	}
 	switch {
 	case failed > 0:
 		return partialError{fmt.Sprintf("%d of %d sources could not be crawled (see the log)", failed, len(stats))}
@@ -154,4 +165,28 @@ func retries(n int) int {
 		return -1
 	}
 	return n
+}
+
+// printUnhealthy lists the sources that were skipped or are unhealthy, with
+// the reason: "could not see the forum" must never read like "no new posts".
+func printUnhealthy(out io.Writer, db *store.DB, stats []pipeline.Stats) error {
+	skipped := 0
+	for _, s := range stats {
+		if s.Skipped {
+			skipped++
+		}
+	}
+	if skipped > 0 {
+		fmt.Fprintf(out, "skipped: %d sources, the proxy or Tor is not ready (see the log)\n", skipped)
+	}
+	states, err := db.Sources()
+	if err != nil {
+		return err
+	}
+	for _, s := range states {
+		if !s.Healthy {
+			fmt.Fprintf(out, "unhealthy: %s since %s: %s\n", s.Name, s.Since.Format(time.RFC3339), s.Reason)
+		}
+	}
+	return nil
 }

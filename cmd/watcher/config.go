@@ -29,14 +29,16 @@ import (
 // Config is the YAML configuration (config.example.yaml documents it).
 // Packages take plain option structs; this file maps between them.
 type Config struct {
-	Proxy         string         `yaml:"proxy"`
-	Database      string         `yaml:"database"`
-	SecretKeyFile string         `yaml:"secret_key_file"`
-	Crawl         CrawlConfig    `yaml:"crawl"`
-	Sources       []SourceConfig `yaml:"sources"`
-	Matchers      MatchersConfig `yaml:"matchers"`
-	Slack         SlackConfig    `yaml:"slack"`
-	Alerts        AlertsConfig   `yaml:"alerts"`
+	Proxy            string         `yaml:"proxy"`
+	TorControl       string         `yaml:"tor_control"`
+	TorControlCookie string         `yaml:"tor_control_cookie"`
+	Database         string         `yaml:"database"`
+	SecretKeyFile    string         `yaml:"secret_key_file"`
+	Crawl            CrawlConfig    `yaml:"crawl"`
+	Sources          []SourceConfig `yaml:"sources"`
+	Matchers         MatchersConfig `yaml:"matchers"`
+	Slack            SlackConfig    `yaml:"slack"`
+	Alerts           AlertsConfig   `yaml:"alerts"`
 
 	path string    // the file it was read from
 	file *ast.File // its syntax tree, for line numbers
@@ -268,6 +270,13 @@ func (c *Config) validate() error {
 		p.add("proxy", "want host:port of a SOCKS5 proxy (Tor's SocksPort), got %q", c.Proxy)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		p.add("proxy", "port %q is not a number from 1 to 65535", port)
+	}
+	if c.TorControl != "" {
+		if _, _, err := net.SplitHostPort(c.TorControl); err != nil {
+			p.add("tor_control", "want host:port of Tor's ControlPort, got %q", c.TorControl)
+		}
+	} else if c.TorControlCookie != "" {
+		p.add("tor_control_cookie", "needs tor_control")
 	}
 	if c.Database == "" {
 		p.add("database", "must be set (path of the bbolt file)")

@@ -184,7 +184,7 @@ func TestRunOnceProxyDown(t *testing.T) {
 	f := newRunFixture(t)
 	f.world.Proxy.Close()
 	out, _, code := execute(t, "run", "--config", f.config, "--once")
-	if code != exitPartial || !strings.Contains(out, "0 of 2 sources crawled") {
+	if code != exitPartial || !strings.Contains(out, "0 of 2 sources crawled") || !strings.Contains(out, "skipped: 2 sources") {
 		t.Errorf("exit %d, out %s; want both sources failed", code, out)
 	}
 	if n := len(f.world.Served()); n != 0 {

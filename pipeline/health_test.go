@@ -1,0 +1,126 @@
+package pipeline_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"leakwatch/crawler"
+	"leakwatch/leak"
+	"leakwatch/pipeline"
+	"leakwatch/store"
+)
+
+// scriptedFetcher is the pipeline's own test double: List returns the
+// scripted error of each cycle in turn, or one entry.
+type scriptedFetcher struct {
+	listErrs []error
+	fetchErr error
+	cycle    int
+}
+
+func (f *scriptedFetcher) List(context.Context, crawler.Source) ([]crawler.Ref, error) {
+	i := f.cycle
+	f.cycle++
+	if i < len(f.listErrs) && f.listErrs[i] != nil {
+		return nil, f.listErrs[i]
+	}
+	return []crawler.Ref{{Key: fmt.Sprintf("/t/%d", i), URL: "http://x.onion/t", Version: "v"}}, nil
+}
+
+func (f *scriptedFetcher) Fetch(_ context.Context, src crawler.Source, r crawler.Ref) (leak.Post, error) {
+	if f.fetchErr != nil {
+		return leak.Post{}, f.fetchErr
+	}
+	text := "post " + r.Key
+	return leak.Post{Source: src.Name, Key: r.Key, Text: text, Hash: leak.ContentHash(text)}, nil
+}
+
+type nothing struct{}
+
+func (nothing) Match(string) leak.Evidence { return leak.Evidence{} }
+
+func healthRun(t *testing.T, f *scriptedFetcher, cycles int) []store.SourceState {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "h.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}}
+	job := pipeline.Job{Source: crawler.Source{Name: "forum"}, Fetcher: f}
+	var states []store.SourceState
+	for range cycles {
+		_, _ = p.RunJob(context.Background(), job)
+		all, _ := db.Sources()
+		states = append(states, all[0])
+	}
+	return states
+}
+
+func TestSourceHealth(t *testing.T) {
+	timeout := fmt.Errorf("GET: %w", context.DeadlineExceeded)
+	cases := []struct {
+		name     string
+		f        *scriptedFetcher
+		healthy  []bool
+		reasonIn string // in the reason of the first unhealthy state
+	}{
+		{"transient failures need three in a row", &scriptedFetcher{listErrs: []error{nil, timeout, timeout, timeout, nil}},
+			[]bool{true, true, true, false, true}, "3 runs in a row"},
+		{"login wall at once", &scriptedFetcher{listErrs: []error{nil, fmt.Errorf("x: %w", crawler.ErrLoginWall)}},
+			[]bool{true, false}, "login wall"},
+		{"captcha at once", &scriptedFetcher{listErrs: []error{fmt.Errorf("x: %w", crawler.ErrCaptcha)}},
+			[]bool{false}, "captcha"},
+		{"selectors stop matching", &scriptedFetcher{listErrs: []error{nil, fmt.Errorf("x: %w", crawler.ErrNoMatch)}},
+			[]bool{true, false}, "listed 1 entries before"},
+		{"listing fine, every thread walled", &scriptedFetcher{fetchErr: fmt.Errorf("x: %w", crawler.ErrLoginWall)},
+			[]bool{false}, "login wall"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			states := healthRun(t, c.f, len(c.healthy))
+			reason := ""
+			for i, s := range states {
+				if s.Healthy != c.healthy[i] {
+					t.Errorf("cycle %d healthy=%v, want %v (%+v)", i, s.Healthy, c.healthy[i], s)
+				}
+				if !s.Healthy && reason == "" {
+					reason = s.Reason
+				}
+			}
+			if !strings.Contains(reason, c.reasonIn) {
+				t.Errorf("reason %q, want it to mention %q", reason, c.reasonIn)
+			}
+		})
+	}
+}
+
+func TestPreflightFailureSkipsTheCycle(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f := &scriptedFetcher{}
+	down := fmt.Errorf("%w at 127.0.0.1:9050: connection refused", crawler.ErrProxyDown)
+	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}, Preflight: func(context.Context) error { return down }}
+	jobs := []pipeline.Job{{Source: crawler.Source{Name: "a"}, Fetcher: f}, {Source: crawler.Source{Name: "b"}, Fetcher: f}}
+	stats, failed := p.CrawlAll(context.Background(), jobs)
+	if failed != 2 || !stats[0].Skipped || !stats[1].Skipped {
+		t.Fatalf("stats %+v, failed %d; want both skipped", stats, failed)
+	}
+	if f.cycle != 0 {
+		t.Errorf("the fetcher was used %d times with the preflight failing", f.cycle)
+	}
+	if _, err := p.RunJob(context.Background(), jobs[0]); !errors.Is(err, crawler.ErrProxyDown) {
+		t.Errorf("RunJob = %v, want the preflight's error", err)
+	}
+	if all, _ := db.Sources(); len(all) != 0 {
+		t.Errorf("a skipped cycle changed source health: %+v", all)
+	}
+}
