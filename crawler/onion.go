@@ -68,3 +68,14 @@ func onionChecksum(key []byte, version byte) []byte {
 	h.Write([]byte{version})
 	return h.Sum(nil)[:2]
 }
+
+// OnionKey returns the ed25519 public key of a valid v3 onion host name
+// (without subdomains).
+func OnionKey(host string) ([]byte, bool) {
+	label := strings.TrimSuffix(strings.ToLower(host), ".onion")
+	raw, err := onionEncoding.DecodeString(label)
+	if err != nil || len(raw) != 35 || CheckOnion(host) != nil {
+		return nil, false
+	}
+	return raw[:32], true
+}

@@ -52,11 +52,11 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 		return Listing{}, nil, fmt.Errorf("parse html: %w", err)
 	}
 	var l Listing
-	rows := doc.Find(sel.row)
+	rows := find(doc.Selection, sel.row)
 	rows.Each(func(_ int, row *goquery.Selection) {
 		link := row
 		if sel.link != "" {
-			link = row.Find(sel.link).First()
+			link = find(row, sel.link).First()
 		}
 		href, ok := link.Attr("href")
 		if !ok {
@@ -73,7 +73,7 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 		}
 		r := Ref{Key: key, URL: fetch, Title: cleanSpace(link.Text())}
 		if sel.title != "" {
-			if t := cleanSpace(row.Find(sel.title).First().Text()); t != "" {
+			if t := cleanSpace(find(row, sel.title).First().Text()); t != "" {
 				r.Title = t
 			}
 		}
@@ -81,7 +81,7 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 			// Thread prefixes ([WTS], [SELLING]) say what a thread is: keep
 			// them with the title.
 			var pre []string
-			row.Find(sel.prefix).Each(func(_ int, p *goquery.Selection) {
+			find(row, sel.prefix).Each(func(_ int, p *goquery.Selection) {
 				if t := cleanSpace(p.Text()); t != "" && !strings.Contains(r.Title, t) {
 					if !strings.HasPrefix(t, "[") {
 						t = "[" + t + "]"
@@ -94,10 +94,10 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 			}
 		}
 		if sel.author != "" {
-			r.Author = cleanSpace(row.Find(sel.author).First().Text())
+			r.Author = cleanSpace(find(row, sel.author).First().Text())
 		}
 		if sel.when != "" {
-			r.Version, r.Updated = readTime(row.Find(sel.when).First())
+			r.Version, r.Updated = readTime(find(row, sel.when).First())
 		}
 		l.Refs = append(l.Refs, r)
 	})
@@ -120,7 +120,7 @@ func ParseThread(body []byte, base *url.URL, sel ForumSelectors) (ThreadPage, er
 	if err != nil {
 		return ThreadPage{}, fmt.Errorf("parse html: %w", err)
 	}
-	posts := doc.Find(sel.Post)
+	posts := find(doc.Selection, sel.Post)
 	if posts.Length() == 0 {
 		return ThreadPage{}, whyNoMatch(doc, "post bodies", sel.Post)
 	}
@@ -163,7 +163,7 @@ func nextLink(doc *goquery.Document, base *url.URL, sel string) *url.URL {
 	if sel == "" {
 		return nil
 	}
-	href, ok := doc.Find(sel).First().Attr("href")
+	href, ok := find(doc.Selection, sel).First().Attr("href")
 	if !ok {
 		return nil
 	}
@@ -274,14 +274,29 @@ func parseTime(raw string) time.Time {
 	}
 	fields := strings.Fields(raw)
 	for k := min(len(fields), 6); k >= 1; k-- {
+		last := strings.ToLower(fields[k-1])
+		if k < len(fields) && !endsLikeTime(last) {
+			continue // "Last", "Post:": a time does not end there
+		}
 		s := strings.Join(fields[:k], " ")
+		digit := s[0] >= '0' && s[0] <= '9'
 		for _, layout := range timeLayouts {
+			if (layout[0] >= '0' && layout[0] <= '9') != digit {
+				continue // time.Parse would fail, after allocating its error
+			}
 			if t, err := time.Parse(layout, s); err == nil {
 				return t.UTC()
 			}
 		}
 	}
 	return time.Time{}
+}
+
+// endsLikeTime reports whether a word can end a date or time: a digit, or
+// am/pm.
+func endsLikeTime(w string) bool {
+	c := w[len(w)-1]
+	return c >= '0' && c <= '9' || strings.HasSuffix(w, "am") || strings.HasSuffix(w, "pm")
 }
 
 func cleanSpace(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -33,7 +33,7 @@ func whyNoMatch(doc *goquery.Document, what, sel string) error {
 				return fmt.Errorf("%s %q matched nothing: %w (marker %q)", what, sel, ErrCaptcha, m)
 			}
 		}
-		if doc.Find(`input[type="password" i]`).Length() > 0 {
+		if find(doc.Selection, `input[type="password" i]`).Length() > 0 {
 			return fmt.Errorf("%s %q matched nothing: %w (a password form)", what, sel, ErrLoginWall)
 		}
 	}
