@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -275,5 +276,39 @@ func TestMalformedHTMLDoesNotBreakParsing(t *testing.T) {
 	l, err := crawler.ParseForumListing([]byte(html), base, crawler.ForumSelectors{Thread: "tr.row", Link: "a.t"})
 	if err != nil || len(l.Refs) != 2 {
 		t.Fatalf("malformed listing: %v, %+v", err, l.Refs)
+	}
+}
+
+// TestConnectTimeout: a "proxy" that accepts but never answers (a stuck Tor)
+// cannot hold a fetch past ConnectTimeout.
+func TestConnectTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold it open, say nothing
+		}
+	}()
+	c, err := crawler.NewClient(crawler.Options{Proxy: ln.Addr().String(), Hosts: []string{"x.onion"},
+		ConnectTimeout: 300 * time.Millisecond, Timeout: time.Minute, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := c.Get(context.Background(), "http://x.onion/"); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("fetched through a silent proxy")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a silent proxy held the fetch for 10 s; ConnectTimeout is 300 ms")
 	}
 }

@@ -30,6 +30,10 @@ type Options struct {
 	Hosts []string
 	// Timeout bounds one whole request, body included.
 	Timeout time.Duration
+	// ConnectTimeout bounds getting a connection: reaching the proxy and
+	// the proxy reaching the site (for an onion service, Tor's descriptor
+	// fetch and rendezvous).
+	ConnectTimeout time.Duration
 	// HeaderTimeout bounds the wait for the response headers.
 	HeaderTimeout time.Duration
 	// MaxBody caps a response body after decompression.
@@ -56,14 +60,15 @@ type Options struct {
 
 // Defaults suited to Tor's latency: circuits to onion services take seconds.
 const (
-	DefaultTimeout       = 90 * time.Second
-	DefaultHeaderTimeout = 60 * time.Second
-	DefaultMaxBody       = 8 << 20
-	DefaultMaxRedirects  = 5
-	DefaultParallelism   = 2
-	DefaultRetries       = 2
-	DefaultBackoff       = 5 * time.Second
-	DefaultMaxRetryAfter = 2 * time.Minute
+	DefaultTimeout        = 90 * time.Second
+	DefaultConnectTimeout = 60 * time.Second
+	DefaultHeaderTimeout  = 60 * time.Second
+	DefaultMaxBody        = 8 << 20
+	DefaultMaxRedirects   = 5
+	DefaultParallelism    = 2
+	DefaultRetries        = 2
+	DefaultBackoff        = 5 * time.Second
+	DefaultMaxRetryAfter  = 2 * time.Minute
 )
 
 // ErrHostNotAllowed is returned when a request, or a redirect, names a host
@@ -101,6 +106,9 @@ func NewClient(opts Options) (*Client, error) {
 	}
 	if opts.HeaderTimeout <= 0 {
 		opts.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = DefaultConnectTimeout
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
@@ -142,7 +150,7 @@ func NewClient(opts Options) (*Client, error) {
 			auth.Password = "x" // RFC 1929 needs one byte at least
 		}
 	}
-	forward := &net.Dialer{Timeout: 30 * time.Second}
+	forward := &net.Dialer{Timeout: 10 * time.Second} // the proxy is local
 	d, err := proxy.SOCKS5("tcp", opts.Proxy, auth, forward)
 	if err != nil {
 		return nil, fmt.Errorf("crawler: socks dialer: %w", err)
@@ -159,6 +167,8 @@ func NewClient(opts Options) (*Client, error) {
 		if !c.allowed[strings.ToLower(host)] {
 			return nil, fmt.Errorf("dial %s: %w", host, ErrHostNotAllowed)
 		}
+		ctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
+		defer cancel()
 		conn, err := cd.DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, fmt.Errorf("%w %s: %v", ErrProxy, opts.Proxy, err)

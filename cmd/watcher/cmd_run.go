@@ -80,16 +80,17 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "brands", st.Brands)
 
 	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), crawler.Options{
-		Proxy:         cfg.Proxy,
-		Timeout:       time.Duration(cfg.Crawl.Timeout),
-		HeaderTimeout: time.Duration(cfg.Crawl.HeaderTimeout),
-		MaxBody:       cfg.Crawl.MaxBodyBytes,
-		Parallelism:   cfg.Crawl.Parallelism,
-		Delay:         time.Duration(cfg.Crawl.Delay),
-		Jitter:        time.Duration(cfg.Crawl.Jitter),
-		Retries:       retries(cfg.Crawl.Retries),
-		Backoff:       time.Duration(cfg.Crawl.Backoff),
-		MaxRetryAfter: time.Duration(cfg.Crawl.MaxRetryAfter),
+		Proxy:          cfg.Proxy,
+		Timeout:        time.Duration(cfg.Crawl.Timeout),
+		HeaderTimeout:  time.Duration(cfg.Crawl.HeaderTimeout),
+		ConnectTimeout: time.Duration(cfg.Crawl.ConnectTimeout),
+		MaxBody:        cfg.Crawl.MaxBodyBytes,
+		Parallelism:    cfg.Crawl.Parallelism,
+		Delay:          time.Duration(cfg.Crawl.Delay),
+		Jitter:         time.Duration(cfg.Crawl.Jitter),
+		Retries:        retries(cfg.Crawl.Retries),
+		Backoff:        time.Duration(cfg.Crawl.Backoff),
+		MaxRetryAfter:  time.Duration(cfg.Crawl.MaxRetryAfter),
 	})
 	if err != nil {
 		return err

@@ -46,16 +46,17 @@ type Config struct {
 
 // CrawlConfig holds defaults for every source.
 type CrawlConfig struct {
-	Schedule      string   `yaml:"schedule"`
-	Timeout       Duration `yaml:"timeout"`
-	HeaderTimeout Duration `yaml:"header_timeout"`
-	MaxBodyBytes  int64    `yaml:"max_body_bytes"`
-	Parallelism   int      `yaml:"parallelism"`
-	Delay         Duration `yaml:"delay"`
-	Jitter        Duration `yaml:"jitter"`
-	Retries       int      `yaml:"retries"`
-	Backoff       Duration `yaml:"backoff"`
-	MaxRetryAfter Duration `yaml:"max_retry_after"`
+	Schedule       string   `yaml:"schedule"`
+	Timeout        Duration `yaml:"timeout"`
+	ConnectTimeout Duration `yaml:"connect_timeout"`
+	HeaderTimeout  Duration `yaml:"header_timeout"`
+	MaxBodyBytes   int64    `yaml:"max_body_bytes"`
+	Parallelism    int      `yaml:"parallelism"`
+	Delay          Duration `yaml:"delay"`
+	Jitter         Duration `yaml:"jitter"`
+	Retries        int      `yaml:"retries"`
+	Backoff        Duration `yaml:"backoff"`
+	MaxRetryAfter  Duration `yaml:"max_retry_after"`
 }
 
 // SourceConfig is one forum or paste site.
@@ -148,16 +149,17 @@ func defaultConfig() Config {
 	return Config{
 		Proxy: "127.0.0.1:9050",
 		Crawl: CrawlConfig{
-			Schedule:      defaultSchedule,
-			Timeout:       Duration(crawler.DefaultTimeout),
-			HeaderTimeout: Duration(crawler.DefaultHeaderTimeout),
-			MaxBodyBytes:  crawler.DefaultMaxBody,
-			Parallelism:   crawler.DefaultParallelism,
-			Delay:         Duration(2 * time.Second),
-			Jitter:        Duration(3 * time.Second),
-			Retries:       crawler.DefaultRetries,
-			Backoff:       Duration(crawler.DefaultBackoff),
-			MaxRetryAfter: Duration(crawler.DefaultMaxRetryAfter),
+			Schedule:       defaultSchedule,
+			Timeout:        Duration(crawler.DefaultTimeout),
+			ConnectTimeout: Duration(crawler.DefaultConnectTimeout),
+			HeaderTimeout:  Duration(crawler.DefaultHeaderTimeout),
+			MaxBodyBytes:   crawler.DefaultMaxBody,
+			Parallelism:    crawler.DefaultParallelism,
+			Delay:          Duration(2 * time.Second),
+			Jitter:         Duration(3 * time.Second),
+			Retries:        crawler.DefaultRetries,
+			Backoff:        Duration(crawler.DefaultBackoff),
+			MaxRetryAfter:  Duration(crawler.DefaultMaxRetryAfter),
 		},
 		Matchers: MatchersConfig{SaleThreshold: matchers.DefaultSaleThreshold},
 		Alerts:   AlertsConfig{MinSeverity: "high"},
@@ -292,6 +294,9 @@ func (c *Config) validate() error {
 	}
 	if c.Crawl.HeaderTimeout <= 0 {
 		p.add("crawl.header_timeout", "must be positive")
+	}
+	if c.Crawl.ConnectTimeout <= 0 {
+		p.add("crawl.connect_timeout", "must be positive")
 	}
 	if c.Crawl.MaxBodyBytes < 1024 {
 		p.add("crawl.max_body_bytes", "must be at least 1024")

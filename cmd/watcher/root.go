@@ -75,6 +75,7 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exi
 		newDemoCmd(g),
 		newRunCmd(g),
 		newCheckCmd(g),
+		newStatusCmd(g),
 		newKeygenCmd(g),
 		newVersionCmd(g),
 	)

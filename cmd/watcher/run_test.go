@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -189,5 +190,46 @@ func TestRunOnceProxyDown(t *testing.T) {
 	}
 	if n := len(f.world.Served()); n != 0 {
 		t.Errorf("sites were reached %d times with the proxy down", n)
+	}
+}
+
+func TestStatusShowsSourceHealth(t *testing.T) {
+	f := newRunFixture(t)
+	if _, _, code := execute(t, "run", "--config", f.config, "--once"); code != exitOK {
+		t.Fatalf("run exit %d", code)
+	}
+	out, _, code := execute(t, "status", "--config", f.config)
+	if code != exitOK {
+		t.Fatalf("status exit %d", code)
+	}
+	for _, want := range []string{"breachbazaar", "quietbin", "outbox: 0 pending, 0 failed, 2 sent"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "UNHEALTHY") {
+		t.Errorf("healthy sources shown unhealthy:\n%s", out)
+	}
+
+	// The forum's layout changes: its thread rows no longer match.
+	cfg, _ := os.ReadFile(f.config)
+	mustWrite(t, f.config, strings.Replace(string(cfg), `thread: "tr.inline_row"`, `thread: "li.topic-row"`, 1), 0o644)
+	out, _, code = execute(t, "run", "--config", f.config, "--once")
+	if code != exitPartial || !strings.Contains(out, "unhealthy: breachbazaar") || !strings.Contains(out, "the site changed") {
+		t.Errorf("run after the layout change (exit %d):\n%s", code, out)
+	}
+	out, _, _ = execute(t, "status", "--config", f.config, "--json")
+	var rep statusReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	var forum store.SourceState
+	for _, s := range rep.Sources {
+		if s.Name == "breachbazaar" {
+			forum = s
+		}
+	}
+	if forum.Healthy || forum.LastListed != 5 || forum.ConsecutiveFailures != 1 {
+		t.Errorf("forum state %+v; want unhealthy after listing 5 before", forum)
 	}
 }
