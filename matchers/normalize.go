@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -16,10 +17,11 @@ const (
 	TypePhone Type = "phone"
 	TypeSSN   Type = "ssn"
 	TypeIMEI  Type = "imei"
+	TypeCard  Type = "card"
 )
 
 // Types lists the value types in a fixed order.
-var Types = []Type{TypeEmail, TypePhone, TypeSSN, TypeIMEI}
+var Types = []Type{TypeEmail, TypePhone, TypeSSN, TypeIMEI, TypeCard}
 
 // ParseType returns the Type named s.
 func ParseType(s string) (Type, bool) {
@@ -32,7 +34,7 @@ func ParseType(s string) (Type, bool) {
 }
 
 // strong types identify one customer on their own.
-func (t Type) strong() bool { return t == TypeSSN || t == TypeIMEI }
+func (t Type) strong() bool { return t == TypeSSN || t == TypeIMEI || t == TypeCard }
 
 // NormalizeText folds text for matching: Unicode NFKC (full-width and other
 // compatibility forms to plain ones), lower case, and zero-width characters
@@ -60,6 +62,8 @@ func Normalize(t Type, raw string) (string, bool) {
 		return normSSN(raw)
 	case TypeIMEI:
 		return normIMEI(raw)
+	case TypeCard:
+		return normCard(raw)
 	}
 	return "", false
 }
@@ -76,23 +80,58 @@ func normEmail(raw string) (string, bool) {
 	return s, true
 }
 
-// normPhone returns E.164 for North American numbers (10 digits, or 11 with
-// a leading 1) and for numbers written with a leading +.
+// DefaultRegion is the region assumed for phone numbers written without a
+// country code (ISO 3166 code, as libphonenumber takes it).
+var DefaultRegion = "US"
+
+// normPhone returns the E.164 form of a phone number. North American
+// numbers take a fast path; others go through libphonenumber's validation.
 func normPhone(raw string) (string, bool) {
-	plus := strings.HasPrefix(strings.TrimSpace(raw), "+")
-	d := digits(raw)
-	switch {
-	case !plus && len(d) == 10:
-		d = "1" + d
-	case !plus && len(d) == 11 && d[0] == '1':
-	case plus && len(d) >= 8 && len(d) <= 15:
-	default:
+	s := strings.TrimSpace(raw)
+	plus := strings.HasPrefix(s, "+") || strings.HasPrefix(s, "00")
+	d := digits(s)
+	if strings.HasPrefix(s, "00") {
+		d = d[2:]
+	}
+	if !plus && (DefaultRegion == "US" || DefaultRegion == "CA") {
+		switch {
+		case len(d) == 10:
+			d = "1" + d
+		case len(d) == 11 && d[0] == '1':
+		default:
+			return "", false
+		}
+		plus = true
+	}
+	if plus {
+		n, ok := e164([]byte(d))
+		return string(n), ok
+	}
+	num, err := phonenumbers.Parse(s, DefaultRegion)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", false
 	}
-	if d[0] == '1' && (len(d) != 11 || d[1] < '2' || d[4] < '2') {
-		return "", false // NANP area and exchange codes start with 2-9
+	return phonenumbers.Format(num, phonenumbers.E164), true
+}
+
+// e164 validates the digits of an international number (country code
+// first) and returns "+digits". +1 numbers follow the NANP rules (area and
+// exchange codes start with 2-9); others must be valid for libphonenumber.
+func e164(d []byte) ([]byte, bool) {
+	if len(d) < 8 || len(d) > 15 {
+		return nil, false
 	}
-	return "+" + d, true
+	if d[0] == '1' {
+		if len(d) != 11 || d[1] < '2' || d[4] < '2' {
+			return nil, false
+		}
+		return append([]byte{'+'}, d...), true
+	}
+	num, err := phonenumbers.Parse("+"+string(d), "ZZ")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return nil, false
+	}
+	return []byte(phonenumbers.Format(num, phonenumbers.E164)), true
 }
 
 // normSSN returns the 9 digits of a US SSN, rejecting ranges never issued:
@@ -103,6 +142,16 @@ func normSSN(raw string) (string, bool) {
 		return "", false
 	}
 	if d[:3] == "000" || d[:3] == "666" || d[0] == '9' || d[3:5] == "00" || d[5:] == "0000" {
+		return "", false
+	}
+	return d, true
+}
+
+// normCard returns the digits of a payment card number: 13 to 19 digits,
+// an issuer digit 2-6, and a valid Luhn check digit.
+func normCard(raw string) (string, bool) {
+	d := digits(raw)
+	if len(d) < 13 || len(d) > 19 || d[0] < '2' || d[0] > '6' || !luhn(d) {
 		return "", false
 	}
 	return d, true

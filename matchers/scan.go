@@ -1,0 +1,628 @@
+package matchers
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// The scanner finds candidate values (emails, phones, SSNs, IMEIs, payment
+// cards) in text in one pass without regular expressions: most bytes are
+// letters and spaces, which a table lookup skips; at a digit, '+', '(' or
+// '@' it reads the value around it, validates it (NANP rules, SSN ranges,
+// Luhn) and appends its normalised form to an arena. Nothing is allocated
+// per byte, and a validated value costs one append.
+
+const (
+	clsNone  = 0
+	clsDigit = 1 << iota
+	clsAt
+	clsPlus
+	clsParen
+	clsBracket
+	clsNewline
+	clsLocal  // may appear in an email's local part
+	clsDomain // may appear in an email's domain
+	clsLetter
+)
+
+var class [256]uint16
+
+func init() {
+	for c := 'a'; c <= 'z'; c++ {
+		class[c] |= clsLocal | clsDomain | clsLetter
+		class[c-32] |= clsLocal | clsDomain | clsLetter
+	}
+	for c := '0'; c <= '9'; c++ {
+		class[c] |= clsDigit | clsLocal | clsDomain
+	}
+	for _, c := range "._%+-" {
+		class[c] |= clsLocal
+	}
+	class['.'] |= clsDomain
+	class['-'] |= clsDomain
+	class['@'] |= clsAt
+	class['+'] |= clsPlus
+	class['('] |= clsParen
+	class['['] |= clsBracket
+	class['{'] |= clsBracket
+	class['\n'] |= clsNewline
+	for c := 0x80; c < 0x100; c++ {
+		class[c] |= clsLetter // a UTF-8 byte of a letter: never a value boundary
+	}
+}
+
+var newline = []byte{'\n'}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// hasZero is non-zero when a byte of x is zero.
+func hasZero(x uint64) uint64 { return (x - ones) & ^x & highs }
+
+// hasBetween is non-zero when a byte of x lies in [m, n] (m, n < 128;
+// bytes of 128 and above never count). Bit Twiddling Hacks, "Determine if
+// a word has a byte between m and n".
+func hasBetween(x uint64, m, n uint64) uint64 {
+	return (ones*(127+n) - (x & (ones * 127)) & ^x & (x&(ones*127) + ones*(127-m))) & highs
+}
+
+// mayTrigger reports whether any byte of x may start a value: a digit or
+// '@' (with ':' to '?', which share their range), '+', '(', '[' or '{'.
+func mayTrigger(x uint64) bool {
+	return hasBetween(x, '0', '@')|hasZero(x^(ones*'+'))|hasZero(x^(ones*'('))|hasZero(x^(ones*'['))|hasZero(x^(ones*'{')) != 0
+}
+
+// trigger marks the bytes at which the scanner stops to look.
+var trigger [256]bool
+
+func init() {
+	for c := 0; c < 256; c++ {
+		trigger[c] = class[c]&(clsDigit|clsAt|clsPlus|clsParen|clsBracket) != 0
+	}
+}
+
+// found is one candidate: its type, its normalised form (in the arena) and
+// where it was.
+type found struct {
+	t          Type
+	norm       [2]int32 // arena[norm[0]:norm[1]]
+	line       int32    // 0-based line
+	start, end int32    // byte offsets in the text
+}
+
+// scanner holds reusable buffers; one per goroutine (Set keeps a pool).
+type scanner struct {
+	arena []byte
+	found []found
+	text  []byte
+	// line and lineAt: the line number at byte lineAt, advanced lazily
+	// (bytes.Count is vectorised) as values are found.
+	line, lineAt int
+	// lastEnd is the end of the last value emitted, so a value is not
+	// found twice (a phone inside a longer run, say).
+	lastEnd int
+	groups  []group
+}
+
+// group is a run of digits inside a number.
+type group struct {
+	start, end int  // offsets in text
+	sep        byte // the separator before this group: 0 (none), ' ', '-', '.', '(' or ')'
+}
+
+func (s *scanner) reset(text []byte) {
+	s.arena = s.arena[:0]
+	s.found = s.found[:0]
+	s.text = text
+	s.line, s.lineAt = 0, 0
+	s.lastEnd = 0
+}
+
+func (s *scanner) norm(f found) []byte { return s.arena[f.norm[0]:f.norm[1]] }
+
+// scan finds every candidate in text.
+func (s *scanner) scan(text []byte) {
+	s.reset(text)
+	n := len(text)
+	for i := 0; i < n; {
+		// Fast path: skip 8 bytes at a time while none can start a value,
+		// then byte by byte.
+		for i+8 <= n && !mayTrigger(binary.LittleEndian.Uint64(text[i:])) {
+			i += 8
+		}
+		for i < n && !trigger[text[i]] {
+			i++
+		}
+		if i >= n {
+			break
+		}
+		c := text[i]
+		cl := class[c]
+		switch {
+		case cl&clsAt != 0:
+			s.email(i, i+1)
+			i++
+		case cl&clsBracket != 0, cl&clsParen != 0 && obfuscatedAt(text, i) > 0:
+			if end := obfuscatedAt(text, i); end > 0 {
+				s.email(i, end)
+				i = end
+			} else if cl&clsParen != 0 {
+				i = s.number(i)
+			} else {
+				i++
+			}
+		default: // digit, '+', '('
+			i = s.number(i)
+		}
+	}
+}
+
+// emit records a candidate whose normalised form is the arena's tail from
+// mark.
+func (s *scanner) emit(t Type, mark, start, end int) {
+	if start > s.lineAt {
+		s.line += bytes.Count(s.text[s.lineAt:start], newline)
+		s.lineAt = start
+	}
+	s.found = append(s.found, found{t: t, norm: [2]int32{int32(mark), int32(len(s.arena))}, line: int32(s.line), start: int32(start), end: int32(end)})
+	if end > s.lastEnd {
+		s.lastEnd = end
+	}
+}
+
+// ---------------------------------------------------------------- emails
+
+// obfuscatedAt returns the end of an "[at]", "(at)" or "{at}" (any case,
+// inner spaces optional) that starts at i, or 0.
+func obfuscatedAt(text []byte, i int) int {
+	if i+3 >= len(text) {
+		return 0
+	}
+	open := text[i]
+	var close byte
+	switch open {
+	case '[':
+		close = ']'
+	case '(':
+		close = ')'
+	case '{':
+		close = '}'
+	default:
+		return 0
+	}
+	j := i + 1
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j+2 > len(text) || text[j]|0x20 != 'a' || text[j+1]|0x20 != 't' {
+		return 0
+	}
+	j += 2
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j >= len(text) || text[j] != close {
+		return 0
+	}
+	return j + 1
+}
+
+// email reads an address around an '@' (at text[at:atEnd], which may be an
+// obfuscated " [at] ").
+func (s *scanner) email(at, atEnd int) {
+	text := s.text
+	// Local part, leftwards.
+	l := at
+	if atEnd-at > 1 { // obfuscated: allow one space before the bracket
+		if l > 0 && text[l-1] == ' ' {
+			l--
+		}
+	}
+	localEnd := l
+	for l > 0 && localEnd-l < 64 && class[text[l-1]]&clsLocal != 0 {
+		l--
+	}
+	for l < localEnd && (text[l] == '.' || text[l] == '-' || text[l] == '+') {
+		l++ // a local part does not start with these
+	}
+	if l == localEnd || l < s.lastEnd {
+		return
+	}
+	if l > 0 && class[text[l-1]]&clsLetter != 0 {
+		return // inside a word made of other characters
+	}
+	// Domain, rightwards: labels separated by '.', or by "[dot]"/"(dot)".
+	r := atEnd
+	if atEnd-at > 1 && r < len(text) && text[r] == ' ' {
+		r++
+	}
+	mark := len(s.arena)
+	s.arena = appendLower(s.arena, text[l:localEnd])
+	s.arena = append(s.arena, '@')
+	dots, labelLen := 0, 0
+	for r < len(text) && r-atEnd < 255 {
+		c := text[r]
+		if class[c]&clsDomain != 0 && c != '.' {
+			s.arena = append(s.arena, lower(c))
+			labelLen++
+			r++
+			continue
+		}
+		next := 0
+		if c == '.' {
+			next = r + 1
+		} else if d := dotWord(text, r); d > 0 {
+			next = d
+		}
+		if next == 0 || labelLen == 0 || next >= len(text) || class[text[next]]&clsDomain == 0 || text[next] == '.' || text[next] == '-' {
+			break
+		}
+		s.arena = append(s.arena, '.')
+		dots++
+		labelLen = 0
+		r = next
+	}
+	for labelLen > 0 && s.arena[len(s.arena)-1] == '-' { // a label does not end in '-'
+		s.arena = s.arena[:len(s.arena)-1]
+		labelLen--
+		r--
+	}
+	if dots == 0 || labelLen < 2 || !allLetters(s.arena[len(s.arena)-labelLen:]) {
+		s.arena = s.arena[:mark]
+		return
+	}
+	s.emit(TypeEmail, mark, l, r)
+}
+
+// dotWord returns the end of " [dot] ", "(dot)" or "{dot}" (spaces around
+// optional) at k, or 0.
+func dotWord(text []byte, k int) int {
+	if k < len(text) && text[k] == ' ' {
+		k++
+	}
+	if k >= len(text) {
+		return 0
+	}
+	var close byte
+	switch text[k] {
+	case '[':
+		close = ']'
+	case '(':
+		close = ')'
+	case '{':
+		close = '}'
+	default:
+		return 0
+	}
+	j := k + 1
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j+3 > len(text) || text[j]|0x20 != 'd' || text[j+1]|0x20 != 'o' || text[j+2]|0x20 != 't' {
+		return 0
+	}
+	j += 3
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j >= len(text) || text[j] != close {
+		return 0
+	}
+	j++
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	return j
+}
+
+func allLetters(b []byte) bool {
+	for _, c := range b {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 32
+	}
+	return c
+}
+
+func appendLower(dst, src []byte) []byte {
+	for _, c := range src {
+		dst = append(dst, lower(c))
+	}
+	return dst
+}
+
+// ---------------------------------------------------------------- numbers
+
+// number reads a run of digit groups starting at i (a digit, '+' or '(')
+// and emits the phones, SSNs, IMEIs and cards it holds. It returns where
+// scanning goes on.
+func (s *scanner) number(i int) int {
+	text := s.text
+	n := len(text)
+	start := i
+	// The value must not continue a word or a longer number.
+	if i > 0 {
+		p := text[i-1]
+		if class[p]&(clsLetter|clsDigit) != 0 || p == '_' || p == '/' || p == '.' && i > 1 && class[text[i-2]]&clsDigit != 0 {
+			return skipNumber(text, i)
+		}
+	}
+	// Fast path: a lone digit run (the common case in logs: PIDs, ports,
+	// timestamps) is a value only with 9-19 digits.
+	if class[text[i]]&clsDigit != 0 {
+		j := i + 1
+		for j < n && class[text[j]]&clsDigit != 0 {
+			j++
+		}
+		if j >= n || !numberSep[text[j]] {
+			if l := j - i; l >= 9 && l <= 19 && (j >= n || class[text[j]]&clsLetter == 0 && text[j] != '_') {
+				s.bare(i, j)
+			}
+			return j
+		}
+	}
+	plus := false
+	if text[i] == '+' {
+		plus = true
+		i++
+		if i >= n || class[text[i]]&clsDigit == 0 {
+			return i
+		}
+	}
+	g := s.groups[:0]
+	sep := byte(0)
+	for i < n && len(g) < 24 {
+		c := text[i]
+		if class[c]&clsDigit != 0 {
+			j := i
+			for j < n && class[text[j]]&clsDigit != 0 {
+				j++
+			}
+			if j-i > 19 {
+				s.groups = g
+				return j
+			}
+			g = append(g, group{start: i, end: j, sep: sep})
+			i = j
+			sep = 0
+			// A separator, then a digit (or '(' then a digit).
+			if i >= n {
+				break
+			}
+			c = text[i]
+			switch {
+			case c == ')' && i+1 < n && (text[i+1] == ' ' || text[i+1] == '-') && i+2 < n && class[text[i+2]]&clsDigit != 0:
+				sep = ')'
+				i += 2
+			case c == ')' && i+1 < n && class[text[i+1]]&clsDigit != 0:
+				sep = ')'
+				i++
+			case (c == ' ' || c == '-' || c == '.') && i+1 < n && class[text[i+1]]&clsDigit != 0:
+				sep = c
+				i++
+			case c == ' ' && i+2 < n && text[i+1] == '(' && class[text[i+2]]&clsDigit != 0:
+				sep = '('
+				i += 2
+			default:
+				i = -i // end of the run
+			}
+			if i < 0 {
+				i = -i
+				break
+			}
+			continue
+		}
+		if c == '(' && len(g) == 0 && i+1 < n && class[text[i+1]]&clsDigit != 0 {
+			sep = '('
+			i++
+			continue
+		}
+		break
+	}
+	s.groups = g
+	if len(g) == 0 {
+		return max(i, start+1)
+	}
+	end := g[len(g)-1].end
+	if end < n && (class[text[end]]&(clsLetter|clsDigit) != 0 || text[end] == '_') {
+		return end // "123abc" is not a value
+	}
+	if plus {
+		s.plusPhone(start, g)
+		return end
+	}
+	// Match patterns at each group; a group no pattern starts at is skipped.
+	for k := 0; k < len(g); {
+		if used := s.patterns(g[k:]); used > 0 {
+			k += used
+		} else {
+			k++
+		}
+	}
+	return end
+}
+
+// skipNumber skips the digits and digit separators from i.
+func skipNumber(text []byte, i int) int {
+	for i < len(text) && (class[text[i]]&clsDigit != 0 || text[i] == '+' || text[i] == '(') {
+		i++
+	}
+	return i
+}
+
+func glen(gr group) int { return gr.end - gr.start }
+
+// patterns tries the value shapes at the start of g and returns how many
+// groups the emitted value used, or 0.
+func (s *scanner) patterns(g []group) int {
+	text := s.text
+	l0 := glen(g[0])
+	// A group that opens with '(' is an area code.
+	switch {
+	case len(g) >= 3 && l0 == 3 && glen(g[1]) == 3 && glen(g[2]) == 4 && g[1].sep != 0 && (g[2].sep == g[1].sep || g[1].sep == ')' && g[2].sep != ')' && g[2].sep != '('):
+		// (312) 555-0148, 312-555-0148, 312.555.0148, 312 555 0148
+		if s.nanp(g[0].start, g[2].end, g[0].start, g[1].start, g[2].start) {
+			return 3
+		}
+	case len(g) >= 4 && l0 == 1 && text[g[0].start] == '1' && glen(g[1]) == 3 && glen(g[2]) == 3 && glen(g[3]) == 4 && g[2].sep != 0:
+		// 1-312-555-0148, 1 (312) 555-0148
+		if s.nanp(g[0].start, g[3].end, g[1].start, g[2].start, g[3].start) {
+			return 4
+		}
+	case len(g) >= 3 && l0 == 3 && glen(g[1]) == 2 && glen(g[2]) == 4 && (g[1].sep == '-' || g[1].sep == ' ') && g[2].sep == g[1].sep:
+		if s.ssn(g[0].start, g[2].end, g[0].start, g[1].start, g[2].start) {
+			return 3
+		}
+	case len(g) >= 4 && l0 == 2 && glen(g[1]) == 6 && glen(g[2]) == 6 && glen(g[3]) == 1 && g[1].sep == '-' && g[2].sep == '-' && g[3].sep == '-':
+		if s.luhnValue(TypeIMEI, g[0].start, g[3].end, g[:4]) {
+			return 4
+		}
+	case len(g) >= 4 && l0 == 4 && glen(g[1]) == 4 && glen(g[2]) == 4 && glen(g[3]) == 4 && (g[1].sep == ' ' || g[1].sep == '-') && g[2].sep == g[1].sep && g[3].sep == g[1].sep:
+		if s.luhnValue(TypeCard, g[0].start, g[3].end, g[:4]) {
+			return 4
+		}
+	case len(g) >= 3 && l0 == 4 && glen(g[1]) == 6 && glen(g[2]) == 5 && (g[1].sep == ' ' || g[1].sep == '-') && g[2].sep == g[1].sep:
+		if s.luhnValue(TypeCard, g[0].start, g[2].end, g[:3]) {
+			return 3
+		}
+	}
+	if s.bare(g[0].start, g[0].end) {
+		return 1
+	}
+	return 0
+}
+
+// numberSep marks the bytes that may continue a number into another
+// digit group.
+var numberSep = [256]bool{' ': true, '-': true, '.': true, ')': true}
+
+// bare tries the shapes of a run of digits with no separators.
+func (s *scanner) bare(a, b int) bool {
+	switch b - a {
+	case 9:
+		return s.ssn(a, b, a, a+3, a+5)
+	case 10:
+		return s.nanp(a, b, a, a+3, a+6)
+	case 11:
+		return s.text[a] == '1' && s.nanp(a, b, a+1, a+4, a+7)
+	case 15:
+		return s.luhnRun(amexOrIMEI(s.text[a:b]), a, b)
+	case 13, 14, 16, 17, 18, 19:
+		return s.luhnRun(TypeCard, a, b)
+	}
+	return false
+}
+
+// luhnRun emits text[a:b] as type t if it passes Luhn.
+func (s *scanner) luhnRun(t Type, a, b int) bool {
+	return s.luhnValue(t, a, b, []group{{start: a, end: b}})
+}
+
+// amexOrIMEI tells a 15-digit Amex card (34, 37) from an IMEI.
+func amexOrIMEI(d []byte) Type {
+	if d[0] == '3' && (d[1] == '4' || d[1] == '7') {
+		return TypeCard
+	}
+	return TypeIMEI
+}
+
+// nanp emits a North American number whose area code, exchange and line
+// start at a, e and l (3, 3 and 4 digits).
+func (s *scanner) nanp(start, end, a, e, l int) bool {
+	t := s.text
+	if t[a] < '2' || t[e] < '2' {
+		return false
+	}
+	if start > 0 && t[start-1] == '(' {
+		start-- // the value starts at the area code's parenthesis
+	}
+	mark := len(s.arena)
+	s.arena = append(s.arena, '+', '1')
+	s.arena = append(s.arena, t[a:a+3]...)
+	s.arena = append(s.arena, t[e:e+3]...)
+	s.arena = append(s.arena, t[l:l+4]...)
+	s.emit(TypePhone, mark, start, end)
+	return true
+}
+
+// ssn emits a US SSN whose area, group and serial start at a, g and sr,
+// unless it is in a range never issued.
+func (s *scanner) ssn(start, end, a, g, sr int) bool {
+	t := s.text
+	area := t[a : a+3]
+	if string(area) == "000" || string(area) == "666" || area[0] == '9' || t[g] == '0' && t[g+1] == '0' ||
+		t[sr] == '0' && t[sr+1] == '0' && t[sr+2] == '0' && t[sr+3] == '0' {
+		return false
+	}
+	mark := len(s.arena)
+	s.arena = append(s.arena, area...)
+	s.arena = append(s.arena, t[g:g+2]...)
+	s.arena = append(s.arena, t[sr:sr+4]...)
+	s.emit(TypeSSN, mark, start, end)
+	return true
+}
+
+// luhnValue emits the digits of groups as type t if they pass Luhn.
+func (s *scanner) luhnValue(t Type, start, end int, groups []group) bool {
+	mark := len(s.arena)
+	for _, gr := range groups {
+		s.arena = append(s.arena, s.text[gr.start:gr.end]...)
+	}
+	d := s.arena[mark:]
+	if t == TypeCard && (d[0] < '2' || d[0] > '6') || !luhnBytes(d) {
+		s.arena = s.arena[:mark]
+		return false
+	}
+	s.emit(t, mark, start, end)
+	return true
+}
+
+func luhnBytes(d []byte) bool {
+	sum := 0
+	double := false
+	for i := len(d) - 1; i >= 0; i-- {
+		n := int(d[i] - '0')
+		if double {
+			n *= 2
+			if n > 9 {
+				n -= 9
+			}
+		}
+		sum += n
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// plusPhone emits an international number written with a leading '+'.
+func (s *scanner) plusPhone(start int, g []group) {
+	mark := len(s.arena)
+	s.arena = append(s.arena, '+')
+	end := start
+	for _, gr := range g {
+		s.arena = append(s.arena, s.text[gr.start:gr.end]...)
+		end = gr.end
+	}
+	// E.164 is "+" and the digits. Import validated every stored number
+	// with libphonenumber; here a plausible length is enough, since a
+	// number that is not in the set cannot match anyway.
+	d := s.arena[mark+1:]
+	ok := len(d) >= 8 && len(d) <= 15 && d[0] != '0'
+	if ok && d[0] == '1' {
+		ok = len(d) == 11 && d[1] >= '2' && d[4] >= '2'
+	}
+	if ok {
+		s.emit(TypePhone, mark, start, end)
+		return
+	}
+	s.arena = s.arena[:mark]
+}
