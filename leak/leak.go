@@ -108,7 +108,8 @@ type CanaryHit struct {
 type Evidence struct {
 	Severity Severity    `json:"severity"`
 	Headline string      `json:"headline"`
-	Brands   []string    `json:"brands,omitempty"` // configured brand terms seen
+	Brands   []string    `json:"brands,omitempty"`  // configured brand terms seen
+	Profile  []string    `json:"profile,omitempty"` // profile terms of an unnamed sale claim
 	Claim    *Claim      `json:"claim,omitempty"`
 	Sample   *Sample     `json:"sample,omitempty"`
 	Canaries []CanaryHit `json:"canaries,omitempty"`

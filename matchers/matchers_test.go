@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -174,9 +175,18 @@ func TestMatchEvidenceDetail(t *testing.T) {
 	}
 }
 
+// claimOf runs the sale-claim terms alone over text.
+func claimOf(text string) leak.Claim {
+	a := newAutomaton(builtinTerms())
+	var ts termScanner
+	ts.scan(a, []byte(text))
+	return claimFrom([]byte(text), a, ts.hits)
+}
+
 func TestRecordCounts(t *testing.T) {
 	cases := map[string]int64{
 		"68m customer records":       68_000_000,
+		"68M Acme customer records":  68_000_000,
 		"30 million records":         30_000_000,
 		"30kk lines":                 30_000_000,
 		"1.2b rows":                  1_200_000_000,
@@ -185,26 +195,75 @@ func TestRecordCounts(t *testing.T) {
 		"nothing countable here 123": 0,
 	}
 	for text, want := range cases {
-		if got := detectClaim(text).Records; got != want {
+		if got := claimOf(text).Records; got != want {
 			t.Errorf("records in %q = %d, want %d", text, got, want)
 		}
 	}
 }
 
-func TestHasWord(t *testing.T) {
+func TestPrices(t *testing.T) {
+	cases := map[string]string{
+		"price 6 BTC, escrow":  "6 BTC",
+		"only 0.5btc":          "0.5 BTC",
+		"price: $5000 firm":    "$5000",
+		"2 monero or 300 usdt": "2 XMR",
+		"no price given":       "",
+	}
+	for text, want := range cases {
+		if got := claimOf(text).Price; got != want {
+			t.Errorf("price in %q = %q, want %q", text, got, want)
+		}
+	}
+}
+
+func TestBrandTolerance(t *testing.T) {
+	s, err := NewSet(Config{Brands: []string{"Halcyon", "Halcyon Wireless", "halcyonwireless.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
-		text, word string
-		want       bool
+		text string
+		want []string
+	}{
+		{"dump of Ha1cyon users", []string{"Halcyon"}},
+		{"H A L C Y O N customers", []string{"Halcyon"}},
+		{"h a l c y o n", []string{"Halcyon"}},
+		{"HАLCYON (Cyrillic A)", []string{"Halcyon"}},
+		{"ｈａｌｃｙｏｎ full-width", []string{"Halcyon"}},
+		{"hal\u200bcyon zero width", []string{"Halcyon"}},
+		{"selling halcyon-wireless db", []string{"Halcyon", "Halcyon Wireless"}},
+		{"HalcyonWireless leak", []string{"Halcyon Wireless"}},
+		{"mail at halcyonwireless.com", []string{"Halcyon Wireless", "halcyonwireless.com"}},
+		{"the halcyonic days, shalcyon", nil},
+		{"nothing here", nil},
+	}
+	for _, c := range cases {
+		text := strings.ReplaceAll(c.text, "\\u200b", "\u200b")
+		ev := s.Match(text)
+		if fmt.Sprint(ev.Brands) != fmt.Sprint(c.want) {
+			t.Errorf("brands in %q = %v, want %v", c.text, ev.Brands, c.want)
+		}
+	}
+}
+
+func TestPhraseBoundaries(t *testing.T) {
+	cases := []struct {
+		text   string
+		phrase string
+		want   bool
 	}{
 		{"selling now", "selling", true},
 		{"reselling", "selling", false},
-		{"dm me", "dm", true},
+		{"dm me", "dm me", true},
 		{"admin", "dm", false},
 		{"продаю базу", "продаю", true},
+		{"FOR SALE!!!", "for sale", true},
 	}
 	for _, c := range cases {
-		if got := hasWord(c.text, c.word); got != c.want {
-			t.Errorf("hasWord(%q, %q) = %v", c.text, c.word, got)
+		cl := claimOf(c.text)
+		got := slices.Contains(cl.Phrases, c.phrase) || slices.Contains(cl.Negative, c.phrase)
+		if got != c.want {
+			t.Errorf("%q in %q: %v, want %v (%v)", c.phrase, c.text, got, c.want, cl.Phrases)
 		}
 	}
 }

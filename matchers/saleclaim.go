@@ -3,29 +3,24 @@ package matchers
 import (
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"leakwatch/leak"
 )
 
-// phrase is one row of the sale-claim table: a phrase on word boundaries in
-// normalised text, and its weight (negative weights lower the score).
-type phrase struct {
+// intentPhrases is the weighted phrase table of the sale-claim detector,
+// English and Russian as the big markets write them. Negative weights are
+// the signs of recycled or worthless material.
+var intentPhrases = []struct {
 	text   string
 	weight float64
-}
-
-// intentPhrases is the weighted phrase table of the sale-claim detector.
-// English and Russian, as the big markets write them.
-var intentPhrases = []phrase{
+}{
 	{"selling", 2}, {"for sale", 2}, {"wts", 2}, {"sell", 1}, {"buy now", 1},
-	{"price", 1}, {"btc", 1}, {"xmr", 1}, {"monero", 1}, {"usdt", 1},
+	{"price", 1}, {"btc", 1}, {"xmr", 1}, {"monero", 1}, {"usdt", 1}, {"bitcoin", 1},
 	{"escrow", 1.5}, {"dm me", 1}, {"pm me", 1}, {"dm", 0.5}, {"contact", 0.5},
-	{"sample below", 1.5}, {"sample", 1}, {"samples", 1}, {"full db", 1}, {"database", 0.5},
+	{"sample below", 1.5}, {"sample", 1}, {"samples", 1}, {"full db", 1}, {"database", 0.5}, {"db", 0.5},
 	{"продаю", 2}, {"продам", 2}, {"продажа", 2}, {"цена", 1}, {"гарант", 1.5}, {"пиши в лс", 1}, {"база", 0.5},
-	// Negative signals: recycled or worthless material.
 	{"combo list", -2}, {"combolist", -2}, {"stealer logs", -2}, {"stealer", -1}, {"ulp", -2},
 	{"repack", -1.5}, {"free leak", -2}, {"free download", -2}, {"old", -0.5}, {"for free", -2},
 }
@@ -60,58 +55,62 @@ var contactWords = []struct {
 	{"forum-pm", []string{"pm me", "dm me", "pm", "dm", "лс"}},
 }
 
-var (
-	countRe = regexp.MustCompile(`(\d+(?:[.,]\d+)?)\s*(kk|k|mm|m|mil|million|millions|b|bn|billion|млн|тыс)?(?:\s+[\p{L}'\-]+){0,3}?\s+(records|record|customers|customer|users|rows|lines|accounts|clients|subscribers|entries|записей|строк|клиентов)`)
-	priceRe = regexp.MustCompile(`(\d+(?:[.,]\d+)?)\s*(btc|xmr|usdt|eth|usd|\$)|\$\s*(\d+(?:[.,]\d+)?k?)`)
-)
+// recordNouns follow a claimed record count ("68M records").
+var recordNouns = []string{"records", "record", "customers", "customer", "users", "rows", "lines", "accounts",
+	"clients", "subscribers", "entries", "записей", "строк", "клиентов"}
 
-// detectClaim scores sale intent in normalised text and reads what it
-// claims: record count, data types, price and contact channels.
-func detectClaim(text string) leak.Claim {
-	var c leak.Claim
+// currencies follow a price ("6 BTC").
+var currencies = []string{"btc", "xmr", "usdt", "eth", "usd", "bitcoin", "monero"}
+
+// builtinTerms returns the sale-claim terms of the automaton.
+func builtinTerms() []term {
+	var ts []term
+	add := func(k termKind, name, text string, w float64) {
+		if c := canonical(text); len(c) > 0 {
+			ts = append(ts, term{kind: k, name: name, weight: w, text: c})
+		}
+	}
 	for _, p := range intentPhrases {
-		if coveredBy(p.text, c.Phrases) || coveredBy(p.text, c.Negative) {
-			continue // "sample" adds nothing once "sample below" counted
-		}
-		if hasWord(text, p.text) {
-			c.Score += p.weight
-			if p.weight > 0 {
-				c.Phrases = append(c.Phrases, p.text)
-			} else {
-				c.Negative = append(c.Negative, p.text)
-			}
-		}
+		add(termIntent, p.text, p.text, p.weight)
 	}
 	for _, d := range dataTypeWords {
 		for _, w := range d.words {
-			if hasWord(text, w) {
-				c.DataTypes = append(c.DataTypes, d.canonical)
-				break
-			}
+			add(termDataType, d.canonical, w, 0)
 		}
 	}
 	for _, d := range contactWords {
 		for _, w := range d.words {
-			if hasWord(text, w) {
-				c.Contacts = append(c.Contacts, d.canonical)
-				break
-			}
+			add(termContact, d.canonical, w, 0)
 		}
 	}
-	for _, m := range countRe.FindAllStringSubmatch(text, -1) {
-		if n := parseCount(m[1], m[2]); n > c.Records {
-			c.Records = n
-		}
+	for _, n := range recordNouns {
+		add(termNoun, n, n, 0)
 	}
-	if m := priceRe.FindStringSubmatch(text); m != nil {
-		if m[1] != "" {
-			c.Price = m[1] + " " + strings.ToUpper(m[2])
-		} else {
-			c.Price = "$" + m[3]
-		}
+	for _, c := range currencies {
+		add(termCurrency, c, c, 0)
 	}
-	sort.Strings(c.DataTypes)
-	return c
+	return ts
+}
+
+var (
+	// countBefore reads the last "number unit" in the text before a record
+	// noun, with up to three words between ("68M Halcyon customer records").
+	countBefore = regexp.MustCompile(`(?i)(\d+(?:[.,]\d+)?)\s*(kk|k|mm|m|mil|million|millions|b|bn|billion|млн|тыс)?(?:\s+[\p{L}'\-]+){0,3}\s*$`)
+	// amountBefore reads the number before a currency ("6 BTC", "0.5btc").
+	amountBefore = regexp.MustCompile(`(\d+(?:[.,]\d+)?)\s*[kK]?\s*$`)
+	dollarAfter  = regexp.MustCompile(`^\W{0,3}\$\s*(\d+(?:[.,]\d+)?[kK]?)`)
+)
+
+// window returns up to n bytes of text before i.
+func window(text []byte, i, n int) []byte { return text[max(0, i-n):i] }
+
+// readCount parses a claimed record count before a noun.
+func readCount(text []byte, nounStart int) int64 {
+	m := countBefore.FindSubmatch(window(text, nounStart, 64))
+	if m == nil {
+		return 0
+	}
+	return parseCount(string(m[1]), strings.ToLower(string(m[2])))
 }
 
 func parseCount(num, unit string) int64 {
@@ -135,6 +134,28 @@ func parseCount(num, unit string) int64 {
 	return int64(v)
 }
 
+// readPrice parses the amount before a currency word, or a dollar amount
+// after the word "price".
+func readPrice(text []byte, h termHit, currency string) string {
+	if currency == "price" {
+		if m := dollarAfter.FindSubmatch(text[h.end:min(len(text), h.end+24)]); m != nil {
+			return "$" + string(m[1])
+		}
+		return ""
+	}
+	if m := amountBefore.FindSubmatch(window(text, h.start, 24)); m != nil {
+		c := strings.ToUpper(currency)
+		switch c {
+		case "BITCOIN":
+			c = "BTC"
+		case "MONERO":
+			c = "XMR"
+		}
+		return string(m[1]) + " " + c
+	}
+	return ""
+}
+
 // coveredBy reports whether a longer phrase already matched contains p.
 func coveredBy(p string, matched []string) bool {
 	for _, m := range matched {
@@ -145,38 +166,58 @@ func coveredBy(p string, matched []string) bool {
 	return false
 }
 
-// hasWord reports whether phrase occurs in text bounded by non-letters,
-// non-digits on both sides.
-func hasWord(text, phrase string) bool {
-	for i := 0; ; {
-		j := strings.Index(text[i:], phrase)
-		if j < 0 {
-			return false
+// claimFrom builds the claim from the terms found.
+func claimFrom(text []byte, a *automaton, hits []termHit) leak.Claim {
+	var c leak.Claim
+	seen := map[string]bool{}
+	var phrases []string
+	var weights = map[string]float64{}
+	for _, h := range hits {
+		t := &a.terms[h.term]
+		switch t.kind {
+		case termIntent:
+			if !seen["i:"+t.name] {
+				seen["i:"+t.name] = true
+				phrases = append(phrases, t.name)
+				weights[t.name] = t.weight
+			}
+			if t.name == "price" && c.Price == "" {
+				c.Price = readPrice(text, h, "price")
+			}
+		case termDataType:
+			if !seen["d:"+t.name] {
+				seen["d:"+t.name] = true
+				c.DataTypes = append(c.DataTypes, t.name)
+			}
+		case termContact:
+			if !seen["c:"+t.name] {
+				seen["c:"+t.name] = true
+				c.Contacts = append(c.Contacts, t.name)
+			}
+		case termNoun:
+			if n := readCount(text, h.start); n > c.Records {
+				c.Records = n
+			}
+		case termCurrency:
+			if c.Price == "" {
+				c.Price = readPrice(text, h, t.name)
+			}
 		}
-		start, end := i+j, i+j+len(phrase)
-		if boundaryBefore(text, start) && boundaryAfter(text, end) {
-			return true
+	}
+	// "sample" adds nothing once "sample below" counted.
+	for _, p := range phrases {
+		w := weights[p]
+		if coveredBy(p, phrases) {
+			continue
 		}
-		i = start + 1
+		c.Score += w
+		if w > 0 {
+			c.Phrases = append(c.Phrases, p)
+		} else {
+			c.Negative = append(c.Negative, p)
+		}
 	}
-}
-
-func boundaryBefore(s string, i int) bool {
-	if i == 0 {
-		return true
-	}
-	return !isWordByte(s[i-1])
-}
-
-func boundaryAfter(s string, i int) bool {
-	if i >= len(s) {
-		return true
-	}
-	return !isWordByte(s[i])
-}
-
-// isWordByte treats ASCII letters and digits, and every byte of a multi-byte
-// UTF-8 letter, as word bytes.
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+	sortStrings(c.DataTypes)
+	sortStrings(c.Contacts)
+	return c
 }

@@ -65,7 +65,7 @@ func hasZero(x uint64) uint64 { return (x - ones) & ^x & highs }
 // bytes of 128 and above never count). Bit Twiddling Hacks, "Determine if
 // a word has a byte between m and n".
 func hasBetween(x uint64, m, n uint64) uint64 {
-	return (ones*(127+n) - (x & (ones * 127)) & ^x & (x&(ones*127) + ones*(127-m))) & highs
+	return (ones*(127+n) - (x&(ones*127)) & ^x & (x&(ones*127)+ones*(127-m))) & highs
 }
 
 // mayTrigger reports whether any byte of x may start a value: a digit or

@@ -3,19 +3,34 @@ package matchers
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"leakwatch/leak"
 )
 
 // Config is what a Set is built from.
 type Config struct {
-	Hasher       *Hasher // required when there are canaries or fingerprints
-	Canaries     []leak.Canary
+	Hasher   *Hasher // required when there are canaries or fingerprints
+	Canaries []leak.Canary
+	// Index holds the fingerprints; Fingerprints, if set instead, are
+	// indexed in memory.
+	Index        Fingerprints
 	Fingerprints []leak.Fingerprint
-	// Brands are company names, domains and product names to look for.
+	// Brands are company names, domains, product names and internal host
+	// names to look for.
 	Brands []string
+	// Profile words describe the company without naming it ("US carrier",
+	// "wireless provider"): a sale post that names no company but uses
+	// them is flagged for review.
+	Profile []string
+	// Customers is about how many customers the company has; 0 if unknown.
+	// A claimed count far beyond it lowers the sale score, and one near it
+	// supports a profile match.
+	Customers int64
 	// SaleThreshold is the sale-intent score at which a post counts as a
 	// sale claim; 0 means DefaultSaleThreshold.
 	SaleThreshold float64
@@ -24,35 +39,35 @@ type Config struct {
 // DefaultSaleThreshold needs, for example, "selling" plus a price or escrow.
 const DefaultSaleThreshold = 3
 
-type fpRef struct {
-	t         Type
-	dataset   uint32
-	partition uint32
-	record    uint64
-}
-
 // Set matches post text against everything configured. It is immutable
 // after NewSet and safe for concurrent Match calls.
 type Set struct {
-	hasher     *Hasher
-	canaries   map[Digest]leak.Canary
-	prints     map[Digest]fpRef
-	names      []string // dataset and partition names, indexed by fpRef
-	brands     []string // normalised
-	brandNames []string // as configured
-	threshold  float64
+	hasher    *Hasher
+	canaries  map[Digest]leak.Canary
+	index     Fingerprints
+	auto      *automaton
+	threshold float64
+	customers int64
+	pool      sync.Pool // *work
+}
+
+// work is one Match call's reusable state.
+type work struct {
+	sc scanner
+	ts termScanner
 }
 
 // NewSet builds a Set.
 func NewSet(cfg Config) (*Set, error) {
-	if cfg.Hasher == nil && (len(cfg.Canaries) > 0 || len(cfg.Fingerprints) > 0) {
+	if cfg.Hasher == nil && (len(cfg.Canaries) > 0 || len(cfg.Fingerprints) > 0 || cfg.Index != nil) {
 		return nil, errors.New("matchers: canaries or fingerprints need a hasher (secret key)")
 	}
 	s := &Set{
 		hasher:    cfg.Hasher,
 		canaries:  make(map[Digest]leak.Canary, len(cfg.Canaries)),
-		prints:    make(map[Digest]fpRef, len(cfg.Fingerprints)),
+		index:     cfg.Index,
 		threshold: cfg.SaleThreshold,
+		customers: cfg.Customers,
 	}
 	if s.threshold == 0 {
 		s.threshold = DefaultSaleThreshold
@@ -60,66 +75,113 @@ func NewSet(cfg Config) (*Set, error) {
 	for _, c := range cfg.Canaries {
 		s.canaries[Digest(c.Digest)] = c
 	}
-	index := map[string]uint32{}
-	name := func(n string) uint32 {
-		if i, ok := index[n]; ok {
-			return i
+	if s.index == nil {
+		mi, err := NewMemIndex(cfg.Fingerprints)
+		if err != nil {
+			return nil, fmt.Errorf("matchers: %w", err)
 		}
-		index[n] = uint32(len(s.names))
-		s.names = append(s.names, n)
-		return index[n]
+		s.index = mi
 	}
-	for _, f := range cfg.Fingerprints {
-		t, ok := ParseType(f.Type)
-		if !ok {
-			return nil, fmt.Errorf("matchers: fingerprint of unknown type %q", f.Type)
-		}
-		if _, dup := s.prints[Digest(f.Digest)]; dup {
-			continue // the first dataset that holds a value names it
-		}
-		s.prints[Digest(f.Digest)] = fpRef{t: t, dataset: name(f.Dataset), partition: name(f.Partition), record: f.Record}
-	}
+	terms := builtinTerms()
 	for i, b := range cfg.Brands {
-		n := strings.TrimSpace(NormalizeText(b))
-		if n == "" {
-			return nil, fmt.Errorf("matchers: brand term %d is empty", i)
+		c := canonical(b)
+		if len(c) == 0 {
+			return nil, fmt.Errorf("matchers: brand term %d (%q) has no letters", i, b)
 		}
-		s.brands = append(s.brands, n)
-		s.brandNames = append(s.brandNames, b)
+		terms = append(terms, term{kind: termBrand, name: b, text: c})
+		// "Halcyon Wireless" is also written "HalcyonWireless".
+		if sq := []byte(strings.ReplaceAll(string(c), " ", "")); len(sq) != len(c) {
+			terms = append(terms, term{kind: termBrand, name: b, text: sq})
+		}
 	}
+	for i, p := range cfg.Profile {
+		c := canonical(p)
+		if len(c) == 0 {
+			return nil, fmt.Errorf("matchers: profile term %d (%q) has no letters", i, p)
+		}
+		terms = append(terms, term{kind: termProfile, name: p, text: c})
+	}
+	if len(terms) > 60000 {
+		return nil, errors.New("matchers: too many terms")
+	}
+	s.auto = newAutomaton(terms)
+	s.pool.New = func() any { return new(work) }
 	return s, nil
 }
 
 // Stats describes the size of a Set.
 type Stats struct {
-	Canaries, Fingerprints, Brands int
+	Canaries, Fingerprints, Terms int
 }
 
 // Stats returns the Set's size.
 func (s *Set) Stats() Stats {
-	return Stats{Canaries: len(s.canaries), Fingerprints: len(s.prints), Brands: len(s.brands)}
+	return Stats{Canaries: len(s.canaries), Fingerprints: s.index.Len(), Terms: len(s.auto.terms)}
 }
 
 type recordKey struct {
-	dataset uint32
-	record  uint64
+	source uint16
+	record uint64
 }
 
 // Match reads text and returns the evidence it holds. The zero Evidence
-// (Severity none) means nothing of interest.
+// (Severity none) means nothing of interest. Match may be called from many
+// goroutines at once.
 func (s *Set) Match(text string) leak.Evidence {
-	norm := NormalizeText(text)
-	var ev leak.Evidence
+	w := s.pool.Get().(*work)
+	defer s.pool.Put(w)
+	// The text is only read, so it can be viewed as bytes without a copy.
+	b := unsafe.Slice(unsafe.StringData(text), len(text))
+	return s.match(w, b, nil)
+}
 
-	for i, b := range s.brands {
-		if hasWord(norm, b) {
-			ev.Brands = append(ev.Brands, s.brandNames[i])
+// Finding is one value or term found by Explain, for the analyst's scan
+// command: where it is and what it is, never the value itself.
+type Finding struct {
+	Line  int    `json:"line"` // 1-based
+	Kind  string `json:"kind"` // email, phone, ..., or brand, sale-phrase, ...
+	What  string `json:"what"` // "customer (crm/crm-prod)", "canary cn-1 (billing)", "not ours", a term
+	Start int    `json:"-"`
+}
+
+// Explain is Match plus the list of findings with their lines.
+func (s *Set) Explain(text []byte) (leak.Evidence, []Finding) {
+	w := s.pool.Get().(*work)
+	defer s.pool.Put(w)
+	var fs []Finding
+	ev := s.match(w, text, &fs)
+	return ev, fs
+}
+
+func (s *Set) match(w *work, text []byte, explain *[]Finding) leak.Evidence {
+	var ev leak.Evidence
+	w.ts.scan(s.auto, text)
+	brandSeen := map[string]bool{}
+	var profile []string
+	for _, h := range w.ts.hits {
+		t := &s.auto.terms[h.term]
+		switch t.kind {
+		case termBrand:
+			if !brandSeen[t.name] {
+				brandSeen[t.name] = true
+				ev.Brands = append(ev.Brands, t.name)
+			}
+		case termProfile:
+			if !slices.Contains(profile, t.name) {
+				profile = append(profile, t.name)
+			}
+		}
+		if explain != nil {
+			*explain = append(*explain, Finding{Line: lineOf(text, h.start), Kind: termKindName[t.kind], What: t.name, Start: h.start})
 		}
 	}
-	claim := detectClaim(norm)
+	claim := claimFrom(text, s.auto, w.ts.hits)
+	if s.customers > 0 && claim.Records > 20*s.customers {
+		claim.Score -= 2
+		claim.Negative = append(claim.Negative, "count far beyond our customer base")
+	}
 	sale := claim.Score >= s.threshold
-	sample := s.verify(norm, &ev)
-
+	sample := s.verify(w, text, &ev, explain)
 	if sale {
 		ev.Claim = &claim
 	}
@@ -127,78 +189,128 @@ func (s *Set) Match(text string) leak.Evidence {
 		ev.Sample = &sample
 	}
 	ev.Severity = severity(sale, len(ev.Brands) > 0, sample.RealRows, sample.Customers, len(ev.Canaries))
+	if ev.Severity == leak.SeverityNone && sale && len(profile) > 0 && s.plausibleCount(claim.Records) {
+		// No company named, no sample of ours, but it fits our profile:
+		// worth a human look, at a low severity.
+		ev.Severity = leak.SeverityInfo
+		ev.Profile = profile
+	}
 	if ev.Severity != leak.SeverityNone {
 		ev.Headline = headline(ev)
 	}
+	if explain != nil {
+		sort.SliceStable(*explain, func(i, j int) bool { return (*explain)[i].Start < (*explain)[j].Start })
+	}
 	return ev
+}
+
+// plausibleCount: a count near our customer base (or no count, or no base
+// configured) supports a profile match.
+func (s *Set) plausibleCount(n int64) bool {
+	if s.customers == 0 || n == 0 {
+		return true
+	}
+	return n >= s.customers/10 && n <= s.customers*5
+}
+
+var termKindName = map[termKind]string{
+	termBrand: "brand", termIntent: "sale-phrase", termDataType: "data-type", termContact: "contact",
+	termNoun: "record-noun", termCurrency: "currency", termProfile: "profile",
+}
+
+func lineOf(text []byte, off int) int {
+	n := 1
+	for _, c := range text[:min(off, len(text))] {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
 }
 
 // verify treats every line with a candidate value as a row and checks each
 // row against canaries and fingerprints. A row is a real record when two of
 // its values belong to one fingerprinted customer, when one strong value
-// (SSN, IMEI) matches, or when it holds a canary.
-func (s *Set) verify(norm string, ev *leak.Evidence) leak.Sample {
+// (SSN, IMEI, card) matches, or when it holds a canary.
+func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding) leak.Sample {
 	var sample leak.Sample
-	if s.hasher == nil {
+	w.sc.scan(text)
+	if len(w.sc.found) == 0 {
 		return sample
 	}
-	types := map[Type]bool{}
+	var types [8]bool
 	datasets := map[string]bool{}
 	partitions := map[string]bool{}
 	customers := map[recordKey]bool{}
 	canarySeen := map[string]bool{}
-	var cands []candidate
-	line := 0
-	for rest := norm; len(rest) > 0; line++ {
-		var l string
-		if i := strings.IndexByte(rest, '\n'); i >= 0 {
-			l, rest = rest[:i], rest[i+1:]
-		} else {
-			l, rest = rest, ""
-		}
-		cands = extract(l, cands[:0])
-		if len(cands) == 0 {
-			continue
+	found := w.sc.found
+	for i := 0; i < len(found); {
+		line := found[i].line
+		j := i
+		for j < len(found) && found[j].line == line {
+			j++
 		}
 		sample.Rows++
 		real := false
-		perRecord := map[recordKey]int{}
-		seenDigest := map[Digest]bool{}
-		for _, c := range cands {
-			d := s.hasher.Sum(c.t, c.norm)
-			if seenDigest[d] {
+		var perRecord map[recordKey]int
+		var rowDigests [16]Digest
+		nd := 0
+		for _, f := range found[i:j] {
+			what := "not ours"
+			if s.hasher == nil {
 				continue
 			}
-			seenDigest[d] = true
+			d := s.hasher.Sum(f.t, unsafeString(w.sc.norm(f)))
+			dup := false
+			for _, x := range rowDigests[:nd] {
+				dup = dup || x == d
+			}
+			if dup {
+				continue
+			}
+			if nd < len(rowDigests) {
+				rowDigests[nd] = d
+				nd++
+			}
 			if cn, ok := s.canaries[d]; ok {
 				real = true
+				what = "canary " + cn.ID + " (" + cn.Partition + ")"
 				if !canarySeen[cn.ID] {
 					canarySeen[cn.ID] = true
-					ev.Canaries = append(ev.Canaries, leak.CanaryHit{ID: cn.ID, Partition: cn.Partition, Type: cn.Type, Line: line + 1})
+					ev.Canaries = append(ev.Canaries, leak.CanaryHit{ID: cn.ID, Partition: cn.Partition, Type: cn.Type, Line: int(f.line) + 1})
 				}
 				partitions[cn.Partition] = true
 			}
-			f, ok := s.prints[d]
-			if !ok {
-				continue
-			}
-			k := recordKey{f.dataset, f.record}
-			perRecord[k]++
-			customers[k] = true
-			types[f.t] = true
-			datasets[s.names[f.dataset]] = true
-			partitions[s.names[f.partition]] = true
-			if f.t.strong() || perRecord[k] >= 2 {
-				real = true
+			s.index.Lookup(d, func(src uint16, typ uint8, record uint64) {
+				k := recordKey{src, record}
+				if perRecord == nil {
+					perRecord = map[recordKey]int{}
+				}
+				perRecord[k]++
+				customers[k] = true
+				if int(typ) < len(types) {
+					types[typ] = true
+				}
+				ds, part := s.index.Source(src)
+				datasets[ds] = true
+				partitions[part] = true
+				what = "customer (" + ds + "/" + part + ")"
+				if int(typ) < len(Types) && Types[typ].strong() || perRecord[k] >= 2 {
+					real = true
+				}
+			})
+			if explain != nil {
+				*explain = append(*explain, Finding{Line: int(f.line) + 1, Kind: string(f.t), What: what, Start: int(f.start)})
 			}
 		}
 		if real {
 			sample.RealRows++
 		}
+		i = j
 	}
 	sample.Customers = len(customers)
-	for _, t := range Types {
-		if types[t] {
+	for i, t := range Types {
+		if types[i] {
 			sample.Types = append(sample.Types, string(t))
 		}
 	}
@@ -207,9 +319,11 @@ func (s *Set) verify(norm string, ev *leak.Evidence) leak.Sample {
 	return sample
 }
 
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
 // severity grades the evidence: critical for a canary, or for real records
 // in a sale post; high for a sale claim naming the company, or for real
-// records without sale intent; info for a mention.
+// records without sale intent; info for a mention or a lone matching value.
 func severity(sale, brand bool, realRows, customers, canaries int) leak.Severity {
 	switch {
 	case canaries > 0, sale && realRows > 0:
@@ -226,9 +340,21 @@ func headline(ev leak.Evidence) string {
 	var b strings.Builder
 	who := "customer"
 	if len(ev.Brands) > 0 {
-		who = ev.Brands[0] + " customer"
+		// The most specific name: "Halcyon Wireless" over "Halcyon".
+		best := ev.Brands[0]
+		for _, b := range ev.Brands[1:] {
+			if len(b) > len(best) {
+				best = b
+			}
+		}
+		who = best + " customer"
 	}
 	switch {
+	case ev.Claim != nil && len(ev.Profile) > 0 && len(ev.Brands) == 0 && ev.Sample == nil:
+		b.WriteString("Sale claim fitting our profile (" + strings.Join(ev.Profile, ", ") + "), no company named: review")
+		if ev.Claim.Records > 0 {
+			b.WriteString(", " + humanCount(ev.Claim.Records) + " records")
+		}
 	case ev.Claim != nil:
 		b.WriteString("Sale claim: ")
 		if ev.Claim.Records > 0 {
@@ -258,10 +384,8 @@ func headline(ev leak.Evidence) string {
 func sensitiveTypes(types []string) []string {
 	var out []string
 	for _, t := range []string{"ssn", "dl", "imei", "dob", "passport", "card", "fullz"} {
-		for _, have := range types {
-			if have == t {
-				out = append(out, t)
-			}
+		if slices.Contains(types, t) {
+			out = append(out, t)
 		}
 	}
 	return out
@@ -285,14 +409,4 @@ func trimZero(f float64) string {
 	return strings.TrimSuffix(s, ".0")
 }
 
-func sortedKeys(m map[string]bool) []string {
-	if len(m) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortStrings(s []string) { sort.Strings(s) }

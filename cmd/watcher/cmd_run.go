@@ -77,7 +77,7 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		return err
 	}
 	st := set.Stats()
-	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "brands", st.Brands)
+	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "terms", st.Terms)
 
 	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), crawler.Options{
 		Proxy:          cfg.Proxy,
