@@ -2,7 +2,6 @@ package matchers
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -92,25 +91,83 @@ func builtinTerms() []term {
 	return ts
 }
 
-var (
-	// countBefore reads the last "number unit" in the text before a record
-	// noun, with up to three words between ("68M Halcyon customer records").
-	countBefore = regexp.MustCompile(`(?i)(\d+(?:[.,]\d+)?)\s*(kk|k|mm|m|mil|million|millions|b|bn|billion|млн|тыс)?(?:\s+[\p{L}'\-]+){0,3}\s*$`)
-	// amountBefore reads the number before a currency ("6 BTC", "0.5btc").
-	amountBefore = regexp.MustCompile(`(\d+(?:[.,]\d+)?)\s*[kK]?\s*$`)
-	dollarAfter  = regexp.MustCompile(`^\W{0,3}\$\s*(\d+(?:[.,]\d+)?[kK]?)`)
-)
-
-// window returns up to n bytes of text before i.
-func window(text []byte, i, n int) []byte { return text[max(0, i-n):i] }
-
-// readCount parses a claimed record count before a noun.
+// readCount parses a claimed record count before a noun: a number with an
+// optional unit ("68M", "30 million", "30kk", "1.2b", "2 млн"), with up to
+// three words between it and the noun ("68M Halcyon customer records").
 func readCount(text []byte, nounStart int) int64 {
-	m := countBefore.FindSubmatch(window(text, nounStart, 64))
-	if m == nil {
-		return 0
+	i := nounStart
+	for words := 0; ; words++ {
+		j := skipSpaceBack(text, i)
+		if j == 0 {
+			return 0
+		}
+		// The word (or number with unit) before j.
+		k := j
+		for k > 0 && !isSpaceByte(text[k-1]) && j-k < 32 {
+			k--
+		}
+		if n, ok := countToken(text, k, j); ok {
+			return n
+		}
+		if words == 3 || !isWordToken(text[k:j]) {
+			return 0
+		}
+		i = k
 	}
-	return parseCount(string(m[1]), strings.ToLower(string(m[2])))
+}
+
+// countToken reads text[k:j] as "number[unit]", or "unit" preceded by a
+// number ("30 million").
+func countToken(text []byte, k, j int) (int64, bool) {
+	tok := text[k:j]
+	d := 0
+	for d < len(tok) && (tok[d] >= '0' && tok[d] <= '9' || (tok[d] == '.' || tok[d] == ',') && d > 0) {
+		d++
+	}
+	if d > 0 {
+		unit := strings.ToLower(string(tok[d:]))
+		if _, ok := unitMult[unit]; ok || unit == "" {
+			return parseCount(string(tok[:d]), unit), true
+		}
+		return 0, false
+	}
+	unit := strings.ToLower(string(tok))
+	if _, ok := unitMult[unit]; !ok || unit == "" {
+		return 0, false
+	}
+	e := skipSpaceBack(text, k)
+	b := e
+	for b > 0 && (text[b-1] >= '0' && text[b-1] <= '9' || text[b-1] == '.' || text[b-1] == ',') && e-b < 16 {
+		b--
+	}
+	if b == e {
+		return 0, false
+	}
+	return parseCount(string(text[b:e]), unit), true
+}
+
+var unitMult = map[string]float64{
+	"k": 1e3, "тыс": 1e3, "kk": 1e6, "m": 1e6, "mm": 1e6, "mil": 1e6, "million": 1e6, "millions": 1e6, "млн": 1e6,
+	"b": 1e9, "bn": 1e9, "billion": 1e9,
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipSpaceBack(text []byte, i int) int {
+	for i > 0 && isSpaceByte(text[i-1]) {
+		i--
+	}
+	return i
+}
+
+// isWordToken: letters (any script), apostrophes and hyphens only.
+func isWordToken(b []byte) bool {
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '\'' || c == '-') {
+			return false
+		}
+	}
+	return len(b) > 0
 }
 
 func parseCount(num, unit string) int64 {
@@ -119,13 +176,8 @@ func parseCount(num, unit string) int64 {
 		return 0
 	}
 	mult := 1.0
-	switch unit {
-	case "k", "тыс":
-		mult = 1e3
-	case "kk", "m", "mm", "mil", "million", "millions", "млн":
-		mult = 1e6
-	case "b", "bn", "billion":
-		mult = 1e9
+	if m, ok := unitMult[unit]; ok {
+		mult = m
 	}
 	v := f * mult
 	if v > math.MaxInt64/2 {
@@ -134,26 +186,44 @@ func parseCount(num, unit string) int64 {
 	return int64(v)
 }
 
-// readPrice parses the amount before a currency word, or a dollar amount
-// after the word "price".
+// readPrice parses the amount before a currency word ("6 BTC", "0.5btc"),
+// or a dollar amount after the word "price".
 func readPrice(text []byte, h termHit, currency string) string {
 	if currency == "price" {
-		if m := dollarAfter.FindSubmatch(text[h.end:min(len(text), h.end+24)]); m != nil {
-			return "$" + string(m[1])
+		i := h.end
+		for n := 0; i < len(text) && n < 3 && (text[i] == ':' || text[i] == ' ' || text[i] == '-'); n++ {
+			i++
+		}
+		if i < len(text) && text[i] == '$' {
+			j := i + 1
+			for j < len(text) && j-i < 12 && (text[j] >= '0' && text[j] <= '9' || text[j] == '.' || text[j] == ',' || text[j] == 'k' || text[j] == 'K') {
+				j++
+			}
+			if j > i+1 {
+				return "$" + string(text[i+1:j])
+			}
 		}
 		return ""
 	}
-	if m := amountBefore.FindSubmatch(window(text, h.start, 24)); m != nil {
-		c := strings.ToUpper(currency)
-		switch c {
-		case "BITCOIN":
-			c = "BTC"
-		case "MONERO":
-			c = "XMR"
-		}
-		return string(m[1]) + " " + c
+	e := skipSpaceBack(text, h.start)
+	if e > 0 && (text[e-1] == 'k' || text[e-1] == 'K') {
+		e--
 	}
-	return ""
+	b := e
+	for b > 0 && e-b < 16 && (text[b-1] >= '0' && text[b-1] <= '9' || text[b-1] == '.' || text[b-1] == ',') {
+		b--
+	}
+	if b == e || text[b] < '0' || text[b] > '9' {
+		return ""
+	}
+	c := strings.ToUpper(currency)
+	switch c {
+	case "BITCOIN":
+		c = "BTC"
+	case "MONERO":
+		c = "XMR"
+	}
+	return string(text[b:e]) + " " + c
 }
 
 // coveredBy reports whether a longer phrase already matched contains p.

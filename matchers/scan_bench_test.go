@@ -13,3 +13,15 @@ func BenchmarkScan(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(s.found)), "values")
 }
+
+// BenchmarkTerms measures the term scanner alone on the corpus.
+func BenchmarkTerms(b *testing.B) {
+	text, _ := corpus(b, 64)
+	a := newAutomaton(builtinTerms())
+	var ts termScanner
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		ts.scan(a, text)
+	}
+	b.ReportMetric(float64(len(ts.hits)), "hits")
+}

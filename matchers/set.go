@@ -53,8 +53,22 @@ type Set struct {
 
 // work is one Match call's reusable state.
 type work struct {
-	sc scanner
-	ts termScanner
+	sc         scanner
+	ts         termScanner
+	datasets   map[string]bool
+	partitions map[string]bool
+	customers  map[recordKey]bool
+	perRecord  map[recordKey]int
+}
+
+func (w *work) clear() {
+	if w.datasets == nil {
+		w.datasets, w.partitions = map[string]bool{}, map[string]bool{}
+		w.customers, w.perRecord = map[recordKey]bool{}, map[recordKey]int{}
+	}
+	clear(w.datasets)
+	clear(w.partitions)
+	clear(w.customers)
 }
 
 // NewSet builds a Set.
@@ -239,10 +253,9 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 		return sample
 	}
 	var types [8]bool
-	datasets := map[string]bool{}
-	partitions := map[string]bool{}
-	customers := map[recordKey]bool{}
-	canarySeen := map[string]bool{}
+	w.clear()
+	datasets, partitions, customers := w.datasets, w.partitions, w.customers
+	var canarySeen map[string]bool
 	found := w.sc.found
 	for i := 0; i < len(found); {
 		line := found[i].line
@@ -252,7 +265,8 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 		}
 		sample.Rows++
 		real := false
-		var perRecord map[recordKey]int
+		perRecord := w.perRecord
+		clear(perRecord)
 		var rowDigests [16]Digest
 		nd := 0
 		for _, f := range found[i:j] {
@@ -275,6 +289,9 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 			if cn, ok := s.canaries[d]; ok {
 				real = true
 				what = "canary " + cn.ID + " (" + cn.Partition + ")"
+				if canarySeen == nil {
+					canarySeen = map[string]bool{}
+				}
 				if !canarySeen[cn.ID] {
 					canarySeen[cn.ID] = true
 					ev.Canaries = append(ev.Canaries, leak.CanaryHit{ID: cn.ID, Partition: cn.Partition, Type: cn.Type, Line: int(f.line) + 1})
@@ -283,9 +300,6 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 			}
 			s.index.Lookup(d, func(src uint16, typ uint8, record uint64) {
 				k := recordKey{src, record}
-				if perRecord == nil {
-					perRecord = map[recordKey]int{}
-				}
 				perRecord[k]++
 				customers[k] = true
 				if int(typ) < len(types) {

@@ -1,14 +1,13 @@
 package matchers
 
 import (
-	"sort"
+	"bytes"
 	"unicode"
 	"unicode/utf8"
 )
 
-// Terms (brand names, sale phrases, data-type words...) are found by one
-// Aho-Corasick automaton, compiled to a DFA, over a canonical form of the
-// text: lower case; leetspeak digits and look-alike letters (Cyrillic,
+// Terms (brand names, sale phrases, data-type words...) are found word by
+// word over a canonical form of the text: lower case; leetspeak digits and look-alike letters (Cyrillic,
 // Greek, full-width forms) folded to the Latin letter they imitate; every
 // run of punctuation and white space reduced to one space; zero-width
 // characters dropped. So "Ha1cyon", "HАLCYON" (Cyrillic А), "ｈａｌｃｙｏｎ",
@@ -135,87 +134,43 @@ func canonical(s string) []byte {
 	return out
 }
 
-// automaton is the compiled DFA.
+// automaton finds terms word by word: a term is a sequence of canonical
+// words; each word of the text is checked against the first words of all
+// terms with a small bitmap (no hashing per byte), then a map, and
+// multi-word terms are followed word by word.
 type automaton struct {
 	terms  []term
-	class  [256]uint8
-	nclass int
-	delta  []uint16  // state*nclass + class
-	out    [][]int32 // terms ending at each state
-	maxLen int
+	words  [][][]byte         // each term's canonical words
+	first  map[string][]int32 // first word -> terms
+	filter [1 << 12]uint64    // bitmap of wordKey over first words: 32 KiB, cache-resident
+}
+
+// wordKey mixes a word's length, first, second and last bytes: cheap, and
+// enough to reject almost every word of a text without a map lookup.
+func wordKey(w []byte) uint32 {
+	n := len(w)
+	k := uint32(n)*0x9e37 ^ uint32(w[0])<<7 ^ uint32(w[n-1])<<2
+	if n > 1 {
+		k ^= uint32(w[1]) << 11
+	}
+	return k & (1<<18 - 1)
 }
 
 func newAutomaton(terms []term) *automaton {
-	a := &automaton{terms: terms}
-	// Byte classes: each byte used in a term gets its own; ' ' one; all
-	// other bytes share class 0.
-	used := map[byte]bool{' ': true}
-	for _, t := range terms {
-		for _, c := range t.text {
-			used[c] = true
-		}
-		a.maxLen = max(a.maxLen, len(t.text))
-	}
-	bytesUsed := make([]int, 0, len(used))
-	for c := range used {
-		bytesUsed = append(bytesUsed, int(c))
-	}
-	sort.Ints(bytesUsed)
-	for i, c := range bytesUsed {
-		a.class[c] = uint8(i + 1)
-	}
-	a.nclass = len(bytesUsed) + 1
-
-	// Trie.
-	type node struct {
-		next map[uint8]int
-		fail int
-		out  []int32
-	}
-	nodes := []node{{next: map[uint8]int{}}}
-	for ti, t := range terms {
-		s := 0
-		for _, c := range t.text {
-			cl := a.class[c]
-			nx, ok := nodes[s].next[cl]
-			if !ok {
-				nodes = append(nodes, node{next: map[uint8]int{}})
-				nx = len(nodes) - 1
-				nodes[s].next[cl] = nx
-			}
-			s = nx
-		}
-		nodes[s].out = append(nodes[s].out, int32(ti))
-	}
-	// Failure links, breadth first, and the full DFA table.
-	a.delta = make([]uint16, len(nodes)*a.nclass)
-	queue := []int{}
-	for cl := 0; cl < a.nclass; cl++ {
-		if nx, ok := nodes[0].next[uint8(cl)]; ok {
-			nodes[nx].fail = 0
-			a.delta[cl] = uint16(nx)
-			queue = append(queue, nx)
-		}
-	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		nodes[s].out = append(nodes[s].out, nodes[nodes[s].fail].out...)
-		for cl := 0; cl < a.nclass; cl++ {
-			if nx, ok := nodes[s].next[uint8(cl)]; ok {
-				nodes[nx].fail = int(a.delta[nodes[s].fail*a.nclass+cl])
-				a.delta[s*a.nclass+cl] = uint16(nx)
-				queue = append(queue, nx)
-			} else {
-				a.delta[s*a.nclass+cl] = a.delta[nodes[s].fail*a.nclass+cl]
-			}
-		}
-	}
-	a.out = make([][]int32, len(nodes))
-	for i, n := range nodes {
-		a.out[i] = n.out
+	a := &automaton{terms: terms, first: map[string][]int32{}}
+	for i, t := range terms {
+		ws := bytes.Split(t.text, []byte{' '})
+		a.words = append(a.words, ws)
+		a.first[string(ws[0])] = append(a.first[string(ws[0])], int32(i))
+		k := wordKey(ws[0])
+		a.filter[k>>6] |= 1 << (k & 63)
 	}
 	return a
+}
+
+func (a *automaton) mayStart(w []byte) bool {
+	k := wordKey(w)
+	return a.filter[k>>6]&(1<<(k&63)) != 0
 }
 
 // termHit is a term found in the text, with its original byte span.
@@ -224,134 +179,179 @@ type termHit struct {
 	start, end int
 }
 
-// termScanner walks the canonical stream of a text through the automaton.
+// partial is a multi-word term matched up to word next.
+type partial struct {
+	term  int32
+	next  int
+	start int
+}
+
+// termScanner walks the canonical words of a text.
 type termScanner struct {
-	a       *automaton
-	hits    []termHit
-	state   int
-	cpos    int       // canonical bytes emitted
-	hist    [64]byte  // last canonical bytes, for the boundary before a match
-	origin  [64]int32 // their original offsets
-	prevSep bool
-	pending []termHit // matches waiting for a boundary after them
+	a        *automaton
+	hits     []termHit
+	partials []partial
 	// single-letter words in a row, for "h a l c y o n"
 	singles    []byte
 	singleFrom int
-	wordLen    int
-	wordStart  int
+	singleEnd  int
 }
 
 func (ts *termScanner) reset(a *automaton) {
 	ts.a = a
 	ts.hits = ts.hits[:0]
-	ts.state = 0
-	ts.cpos = 0
-	ts.prevSep = true
-	ts.pending = ts.pending[:0]
+	ts.partials = ts.partials[:0]
 	ts.singles = ts.singles[:0]
-	ts.wordLen = 0
 }
 
-// scan finds every term in text.
+// maxWord is the longest word a term can have; longer words are skipped.
+const maxWord = 64
+
+// scan finds every term in text. The loop keeps the current word in
+// locals: it is the matcher's hottest code.
 func (ts *termScanner) scan(a *automaton, text []byte) {
 	ts.reset(a)
+	var w [maxWord]byte
 	var buf [8]byte
-	for i := 0; i < len(text); {
+	wl, wstart := 0, 0
+	inWord, num := false, false
+	for i := 0; i < len(text); i++ {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			cc := canonASCII[c]
-			if l := leetDigit[c]; l != 0 && ts.cpos > 0 && isLetterByte(ts.hist[(ts.cpos-1)&63]) {
-				cc = l
+			if cc >= 'a' { // a letter
+				if !inWord || num {
+					if inWord {
+						ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i)
+					}
+					inWord, num, wstart, wl = true, false, i, 0
+				}
+				if wl < maxWord {
+					w[wl] = cc
+				}
+				wl++
+				continue
 			}
-			if cc != 0 {
-				ts.feed(cc, i)
+			if cc == ' ' {
+				if inWord {
+					ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i)
+					inWord = false
+				}
+				continue
 			}
-			i++
+			if cc == 0 {
+				continue
+			}
+			// A digit: a letter inside a word ("ha1cyon"), or a number word.
+			if l := leetDigit[c]; l != 0 && inWord && !num {
+				if wl < maxWord {
+					w[wl] = l
+				}
+				wl++
+				continue
+			}
+			if inWord && !num {
+				ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i) // "user2019"
+				inWord = false
+			}
+			if !inWord {
+				inWord, num, wstart, wl = true, true, i, 0
+			}
+			if wl < maxWord {
+				w[wl] = cc
+			}
+			wl++
 			continue
 		}
 		r, size := utf8.DecodeRune(text[i:])
 		for _, cc := range canonRune(buf[:0], r) {
-			ts.feed(cc, i)
+			if cc == ' ' {
+				if inWord {
+					ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i)
+					inWord = false
+				}
+				continue
+			}
+			if !inWord || num {
+				if inWord {
+					ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i)
+				}
+				inWord, num, wstart, wl = true, false, i, 0
+			}
+			if wl < maxWord {
+				w[wl] = cc
+			}
+			wl++
 		}
-		i += size
+		i += size - 1
 	}
-	ts.feed(' ', len(text)) // flush pending matches
+	if inWord {
+		ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, len(text))
+	}
+	ts.partials = ts.partials[:0]
 	if len(ts.singles) >= 4 {
-		ts.squeezed(len(text))
+		ts.squeezed()
 	}
 }
 
-func (ts *termScanner) feed(c byte, at int) {
+// endWord checks the word just read (w, of full length wl, from wstart
+// to at) against the terms.
+func (ts *termScanner) endWord(w []byte, wl, wstart int, num bool, at int) {
 	a := ts.a
-	digit := c >= '0' && c <= '9'
-	if c == ' ' || digit && len(ts.pending) > 0 {
-		// A separator, or a digit right after a match ("btc5"), ends it.
-		for _, h := range ts.pending {
-			h.end = at
-			ts.hits = append(ts.hits, h)
-		}
-		ts.pending = ts.pending[:0]
+	if wl > maxWord {
+		ts.partials = ts.partials[:0]
+		ts.singles = ts.singles[:0]
+		return
 	}
-	if c == ' ' {
-		if ts.prevSep {
-			return
+	// Multi-word terms in progress.
+	if len(ts.partials) > 0 {
+		keep := ts.partials[:0]
+		for _, p := range ts.partials {
+			ws := a.words[p.term]
+			if !bytes.Equal(ws[p.next], w) {
+				continue
+			}
+			if p.next+1 == len(ws) {
+				ts.hits = append(ts.hits, termHit{term: p.term, start: p.start, end: at})
+				continue
+			}
+			p.next++
+			keep = append(keep, p)
 		}
-		ts.prevSep = true
-		ts.endWord(at)
-	} else {
-		if ts.prevSep {
-			ts.wordStart = at
-			ts.wordLen = 0
-		}
-		ts.prevSep = false
-		ts.wordLen++
-		ts.pending = ts.pending[:0] // the word goes on: no boundary after them
+		ts.partials = keep
 	}
-	ts.hist[ts.cpos&63] = c
-	ts.origin[ts.cpos&63] = int32(at)
-	ts.cpos++
-	ts.state = int(a.delta[ts.state*a.nclass+int(a.class[c])])
-	for _, ti := range a.out[ts.state] {
-		n := len(a.terms[ti].text)
-		start := ts.cpos - n
-		if start > 0 {
-			if b := ts.hist[(start-1)&63]; b != ' ' && (b < '0' || b > '9') {
-				continue // starts inside a word
+	if a.mayStart(w) {
+		for _, ti := range a.first[string(w)] {
+			if len(a.words[ti]) == 1 {
+				ts.hits = append(ts.hits, termHit{term: ti, start: wstart, end: at})
+			} else {
+				ts.partials = append(ts.partials, partial{term: ti, next: 1, start: wstart})
 			}
 		}
-		ts.pending = append(ts.pending, termHit{term: ti, start: int(ts.origin[start&63])})
 	}
-}
-
-// endWord tracks runs of single-letter words and reads a run of four or
-// more squeezed together.
-func (ts *termScanner) endWord(at int) {
-	if ts.wordLen == 1 {
+	// Runs of single letters: "h a l c y o n".
+	if len(w) == 1 && !num {
 		if len(ts.singles) == 0 {
-			ts.singleFrom = ts.wordStart
+			ts.singleFrom = wstart
 		}
 		if len(ts.singles) < 64 {
-			ts.singles = append(ts.singles, ts.hist[(ts.cpos-1)&63])
+			ts.singles = append(ts.singles, w[0])
 		}
+		ts.singleEnd = at
 		return
 	}
 	if len(ts.singles) >= 4 {
-		ts.squeezed(at)
+		ts.squeezed()
 	}
 	ts.singles = ts.singles[:0]
 }
 
-// squeezed matches the letters of a spaced-out word run on their own.
-func (ts *termScanner) squeezed(at int) {
-	a := ts.a
-	st := 0
-	for i, c := range ts.singles {
-		st = int(a.delta[st*a.nclass+int(a.class[c])])
-		for _, ti := range a.out[st] {
-			n := len(a.terms[ti].text)
-			if i+1 == len(ts.singles) && n == len(ts.singles) {
-				ts.hits = append(ts.hits, termHit{term: ti, start: ts.singleFrom, end: at})
-			}
+// squeezed matches a run of single letters read as one word.
+func (ts *termScanner) squeezed() {
+	for _, ti := range ts.a.first[string(ts.singles)] {
+		if len(ts.a.words[ti]) == 1 {
+			ts.hits = append(ts.hits, termHit{term: ti, start: ts.singleFrom, end: ts.singleEnd})
 		}
 	}
+	ts.singles = ts.singles[:0]
 }

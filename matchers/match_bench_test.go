@@ -1,0 +1,97 @@
+package matchers
+
+import (
+	"bytes"
+	"runtime"
+	"sync"
+	"testing"
+
+	"leakwatch/leak"
+)
+
+// corpusSet builds a Set like a real deployment's on the corpus: its 20
+// company keywords as brands, and one planted value in ten of each type as
+// fingerprints (so lookups hit and miss as they would).
+func corpusSet(tb testing.TB, truth []truthItem) *Set {
+	tb.Helper()
+	h, _ := NewHasher(bytes.Repeat([]byte{7}, KeySize))
+	var fs []leak.Fingerprint
+	brands := map[string]bool{}
+	for i, it := range truth {
+		switch {
+		case it.kind == "keyword":
+			brands[it.norm] = true
+		case it.hit && i%10 == 0:
+			t, _ := ParseType(it.kind)
+			d, ok := h.Value(t, it.raw)
+			if !ok {
+				continue
+			}
+			fs = append(fs, leak.Fingerprint{Digest: d, Type: it.kind, Dataset: "crm", Partition: "p", Record: uint64(i)})
+		}
+	}
+	var bl []string
+	for b := range brands {
+		bl = append(bl, b)
+	}
+	s, err := NewSet(Config{Hasher: h, Fingerprints: fs, Brands: bl, Profile: []string{"us carrier", "wireless provider"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// posts cuts text into posts of about size bytes at line ends.
+func posts(text []byte, size int) []string {
+	var out []string
+	for len(text) > 0 {
+		n := min(size, len(text))
+		if i := bytes.IndexByte(text[n:], '\n'); i >= 0 {
+			n += i + 1
+		} else {
+			n = len(text)
+		}
+		out = append(out, string(text[:n]))
+		text = text[n:]
+	}
+	return out
+}
+
+// BenchmarkMatch is the whole matcher (scan, validate, normalise, keyed
+// hash, look up, brand terms, claim) on the corpus in 16 KiB posts, on one
+// core.
+func BenchmarkMatch(b *testing.B) {
+	text, truth := corpus(b, 64)
+	s := corpusSet(b, truth)
+	ps := posts(text, 16<<10)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range ps {
+			s.Match(p)
+		}
+	}
+}
+
+// BenchmarkMatchParallel runs the matcher on every core.
+func BenchmarkMatchParallel(b *testing.B) {
+	text, truth := corpus(b, 64)
+	s := corpusSet(b, truth)
+	ps := posts(text, 16<<10)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	workers := runtime.GOMAXPROCS(0)
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := w; i < len(ps); i += workers {
+					s.Match(ps[i])
+				}
+			}()
+		}
+		wg.Wait()
+	}
+}
