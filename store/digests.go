@@ -17,16 +17,6 @@ func (db *DB) PutCanaries(cs []leak.Canary) error {
 // Canaries returns every stored canary.
 func (db *DB) Canaries() ([]leak.Canary, error) { return listAll[leak.Canary](db, bucketCanaries) }
 
-// PutFingerprints stores fingerprint digests, keyed by digest.
-func (db *DB) PutFingerprints(fs []leak.Fingerprint) error {
-	return putAll(db, bucketFingerprints, fs, func(f leak.Fingerprint) []byte { return f.Digest[:] })
-}
-
-// Fingerprints returns every stored fingerprint.
-func (db *DB) Fingerprints() ([]leak.Fingerprint, error) {
-	return listAll[leak.Fingerprint](db, bucketFingerprints)
-}
-
 // Hits returns every hit, oldest first.
 func (db *DB) Hits() ([]leak.Hit, error) { return listAll[leak.Hit](db, bucketHits) }
 

@@ -1,6 +1,7 @@
 // Package store keeps everything leakwatch learns in one bbolt file: which
-// posts were seen, post metadata, hits, the alert outbox, canary and
-// fingerprint digests, and a schema version.
+// posts were seen, post metadata, hits, the alert outbox, canary digests,
+// source health, and a schema version. Fingerprints live in package
+// fpstore: there are far too many for a bbolt file.
 //
 // # Basics
 //

@@ -23,10 +23,9 @@ var (
 	bucketHits         = []byte("hits")
 	bucketOutbox       = []byte("outbox")
 	bucketCanaries     = []byte("canaries")
-	bucketFingerprints = []byte("fingerprints")
 	bucketSources      = []byte("sources")
 	bucketContent      = []byte("content")
-	allBuckets         = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketFingerprints, bucketSources, bucketContent}
+	allBuckets         = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent}
 	keySchema          = []byte("schema_version")
 )
 
@@ -114,7 +113,7 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 
 // Counts are the database's record counts.
 type Counts struct {
-	Posts, Hits, Pending, Sent, Failed, Canaries, Fingerprints int
+	Posts, Hits, Pending, Sent, Failed, Canaries int
 }
 
 // Counts returns the number of records in each bucket and the outbox
@@ -125,7 +124,6 @@ func (db *DB) Counts() (Counts, error) {
 		c.Posts = tx.Bucket(bucketPosts).Stats().KeyN
 		c.Hits = tx.Bucket(bucketHits).Stats().KeyN
 		c.Canaries = tx.Bucket(bucketCanaries).Stats().KeyN
-		c.Fingerprints = tx.Bucket(bucketFingerprints).Stats().KeyN
 		return tx.Bucket(bucketOutbox).ForEach(func(_, v []byte) error {
 			var a struct{ State string }
 			if err := json.Unmarshal(v, &a); err != nil {

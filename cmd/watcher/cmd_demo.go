@@ -15,6 +15,7 @@ import (
 	"leakwatch/alerts"
 	"leakwatch/crawler"
 	"leakwatch/demo"
+	"leakwatch/fpstore"
 	"leakwatch/leak"
 	"leakwatch/matchers"
 	"leakwatch/pipeline"
@@ -125,10 +126,12 @@ func demoCycle(ctx context.Context, world *demo.World, dbPath string, log *slog.
 	if err := db.PutCanaries(canaries); err != nil {
 		return res, err
 	}
-	if err := db.PutFingerprints(prints); err != nil {
-		return res, err
+	fp, err := demoFingerprints(dbPath+".fp", prints)
+	if err != nil {
+		return res, fmt.Errorf("demo fingerprints: %w", err)
 	}
-	set, err := loadSet(db, h, demo.Brands, matchers.DefaultSaleThreshold)
+	defer fp.Close()
+	set, err := loadSet(db, h, fp, MatchersConfig{Brands: demo.Brands, SaleThreshold: matchers.DefaultSaleThreshold})
 	if err != nil {
 		return res, err
 	}
@@ -185,4 +188,29 @@ func (p *printOnce) Send(ctx context.Context, a leak.Alert) (string, error) {
 	}
 	p.done[a.ID] = true
 	return alerts.Console{W: p.w}.Send(ctx, a)
+}
+
+// demoFingerprints imports the demo company's fingerprints into the store
+// at dir, the way `fingerprint import` does, unless a previous run did.
+func demoFingerprints(dir string, prints []leak.Fingerprint) (*fpstore.Store, error) {
+	fp, err := fpstore.Open(dir)
+	if err != nil || fp.Len() > 0 {
+		return fp, err
+	}
+	im, err := fpstore.NewImport(dir, "crm", "crm-prod", "demo-customers.csv")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range prints {
+		t, _ := matchers.ParseType(f.Type)
+		ti, _ := matchers.TypeIndex(t)
+		if err := im.Add(f.Digest, ti, f.Record); err != nil {
+			im.Abort()
+			return nil, err
+		}
+	}
+	if err := im.Commit(1); err != nil {
+		return nil, err
+	}
+	return fpstore.Open(dir)
 }

@@ -12,7 +12,6 @@ import (
 
 	"leakwatch/alerts"
 	"leakwatch/crawler"
-	"leakwatch/matchers"
 	"leakwatch/pipeline"
 	"leakwatch/store"
 )
@@ -59,23 +58,19 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
-	if err != nil {
-		return fmt.Errorf("secret_key_file: %w", err)
-	}
-	h, err := matchers.NewHasher(key)
-	if err != nil {
-		return err
+	if _, err := readKey(cfg.secretPath(cfg.SecretKeyFile)); err != nil {
+		return fmt.Errorf("secret_key_file: %w", err) // before touching anything else
 	}
 	db, err := store.Open(cfg.resolvePath(cfg.Database), o.lockTimeout)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	set, err := loadSet(db, h, cfg.Matchers.Brands, cfg.Matchers.SaleThreshold)
+	set, _, closeFP, err := openMatchers(cfg, db)
 	if err != nil {
 		return err
 	}
+	defer closeFP()
 	st := set.Stats()
 	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "terms", st.Terms)
 

@@ -33,12 +33,14 @@ type Config struct {
 	TorControl       string         `yaml:"tor_control"`
 	TorControlCookie string         `yaml:"tor_control_cookie"`
 	Database         string         `yaml:"database"`
+	Fingerprints     string         `yaml:"fingerprints"`
 	SecretKeyFile    string         `yaml:"secret_key_file"`
 	Crawl            CrawlConfig    `yaml:"crawl"`
 	Sources          []SourceConfig `yaml:"sources"`
 	Matchers         MatchersConfig `yaml:"matchers"`
 	Slack            SlackConfig    `yaml:"slack"`
 	Alerts           AlertsConfig   `yaml:"alerts"`
+	Canaries         CanaryConfig   `yaml:"canaries"`
 
 	path string    // the file it was read from
 	file *ast.File // its syntax tree, for line numbers
@@ -105,7 +107,15 @@ func (s *SourceConfig) forum() crawler.ForumSelectors {
 // keyed digests in the database, not here.
 type MatchersConfig struct {
 	Brands        []string `yaml:"brands"`
+	Profile       []string `yaml:"profile"`
+	Customers     int64    `yaml:"customers"`
+	PhoneRegion   string   `yaml:"phone_region"`
 	SaleThreshold float64  `yaml:"sale_threshold"`
+}
+
+// CanaryConfig says how canaries are made.
+type CanaryConfig struct {
+	Domain string `yaml:"domain"` // a domain the company controls, for canary emails
 }
 
 // AlertsConfig says what is alerted.
@@ -161,7 +171,7 @@ func defaultConfig() Config {
 			Backoff:        Duration(crawler.DefaultBackoff),
 			MaxRetryAfter:  Duration(crawler.DefaultMaxRetryAfter),
 		},
-		Matchers: MatchersConfig{SaleThreshold: matchers.DefaultSaleThreshold},
+		Matchers: MatchersConfig{SaleThreshold: matchers.DefaultSaleThreshold, PhoneRegion: "US"},
 		Alerts:   AlertsConfig{MinSeverity: "high"},
 	}
 }
@@ -325,8 +335,22 @@ func (c *Config) validate() error {
 			p.add(fmt.Sprintf("matchers.brands[%d]", i), "is empty")
 		}
 	}
+	for i, b := range c.Matchers.Profile {
+		if strings.TrimSpace(b) == "" {
+			p.add(fmt.Sprintf("matchers.profile[%d]", i), "is empty")
+		}
+	}
+	if c.Matchers.Customers < 0 {
+		p.add("matchers.customers", "must not be negative")
+	}
+	if r := c.Matchers.PhoneRegion; len(r) != 2 || strings.ToUpper(r) != r {
+		p.add("matchers.phone_region", "want a two-letter region code such as US or GB, got %q", r)
+	}
 	if c.Matchers.SaleThreshold <= 0 {
 		p.add("matchers.sale_threshold", "must be positive")
+	}
+	if d := c.Canaries.Domain; d != "" && (!strings.Contains(d, ".") || strings.ContainsAny(d, "@/ ")) {
+		p.add("canaries.domain", "want a domain name such as canary.example.com, got %q", d)
 	}
 	if sev, err := leak.ParseSeverity(c.Alerts.MinSeverity); err != nil || sev == leak.SeverityNone {
 		p.add("alerts.min_severity", "want info, high or critical, got %q", c.Alerts.MinSeverity)
@@ -547,4 +571,13 @@ func (c *Config) schedule(i int) string {
 func (c *Config) minSeverity() leak.Severity {
 	s, _ := leak.ParseSeverity(c.Alerts.MinSeverity)
 	return s
+}
+
+// fingerprintsDir is where the fingerprint store lives: as configured, or
+// "fingerprints" beside the database.
+func (c *Config) fingerprintsDir() string {
+	if c.Fingerprints != "" {
+		return c.resolvePath(c.Fingerprints)
+	}
+	return filepath.Join(filepath.Dir(c.resolvePath(c.Database)), "fingerprints")
 }

@@ -77,6 +77,9 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exi
 		newCheckCmd(g),
 		newStatusCmd(g),
 		newKeygenCmd(g),
+		newCanaryCmd(g),
+		newFingerprintCmd(g),
+		newScanCmd(g),
 		newVersionCmd(g),
 	)
 	return root

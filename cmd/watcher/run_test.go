@@ -12,7 +12,6 @@ import (
 
 	"leakwatch/demo"
 	"leakwatch/internal/slackserver"
-	"leakwatch/matchers"
 	"leakwatch/store"
 )
 
@@ -70,22 +69,13 @@ slack:
 	mustWrite(t, f.config, cfg, 0o644)
 
 	// The analyst imported the demo company's canaries and fingerprints.
-	db, err := store.Open(f.db, time.Second)
-	if err != nil {
-		t.Fatal(err)
+	if out, stderr, code := execute(t, "canary", "import", "--config", f.config, "../../demo/data/canaries.csv"); code != exitOK {
+		t.Fatalf("canary import exit %d: %s %s", code, out, stderr)
 	}
-	h, _ := matchers.NewHasher(demo.Key())
-	canaries, prints, err := demo.Dataset(h)
-	if err != nil {
-		t.Fatal(err)
+	if out, stderr, code := execute(t, "fingerprint", "import", "--config", f.config, "--dataset", "crm", "--partition", "crm-prod",
+		"--columns", "email=email,phone=phone,ssn=ssn,imei=imei", "../../demo/data/customers.csv"); code != exitOK {
+		t.Fatalf("fingerprint import exit %d: %s %s", code, out, stderr)
 	}
-	if err := db.PutCanaries(canaries); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutFingerprints(prints); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
 	return f
 }
 

@@ -8,25 +8,47 @@ import (
 
 	"leakwatch/alerts"
 	"leakwatch/crawler"
+	"leakwatch/fpstore"
 	"leakwatch/matchers"
 	"leakwatch/pipeline"
 	"leakwatch/store"
 )
 
-// loadSet builds the matcher set from the digests in the store and the
-// configured brand terms.
-func loadSet(db *store.DB, h *matchers.Hasher, brands []string, threshold float64) (*matchers.Set, error) {
+// loadSet builds the matcher set from the canaries in the database, the
+// fingerprint store and the matcher config.
+func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc MatchersConfig) (*matchers.Set, error) {
 	canaries, err := db.Canaries()
 	if err != nil {
 		return nil, fmt.Errorf("load canaries: %w", err)
 	}
-	prints, err := db.Fingerprints()
-	if err != nil {
-		return nil, fmt.Errorf("load fingerprints: %w", err)
-	}
 	return matchers.NewSet(matchers.Config{
-		Hasher: h, Canaries: canaries, Fingerprints: prints, Brands: brands, SaleThreshold: threshold,
+		Hasher: h, Canaries: canaries, Index: idx, Brands: mc.Brands, Profile: mc.Profile,
+		Customers: mc.Customers, SaleThreshold: mc.SaleThreshold,
 	})
+}
+
+// openMatchers opens what the matchers need from a config: the key, the
+// fingerprint store and the set. The returned close releases the store.
+func openMatchers(cfg *Config, db *store.DB) (*matchers.Set, *matchers.Hasher, func(), error) {
+	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("secret_key_file: %w", err)
+	}
+	h, err := matchers.NewHasher(key)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	matchers.DefaultRegion = cfg.Matchers.PhoneRegion
+	fp, err := fpstore.Open(cfg.fingerprintsDir())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	set, err := loadSet(db, h, fp, cfg.Matchers)
+	if err != nil {
+		fp.Close()
+		return nil, nil, nil, err
+	}
+	return set, h, func() { fp.Close() }, nil
 }
 
 // jobSpec is one source to crawl and what only it has.

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"leakwatch/fpstore"
+	"leakwatch/importer"
+	"leakwatch/matchers"
+)
+
+func newFingerprintCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "fingerprint",
+		Short: "Import and inspect fingerprints (keyed hashes) of the company's customer data",
+		Args:  noArgs,
+	}
+	cmd.AddCommand(newFingerprintImportCmd(g), newFingerprintStatsCmd(g))
+	return cmd
+}
+
+type fpImportOptions struct {
+	config, dataset, partition, columns, delimiter string
+	noHeader                                       bool
+}
+
+func newFingerprintImportCmd(g *globals) *cobra.Command {
+	var o fpImportOptions
+	cmd := &cobra.Command{
+		Use:   "import --config FILE --dataset NAME --partition P --columns TYPE=COL,... FILE.csv",
+		Short: "Import a CSV export of customer data as keyed hashes",
+		Long: `import streams a CSV export, normalises each mapped column by its type (email, phone,
+ssn, imei, card), and stores only the keyed hashes, with the row as the record that
+groups one customer's values. Columns are given by header name or 1-based index:
+
+  watcher fingerprint import --config /etc/watcher/config.yaml \
+      --dataset crm --partition crm-prod --columns email=email,phone=mobile,ssn=5 crm.csv
+
+Rows with invalid values are reported by file, line and column, never by value. The
+file is not kept. The new values are visible to the daemon after its next restart.` + "\n" + exitStatusHelp,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{errors.New("import takes one CSV file")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runFingerprintImport(cmd, o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "config file (required)")
+	f.StringVar(&o.dataset, "dataset", "", "dataset name, e.g. crm (required)")
+	f.StringVar(&o.partition, "partition", "", "partition the data came from, e.g. crm-prod (required)")
+	f.StringVar(&o.columns, "columns", "", "TYPE=COLUMN mappings, e.g. email=2,phone=mobile (required)")
+	f.StringVar(&o.delimiter, "delimiter", ",", "field separator (one character; \\t for tab)")
+	f.BoolVar(&o.noHeader, "no-header", false, "the first row is data, not column names")
+	return cmd
+}
+
+func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) error {
+	if o.config == "" || o.dataset == "" || o.partition == "" || o.columns == "" {
+		return usageError{errors.New("import needs --config, --dataset, --partition and --columns")}
+	}
+	cols, err := importer.ParseColumns(o.columns)
+	if err != nil {
+		return usageError{err}
+	}
+	comma := []rune(o.delimiter)
+	if o.delimiter == `\t` {
+		comma = []rune{'\t'}
+	}
+	if len(comma) != 1 {
+		return usageError{fmt.Errorf("--delimiter %q: want one character", o.delimiter)}
+	}
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return err
+	}
+	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
+	if err != nil {
+		return fmt.Errorf("secret_key_file: %w", err)
+	}
+	h, err := matchers.NewHasher(key)
+	if err != nil {
+		return err
+	}
+	matchers.DefaultRegion = cfg.Matchers.PhoneRegion
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	im, err := fpstore.NewImport(cfg.fingerprintsDir(), o.dataset, o.partition, file)
+	if err != nil {
+		return err
+	}
+	var bar *progressbar.ProgressBar
+	var r io.Reader = bufio.NewReaderSize(f, 1<<20)
+	if tf, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(tf.Fd())) {
+		bar = progressbar.DefaultBytes(fi.Size(), "hashing "+fi.Name())
+		pr := progressbar.NewReader(r, bar)
+		r = &pr
+	}
+	start := time.Now()
+	res, err := importer.Run(r, im, importer.Options{
+		File: file, Header: !o.noHeader, Comma: comma[0], Columns: cols, Hasher: h,
+	})
+	if err != nil {
+		im.Abort()
+		return err
+	}
+	hashed := time.Since(start)
+	if err := im.Commit(runtime.GOMAXPROCS(0)); err != nil {
+		return fmt.Errorf("write fingerprints: %w", err)
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	out := cmd.OutOrStdout()
+	for _, e := range res.Errors {
+		fmt.Fprintln(cmd.ErrOrStderr(), "bad row:", e)
+	}
+	if int64(len(res.Errors)) < res.BadValues {
+		fmt.Fprintf(cmd.ErrOrStderr(), "bad rows: %d more values not shown\n", res.BadValues-int64(len(res.Errors)))
+	}
+	_, err = fmt.Fprintf(out, "imported %s into dataset %s (partition %s): %d rows, %d values, %d bad rows; hashed in %s, stored in %s\n",
+		fi.Name(), o.dataset, o.partition, res.Rows, res.Values, res.BadRows,
+		hashed.Round(time.Millisecond), (time.Since(start) - hashed).Round(time.Millisecond))
+	return err
+}
+
+func newFingerprintStatsCmd(g *globals) *cobra.Command {
+	var config string
+	cmd := &cobra.Command{
+		Use:   "stats --config FILE",
+		Short: "Show the imported datasets, their counts and the memory they take",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if config == "" {
+				return usageError{errors.New("stats needs --config FILE")}
+			}
+			cfg, err := loadConfig(config)
+			if err != nil {
+				return err
+			}
+			fp, err := fpstore.Open(cfg.fingerprintsDir())
+			if err != nil {
+				return err
+			}
+			defer fp.Close()
+			out := cmd.OutOrStdout()
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tDATASET\tPARTITION\tFILE\tROWS\tVALUES\tBAD ROWS\tIMPORTED")
+			for _, s := range fp.Sources() {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Dataset, s.Partition, s.File, s.Rows, s.Values, s.BadRows, stamp(s.Imported))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			filter, data := fp.Memory()
+			per := 0.0
+			if fp.Len() > 0 {
+				per = float64(filter) / float64(fp.Len())
+			}
+			_, err = fmt.Fprintf(out, "total: %d values; memory: %d KiB of filters in RAM (%.2f bytes per value), %d KiB of entries on disk (memory-mapped)\n",
+				fp.Len(), filter/1024, per, data/1024)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	return cmd
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"leakwatch/leak"
+	"leakwatch/matchers"
+	"leakwatch/store"
+)
+
+type scanOptions struct {
+	config string
+	json   bool
+	max    int64
+}
+
+func newScanCmd(g *globals) *cobra.Command {
+	var o scanOptions
+	cmd := &cobra.Command{
+		Use:   "scan --config FILE [--json] SAMPLE|-",
+		Short: "Run every matcher over a local file, such as a sample an analyst downloaded",
+		Long: `scan reads a file (or standard input) and prints what the matchers find: the verdict
+and its evidence (sale claim, sample rows that are real customers, canaries and the
+partition they were planted in, brand terms), then each finding with its line number.
+Findings name the type and whether the value is a customer, a canary or not ours; they
+never repeat the value.` + "\n" + exitStatusHelp,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{errors.New("scan takes one file, or - for standard input")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd, o, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().Int64Var(&o.max, "max-bytes", 64<<20, "read at most this many bytes")
+	return cmd
+}
+
+// scanReport is scan's output.
+type scanReport struct {
+	File     string             `json:"file"`
+	Bytes    int                `json:"bytes"`
+	Evidence leak.Evidence      `json:"evidence"`
+	Findings []matchers.Finding `json:"findings"`
+}
+
+func runScan(cmd *cobra.Command, o scanOptions, file string) error {
+	if o.config == "" {
+		return usageError{errors.New("scan needs --config FILE")}
+	}
+	cfg, err := loadConfig(o.config)
+	if err != nil {
+		return err
+	}
+	var r io.Reader = cmd.InOrStdin()
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	text, err := io.ReadAll(io.LimitReader(r, o.max+1))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", file, err)
+	}
+	if int64(len(text)) > o.max {
+		return fmt.Errorf("%s is larger than --max-bytes %d", file, o.max)
+	}
+	db, err := store.Open(cfg.resolvePath(cfg.Database), 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	set, _, closeFP, err := openMatchers(cfg, db)
+	if err != nil {
+		return err
+	}
+	defer closeFP()
+	ev, fs := set.Explain(text)
+	rep := scanReport{File: file, Bytes: len(text), Evidence: ev, Findings: fs}
+	if rep.Findings == nil {
+		rep.Findings = []matchers.Finding{}
+	}
+	out := cmd.OutOrStdout()
+	if o.json {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return printScan(out, rep)
+}
+
+func printScan(out io.Writer, rep scanReport) error {
+	ev := rep.Evidence
+	if ev.Severity == leak.SeverityNone {
+		fmt.Fprintf(out, "%s: nothing of ours (%d bytes)\n", rep.File, rep.Bytes)
+	} else {
+		fmt.Fprintf(out, "%s: %s: %s\n", rep.File, strings.ToUpper(ev.Severity.String()), ev.Headline)
+	}
+	if c := ev.Claim; c != nil {
+		fmt.Fprintf(out, "  claim: score %.1f (%s)", c.Score, strings.Join(c.Phrases, ", "))
+		if c.Records > 0 {
+			fmt.Fprintf(out, ", %d records", c.Records)
+		}
+		if len(c.DataTypes) > 0 {
+			fmt.Fprintf(out, ", types %s", strings.Join(c.DataTypes, "+"))
+		}
+		if c.Price != "" {
+			fmt.Fprintf(out, ", price %s", c.Price)
+		}
+		fmt.Fprintln(out)
+	}
+	if s := ev.Sample; s != nil {
+		fmt.Fprintf(out, "  sample: %d of %d rows are real customers (%d distinct); datasets %s; partitions %s\n",
+			s.RealRows, s.Rows, s.Customers, strings.Join(s.Datasets, ","), strings.Join(s.Partitions, ","))
+	}
+	for _, c := range ev.Canaries {
+		fmt.Fprintf(out, "  canary %s from partition %s (%s, line %d)\n", c.ID, c.Partition, c.Type, c.Line)
+	}
+	for _, f := range rep.Findings {
+		fmt.Fprintf(out, "  line %-6d %-12s %s\n", f.Line, f.Kind, f.What)
+	}
+	return nil
+}
