@@ -17,16 +17,16 @@ import (
 const SchemaVersion = 1
 
 var (
-	bucketMeta         = []byte("meta")
-	bucketSeen         = []byte("seen")
-	bucketPosts        = []byte("posts")
-	bucketHits         = []byte("hits")
-	bucketOutbox       = []byte("outbox")
-	bucketCanaries     = []byte("canaries")
-	bucketSources      = []byte("sources")
-	bucketContent      = []byte("content")
-	allBuckets         = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent}
-	keySchema          = []byte("schema_version")
+	bucketMeta     = []byte("meta")
+	bucketSeen     = []byte("seen")
+	bucketPosts    = []byte("posts")
+	bucketHits     = []byte("hits")
+	bucketOutbox   = []byte("outbox")
+	bucketCanaries = []byte("canaries")
+	bucketSources  = []byte("sources")
+	bucketContent  = []byte("content")
+	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent}
+	keySchema      = []byte("schema_version")
 )
 
 // ErrLocked is returned by Open when another process holds the database
