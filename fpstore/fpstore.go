@@ -88,6 +88,9 @@ func Open(dir string) (*Store, error) {
 
 func (s *Store) openShard(g string, i int) error {
 	f, err := os.Open(filepath.Join(g, shardName(i, "dat")))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // an empty shard has no files
+	}
 	if err != nil {
 		return err
 	}
@@ -390,6 +393,9 @@ func (im *Import) mergeShard(old, out string, i int) (int64, error) {
 		return cmpU(a.tag, b.tag)
 	})
 	es = slices.Compact(es)
+	if len(es) == 0 {
+		return 0, nil
+	}
 	buf := make([]byte, 0, len(es)*entrySize)
 	keys := make([]uint64, 0, len(es))
 	for _, e := range es {

@@ -59,6 +59,8 @@ sources:
     raw_url: %q
 matchers:
   brands: [Halcyon Wireless, Halcyon]
+  profile: [US carrier, wireless provider]
+  customers: 70000000
 alerts:
   min_severity: high
 slack:

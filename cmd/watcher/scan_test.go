@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestScanGolden runs `watcher scan --json` over realistic sale posts,
+// dumps and benign posts, against the demo company's canaries and
+// fingerprints, and compares with golden files (go test -update rewrites
+// them).
+func TestScanGolden(t *testing.T) {
+	f := newRunFixture(t)
+	files, _ := filepath.Glob("testdata/scan/*.txt")
+	if len(files) < 6 {
+		t.Fatalf("only %d scan fixtures", len(files))
+	}
+	// Anything that looks like a value: none may appear in the output.
+	valueRe := regexp.MustCompile(`[\w.+-]+@[\w.-]+\.\w+|\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}|\d{3}-\d{2}-\d{4}|\d{9,15}`)
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			out, stderr, code := execute(t, "scan", "--config", f.config, "--json", file)
+			if code != exitOK {
+				t.Fatalf("scan exit %d: %s", code, stderr)
+			}
+			var rep scanReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("scan --json: %v\n%s", err, out)
+			}
+			golden := strings.TrimSuffix(file, ".txt") + ".golden.json"
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if out != string(want) {
+				t.Errorf("scan --json %s differs from %s:\n%s", file, golden, out)
+			}
+			text, _ := os.ReadFile(file)
+			for _, v := range valueRe.FindAllString(string(text), -1) {
+				if strings.Contains(out, v) {
+					t.Errorf("output repeats the value %q", v)
+				}
+			}
+		})
+	}
+}
+
+func TestScanHumanAndStdin(t *testing.T) {
+	f := newRunFixture(t)
+	text, _ := os.ReadFile("testdata/scan/sale-with-sample.txt")
+	var out, errOut bytes.Buffer
+	g := &globals{stdout: &out, stderr: &errOut, logFormat: "text"}
+	cmd := newRootCmd(g)
+	cmd.SetIn(bytes.NewReader(text))
+	cmd.SetArgs([]string{"scan", "--config", f.config, "-"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("scan -: %v", err)
+	}
+	for _, want := range []string{
+		"-: CRITICAL: Sale claim: 68M Halcyon Wireless customer records",
+		"sample: 3 of 4 rows are real customers",
+		"canary cn-billing-0001 from partition billing-db",
+		"customer (crm/crm-prod)",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("scan output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestNoPlaintextAtRest imports the demo company's data and canaries, runs
+// a crawl that records hits from samples holding them, and then reads every
+// file leakwatch wrote: none may hold any imported value in any spelling
+// the import accepted.
+func TestNoPlaintextAtRest(t *testing.T) {
+	f := newRunFixture(t)
+	if _, _, code := execute(t, "run", "--config", f.config, "--once"); code != exitOK {
+		t.Fatalf("run exit %d", code)
+	}
+	var values []string
+	for _, csvFile := range []string{"../../demo/data/customers.csv", "../../demo/data/canaries.csv"} {
+		b, _ := os.ReadFile(csvFile)
+		for i, line := range strings.Split(string(b), "\n") {
+			if i == 0 {
+				continue
+			}
+			for _, v := range strings.Split(line, ",") {
+				v = strings.TrimSpace(v)
+				if len(v) >= 6 && strings.ContainsAny(v, "0123456789@") && !strings.HasPrefix(v, "cn-") {
+					values = append(values, v, strings.ToLower(v), digitsOnly(v))
+				}
+			}
+		}
+	}
+	if len(values) < 40 {
+		t.Fatalf("only %d values to look for", len(values))
+	}
+	n := 0
+	err := filepath.Walk(f.dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() || strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		n++
+		for _, v := range values {
+			if len(v) >= 6 && bytes.Contains(b, []byte(v)) {
+				t.Errorf("%s contains the imported value %q", p, v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 {
+		t.Errorf("read only %d files", n)
+	}
+}
+
+func digitsOnly(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
