@@ -267,3 +267,25 @@ func TestPhraseBoundaries(t *testing.T) {
 		}
 	}
 }
+
+func TestRowShapes(t *testing.T) {
+	s := testSet(t)
+	cases := []struct {
+		name       string
+		text       string
+		rows, real int
+	}{
+		{"key-value blocks", "name: Ann\nemail: ann@mail.test\nphone: (312) 555-0148\n\nname: Zed\nemail: zed@mail.test\nphone: (415) 555-0199\n", 2, 1},
+		{"sql tuples on one line", "INSERT INTO u VALUES ('ann@mail.test','3125550148'),('zed@mail.test','4155550199'), ('bob@mail.test','490154203237518');", 3, 2},
+		{"csv lines", "ann@mail.test,312-555-0148\nzed@mail.test,415-555-0199\n", 2, 1},
+		{"values of one customer on two lines are two rows", "ann@mail.test\n312-555-0148\n", 2, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ev := s.Match(c.text)
+			if ev.Sample == nil || ev.Sample.Rows != c.rows || ev.Sample.RealRows != c.real {
+				t.Errorf("sample %+v; want %d rows, %d real", ev.Sample, c.rows, c.real)
+			}
+		})
+	}
+}

@@ -89,6 +89,7 @@ type found struct {
 	t          Type
 	norm       [2]int32 // arena[norm[0]:norm[1]]
 	line       int32    // 0-based line
+	row        int32    // candidate record (see assignRows)
 	start, end int32    // byte offsets in the text
 }
 

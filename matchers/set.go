@@ -257,10 +257,11 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 	datasets, partitions, customers := w.datasets, w.partitions, w.customers
 	var canarySeen map[string]bool
 	found := w.sc.found
+	assignRows(text, found)
 	for i := 0; i < len(found); {
-		line := found[i].line
+		row := found[i].row
 		j := i
-		for j < len(found) && found[j].line == line {
+		for j < len(found) && found[j].row == row {
 			j++
 		}
 		sample.Rows++

@@ -1,0 +1,61 @@
+package matchers
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzScan: the scanner never panics, every value it reports lies inside
+// the text, and its normalised form is what Normalize makes of the raw
+// text (so import and matching agree).
+func FuzzScan(f *testing.F) {
+	for _, s := range []string{
+		"ann@mail.test,(312) 555-0148,219-09-9999,490154203237518",
+		"d.white [at] qq [dot] com +44 20 7946 0958 4111 1111 1111 1111",
+		"((((1", "@@@", "+", "1-2-3-4-5-6-7-8-9-0-1-2-3", "a@b.cc.", "x [at] y (dot) zz",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var s scanner
+		s.scan([]byte(text))
+		for _, fd := range s.found {
+			if fd.start < 0 || fd.end > int32(len(text)) || fd.start >= fd.end {
+				t.Fatalf("value span %d..%d outside the text (%d bytes)", fd.start, fd.end, len(text))
+			}
+			norm := string(s.norm(fd))
+			raw := text[fd.start:fd.end]
+			if fd.t == TypeEmail && strings.ContainsAny(raw, "[({") {
+				continue // obfuscated: Normalize takes the plain form only
+			}
+			if fd.t == TypePhone && strings.HasPrefix(raw, "+") && !strings.HasPrefix(raw, "+1") {
+				continue // international: import validates with libphonenumber, the scanner by length
+			}
+			if got, ok := Normalize(fd.t, raw); !ok || got != norm {
+				t.Fatalf("scanner read %s %q as %q; Normalize says %q, %v", fd.t, raw, norm, got, ok)
+			}
+		}
+	})
+}
+
+// FuzzTerms: the term scanner never panics and reports spans inside the
+// text.
+func FuzzTerms(f *testing.F) {
+	f.Add("Selling Ha1cyon db, h a l c y o n, 68M records, 6 BTC")
+	f.Add("ｈａｌ\u200bｃｙｏｎ продаю базу")
+	s, _ := NewSet(Config{Brands: []string{"Halcyon", "Halcyon Wireless"}, Profile: []string{"us carrier"}})
+	f.Fuzz(func(t *testing.T, text string) {
+		var ts termScanner
+		ts.scan(s.auto, []byte(text))
+		for _, h := range ts.hits {
+			if h.start < 0 || h.end > len(text) || h.start > h.end {
+				t.Fatalf("term span %d..%d outside %d bytes", h.start, h.end, len(text))
+			}
+		}
+		ev := s.Match(text)
+		if !utf8.ValidString(ev.Headline) {
+			t.Fatal("invalid UTF-8 headline")
+		}
+	})
+}
