@@ -14,14 +14,21 @@ import (
 	"leakwatch/matchers"
 )
 
-// Column maps a CSV column to a value type.
+// Column maps one or more CSV columns to a value type; several columns
+// ("name_zip=first+last+zip") are joined with spaces.
 type Column struct {
 	Type  matchers.Type
-	Index int    // 0-based; resolved from Name when the file has a header
-	Name  string // header name, if given by name
+	Parts []Part
 }
 
-// ParseColumns reads "email=3,phone=mobile" (1-based index or header name).
+// Part is one CSV column, by 0-based index or by header name.
+type Part struct {
+	Index int
+	Name  string
+}
+
+// ParseColumns reads "email=3,phone=mobile,name_zip=first+last+zip"
+// (1-based indexes or header names).
 func ParseColumns(spec string) ([]Column, error) {
 	var cols []Column
 	for _, part := range strings.Split(spec, ",") {
@@ -37,14 +44,19 @@ func ParseColumns(spec string) ([]Column, error) {
 		if !ok {
 			return nil, fmt.Errorf("column mapping %q: unknown type %q (want one of %v)", part, k, matchers.Types)
 		}
-		c := Column{Type: t, Index: -1}
-		if n, err := strconv.Atoi(v); err == nil {
-			if n < 1 {
-				return nil, fmt.Errorf("column mapping %q: columns count from 1", part)
+		c := Column{Type: t}
+		for _, ref := range strings.Split(v, "+") {
+			ref = strings.TrimSpace(ref)
+			if n, err := strconv.Atoi(ref); err == nil {
+				if n < 1 {
+					return nil, fmt.Errorf("column mapping %q: columns count from 1", part)
+				}
+				c.Parts = append(c.Parts, Part{Index: n - 1})
+			} else if ref != "" {
+				c.Parts = append(c.Parts, Part{Index: -1, Name: ref})
+			} else {
+				return nil, fmt.Errorf("column mapping %q: empty column", part)
 			}
-			c.Index = n - 1
-		} else {
-			c.Name = strings.TrimSpace(v)
 		}
 		cols = append(cols, c)
 	}
@@ -103,31 +115,36 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = false
-	cols := append([]Column(nil), o.Columns...)
+	cols := make([]Column, len(o.Columns))
+	for i, c := range o.Columns {
+		cols[i] = Column{Type: c.Type, Parts: append([]Part(nil), c.Parts...)}
+	}
+	var head []string
 	if o.Header {
-		head, err := cr.Read()
-		if err != nil {
+		var err error
+		if head, err = cr.Read(); err != nil {
 			return res, fmt.Errorf("%s:1: read header: %w", o.File, err)
 		}
-		for i := range cols {
-			if cols[i].Name == "" {
+		head = append([]string(nil), head...)
+	}
+	for i := range cols {
+		for k, p := range cols[i].Parts {
+			if p.Name == "" {
 				continue
 			}
-			cols[i].Index = -1
+			if head == nil {
+				return res, fmt.Errorf("column %q is named, but the file has no header (use an index)", p.Name)
+			}
+			idx := -1
 			for j, h := range head {
-				if strings.EqualFold(strings.TrimSpace(h), cols[i].Name) {
-					cols[i].Index = j
+				if strings.EqualFold(strings.TrimSpace(h), p.Name) {
+					idx = j
 				}
 			}
-			if cols[i].Index < 0 {
-				return res, fmt.Errorf("%s:1: no column named %q in the header", o.File, cols[i].Name)
+			if idx < 0 {
+				return res, fmt.Errorf("%s:1: no column named %q in the header", o.File, p.Name)
 			}
-		}
-	} else {
-		for _, c := range cols {
-			if c.Name != "" {
-				return res, fmt.Errorf("column %q is named, but the file has no header (use an index)", c.Name)
-			}
+			cols[i].Parts[k].Index = idx
 		}
 	}
 	types := make([]uint8, len(cols))
@@ -220,20 +237,46 @@ func hashRow(rw row, cols []Column, types []uint8, o Options) hashed {
 		return h
 	}
 	for i, c := range cols {
-		if c.Index >= len(rw.fields) {
-			continue
+		for _, p := range c.Parts {
+			if p.Index >= len(rw.fields) {
+				h.errs = append(h.errs, fmt.Sprintf("%s:%d: row has %d fields, column %d (%s) is missing", o.File, rw.line, len(rw.fields), p.Index+1, c.Type))
+				return hashed{line: rw.line, errs: h.errs}
+			}
 		}
-		v := strings.TrimSpace(rw.fields[c.Index])
+		v := c.value(rw.fields)
 		if v == "" {
 			continue
 		}
 		d, ok := o.Hasher.Value(c.Type, v)
 		if !ok {
-			h.errs = append(h.errs, fmt.Sprintf("%s:%d: column %d (%s): not a valid %s", o.File, rw.line, c.Index+1, c.Type, c.Type))
+			h.errs = append(h.errs, fmt.Sprintf("%s:%d: column %d (%s): not a valid %s", o.File, rw.line, c.Parts[0].Index+1, c.Type, c.Type))
 			continue
 		}
 		h.digest = append(h.digest, d)
 		h.types = append(h.types, types[i])
 	}
 	return h
+}
+
+// value joins the column's parts of a row; "" when any part is missing or
+// empty.
+func (c Column) value(fields []string) string {
+	if len(c.Parts) == 1 {
+		if c.Parts[0].Index >= len(fields) {
+			return ""
+		}
+		return strings.TrimSpace(fields[c.Parts[0].Index])
+	}
+	vs := make([]string, 0, len(c.Parts))
+	for _, p := range c.Parts {
+		if p.Index >= len(fields) {
+			return ""
+		}
+		v := strings.TrimSpace(fields[p.Index])
+		if v == "" {
+			return ""
+		}
+		vs = append(vs, v)
+	}
+	return strings.Join(vs, " ")
 }

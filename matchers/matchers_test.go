@@ -38,6 +38,22 @@ func TestNormalize(t *testing.T) {
 		{TypeIMEI, "49-015420-323751-8", "490154203237518"},
 		{TypeIMEI, "490154203237519", ""}, // bad Luhn
 		{TypeIMEI, "49015420323751", ""},  // 14 digits
+		{TypeCard, "4111 1111 1111 1111", "4111111111111111"},
+		{TypeCard, "4111 1111 1111 1112", ""}, // bad Luhn
+		{TypeCard, "9111111111111111", ""},    // no such issuer
+		{TypeDL, "CA D1234567", "CA:D1234567"},
+		{TypeDL, "d1234567 (ca)", "CA:D1234567"},
+		{TypeDL, "D1234567", ""},    // no state
+		{TypeDL, "ZZ D1234567", ""}, // no such state
+		{TypeDOB, "1985-03-04", "1985-03-04"},
+		{TypeDOB, "03/04/1985", "1985-03-04"},
+		{TypeDOB, "04.03.1985", "1985-03-04"},
+		{TypeDOB, "1985-02-30", ""},
+		{TypeDOB, "1885-01-01", ""},
+		{TypeName, "Dana Whitfield 60614", "dana whitfield|60614"},
+		{TypeName, "DANA  O'Whitfield, 60614-1234", "dana owhitfield|60614"},
+		{TypeName, "Dana 60614", ""},
+		{TypeName, "Dana Whitfield 6061", ""},
 	}
 	for _, c := range cases {
 		got, ok := Normalize(c.t, c.raw)

@@ -1,6 +1,8 @@
 package matchers
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -18,10 +20,14 @@ const (
 	TypeSSN   Type = "ssn"
 	TypeIMEI  Type = "imei"
 	TypeCard  Type = "card"
+	TypeDL    Type = "dl"       // driver's licence: state and number
+	TypeDOB   Type = "dob"      // date of birth
+	TypeName  Type = "name_zip" // full name and postal code together
 )
 
-// Types lists the value types in a fixed order.
-var Types = []Type{TypeEmail, TypePhone, TypeSSN, TypeIMEI, TypeCard}
+// Types lists the value types in a fixed order (stored as indexes: only
+// append).
+var Types = []Type{TypeEmail, TypePhone, TypeSSN, TypeIMEI, TypeCard, TypeDL, TypeDOB, TypeName}
 
 // ParseType returns the Type named s.
 func ParseType(s string) (Type, bool) {
@@ -34,7 +40,7 @@ func ParseType(s string) (Type, bool) {
 }
 
 // strong types identify one customer on their own.
-func (t Type) strong() bool { return t == TypeSSN || t == TypeIMEI || t == TypeCard }
+func (t Type) strong() bool { return t == TypeSSN || t == TypeIMEI || t == TypeCard || t == TypeDL }
 
 // NormalizeText folds text for matching: Unicode NFKC (full-width and other
 // compatibility forms to plain ones), lower case, and zero-width characters
@@ -64,6 +70,12 @@ func Normalize(t Type, raw string) (string, bool) {
 		return normIMEI(raw)
 	case TypeCard:
 		return normCard(raw)
+	case TypeDL:
+		return normDL(raw)
+	case TypeDOB:
+		return normDOB(raw)
+	case TypeName:
+		return normNameZip(raw)
 	}
 	return "", false
 }
@@ -191,4 +203,110 @@ func luhn(d string) bool {
 		double = !double
 	}
 	return sum%10 == 0
+}
+
+var usStates = map[string]bool{}
+
+func init() {
+	for _, st := range strings.Fields("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI") {
+		usStates[st] = true
+	}
+}
+
+// normDL returns "ST:NUMBER" for a driver's licence written with its US
+// state: "CA D1234567", "CA-D1234567", "D1234567 (CA)". The number is 4 to
+// 16 letters and digits with at least one digit.
+func normDL(raw string) (string, bool) {
+	fields := strings.FieldsFunc(strings.ToUpper(raw), func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	})
+	state, number := "", ""
+	for _, f := range fields {
+		switch {
+		case len(f) == 2 && usStates[f] && state == "":
+			state = f
+		case len(f) >= 4 && len(f) <= 16 && strings.ContainsAny(f, "0123456789") && number == "":
+			number = f
+		}
+	}
+	if state == "" || number == "" {
+		return "", false
+	}
+	return state + ":" + number, true
+}
+
+// normDOB returns YYYY-MM-DD for 1985-03-04, 03/04/1985 (US month first)
+// or 04.03.1985 (day first, as written in Europe).
+func normDOB(raw string) (string, bool) {
+	s := strings.TrimSpace(raw)
+	var y, m, d int
+	var ok bool
+	switch {
+	case len(s) == 10 && s[4] == '-' && s[7] == '-':
+		y, m, d, ok = atoi3(s[0:4], s[5:7], s[8:10])
+	case strings.Count(s, "/") == 2:
+		p := strings.Split(s, "/")
+		m, d, y, ok = atoi3(p[0], p[1], p[2])
+	case strings.Count(s, ".") == 2:
+		p := strings.Split(s, ".")
+		d, m, y, ok = atoi3(p[0], p[1], p[2])
+	}
+	if !ok || y < 1900 || y > 2030 || m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
+		return "", false
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d), true
+}
+
+func atoi3(a, b, c string) (int, int, int, bool) {
+	x, e1 := strconv.Atoi(a)
+	y, e2 := strconv.Atoi(b)
+	z, e3 := strconv.Atoi(c)
+	return x, y, z, e1 == nil && e2 == nil && e3 == nil && len(a) <= 4 && len(b) <= 4 && len(c) <= 4
+}
+
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// normNameZip returns "first last|zip" for a full name followed by a US
+// ZIP code ("Dana Whitfield 60614", "Dana Whitfield, 60614-1234"): the name
+// lower-cased, letters only, one space between words.
+func normNameZip(raw string) (string, bool) {
+	fields := strings.FieldsFunc(raw, func(r rune) bool { return r == ' ' || r == ',' || r == '|' || r == '\t' || r == ';' })
+	if len(fields) < 3 {
+		return "", false
+	}
+	zip := fields[len(fields)-1]
+	if i := strings.IndexByte(zip, '-'); i == 5 {
+		zip = zip[:5]
+	}
+	if len(zip) != 5 || digits(zip) != zip {
+		return "", false
+	}
+	var words []string
+	for _, f := range fields[:len(fields)-1] {
+		w := strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, f)
+		if w == "" {
+			return "", false
+		}
+		words = append(words, w)
+	}
+	if len(words) < 2 {
+		return "", false
+	}
+	return strings.Join(words, " ") + "|" + zip, true
 }

@@ -256,8 +256,12 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 	w.clear()
 	datasets, partitions, customers := w.datasets, w.partitions, w.customers
 	var canarySeen map[string]bool
+	assignRows(text, w.sc.found)
+	if s.index.Len() > 0 {
+		w.sc.rowExtras(text)
+		w.sc.sortByRow()
+	}
 	found := w.sc.found
-	assignRows(text, found)
 	for i := 0; i < len(found); {
 		row := found[i].row
 		j := i

@@ -1,0 +1,142 @@
+package matchers
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+)
+
+// Some identifiers cannot be told from other text on their own: a date of
+// birth looks like any date, a licence number like any code, a name like
+// any words. They are read only in delimited rows that already hold a
+// value (a dump row), field by field: dates of birth, a US state with a
+// licence number (dl), and a full name with a ZIP code (name_zip).
+
+// rowExtras appends dob, dl and name_zip candidates for every delimited
+// line that holds a value, with that line's row.
+func (s *scanner) rowExtras(text []byte) {
+	n := len(s.found)
+	lastLine := int32(-1)
+	for k := 0; k < n; k++ {
+		f := s.found[k]
+		if f.line == lastLine {
+			continue
+		}
+		lastLine = f.line
+		ls := bytes.LastIndexByte(text[:f.start], '\n') + 1
+		le := bytes.IndexByte(text[f.start:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += int(f.start)
+		}
+		s.lineExtras(text, ls, le, f.line, f.row)
+	}
+}
+
+func (s *scanner) lineExtras(text []byte, ls, le int, line, row int32) {
+	l := text[ls:le]
+	sep := byte(0)
+	best := 0
+	for _, c := range []byte{',', ';', '|', '\t'} {
+		if n := bytes.Count(l, []byte{c}); n > best {
+			sep, best = c, n
+		}
+	}
+	if sep == 0 || best > 64 {
+		return // not a delimited row, or too wide to be one record
+	}
+	var states, zips, numbers, names []string
+	prevName := ""
+	for _, raw := range bytes.Split(l, []byte{sep}) {
+		f := strings.Trim(string(raw), " \t\r'\"()[]{};")
+		word := isNameField(f)
+		switch {
+		case f == "":
+		case len(f) == 2 && usStates[strings.ToUpper(f)]:
+			states = append(states, strings.ToUpper(f))
+		case len(f) == 5 && digits(f) == f, len(f) == 10 && f[5] == '-' && digits(f) == f[:5]+f[6:]:
+			zips = append(zips, f[:5])
+		case word:
+			if prevName != "" && !strings.Contains(prevName, " ") && !strings.Contains(f, " ") {
+				names = append(names, prevName+" "+f) // "first", "last"
+			}
+			if strings.Contains(f, " ") {
+				names = append(names, f) // "first last"
+			}
+		default:
+			if dob, ok := normDOB(f); ok {
+				s.extra(TypeDOB, dob, ls, le, line, row)
+			} else if isLicenceNumber(f) && len(numbers) < 4 {
+				numbers = append(numbers, strings.ToUpper(f))
+			}
+		}
+		if word {
+			prevName = f
+		} else {
+			prevName = ""
+		}
+	}
+	for _, st := range states[:min(len(states), 2)] {
+		for _, num := range numbers {
+			s.extra(TypeDL, st+":"+num, ls, le, line, row)
+		}
+	}
+	for _, z := range zips[:min(len(zips), 2)] {
+		for _, nm := range names[:min(len(names), 4)] {
+			if v, ok := normNameZip(nm + " " + z); ok {
+				s.extra(TypeName, v, ls, le, line, row)
+			}
+		}
+	}
+}
+
+func (s *scanner) extra(t Type, norm string, ls, le int, line, row int32) {
+	mark := len(s.arena)
+	s.arena = append(s.arena, norm...)
+	s.found = append(s.found, found{t: t, norm: [2]int32{int32(mark), int32(len(s.arena))}, line: line, row: row, start: int32(ls), end: int32(le)})
+}
+
+// sortByRow puts the extras beside the values of their rows.
+func (s *scanner) sortByRow() {
+	slices.SortStableFunc(s.found, func(a, b found) int { return int(a.row) - int(b.row) })
+}
+
+// isNameField: letters (any script), spaces, hyphens, apostrophes and
+// dots, 2 to 40 bytes, with at least two letters.
+func isNameField(f string) bool {
+	if len(f) < 2 || len(f) > 40 {
+		return false
+	}
+	letters := 0
+	for _, r := range f {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r > 0x7f:
+			letters++
+		case r == ' ' || r == '-' || r == '\'' || r == '.':
+		default:
+			return false
+		}
+	}
+	return letters >= 2
+}
+
+// isLicenceNumber: 5 to 16 letters and digits, at least one digit, and not
+// a value of another type (those were found already).
+func isLicenceNumber(f string) bool {
+	if len(f) < 5 || len(f) > 16 {
+		return false
+	}
+	hasDigit := false
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		switch {
+		case c >= '0' && c <= '9':
+			hasDigit = true
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		default:
+			return false
+		}
+	}
+	return hasDigit
+}
