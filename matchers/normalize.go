@@ -187,8 +187,8 @@ func digits(s string) string {
 	return b.String()
 }
 
-// luhn reports whether the digit string passes the Luhn check.
-func luhn(d string) bool {
+// luhn reports whether the digits pass the Luhn check.
+func luhn[T string | []byte](d T) bool {
 	sum := 0
 	double := false
 	for i := len(d) - 1; i >= 0; i-- {

@@ -177,13 +177,24 @@ func (s *scanner) emit(t Type, mark, start, end int) {
 
 // obfuscatedAt returns the end of an "[at]", "(at)" or "{at}" (any case,
 // inner spaces optional) that starts at i, or 0.
-func obfuscatedAt(text []byte, i int) int {
-	if i+3 >= len(text) {
+func obfuscatedAt(text []byte, i int) int { return bracketed(text, i, "at", false) }
+
+// dotWord returns the end of " [dot] ", "(dot)" or "{dot}" (spaces around
+// optional) at k, or 0.
+func dotWord(text []byte, k int) int { return bracketed(text, k, "dot", true) }
+
+// bracketed matches a word in brackets at k: "[w]", "(w)" or "{w}", any
+// case, a space allowed inside each bracket and, with outer, one space
+// before and after. It returns the end, or 0.
+func bracketed(text []byte, k int, word string, outer bool) int {
+	if outer && k < len(text) && text[k] == ' ' {
+		k++
+	}
+	if k >= len(text) {
 		return 0
 	}
-	open := text[i]
 	var close byte
-	switch open {
+	switch text[k] {
 	case '[':
 		close = ']'
 	case '(':
@@ -193,21 +204,30 @@ func obfuscatedAt(text []byte, i int) int {
 	default:
 		return 0
 	}
-	j := i + 1
+	j := k + 1
 	if j < len(text) && text[j] == ' ' {
 		j++
 	}
-	if j+2 > len(text) || text[j]|0x20 != 'a' || text[j+1]|0x20 != 't' {
+	if j+len(word) > len(text) {
 		return 0
 	}
-	j += 2
+	for n := 0; n < len(word); n++ {
+		if text[j+n]|0x20 != word[n] {
+			return 0
+		}
+	}
+	j += len(word)
 	if j < len(text) && text[j] == ' ' {
 		j++
 	}
 	if j >= len(text) || text[j] != close {
 		return 0
 	}
-	return j + 1
+	j++
+	if outer && j < len(text) && text[j] == ' ' {
+		j++
+	}
+	return j
 }
 
 // email reads an address around an '@' (at text[at:atEnd], which may be an
@@ -275,47 +295,6 @@ func (s *scanner) email(at, atEnd int) {
 		return
 	}
 	s.emit(TypeEmail, mark, l, r)
-}
-
-// dotWord returns the end of " [dot] ", "(dot)" or "{dot}" (spaces around
-// optional) at k, or 0.
-func dotWord(text []byte, k int) int {
-	if k < len(text) && text[k] == ' ' {
-		k++
-	}
-	if k >= len(text) {
-		return 0
-	}
-	var close byte
-	switch text[k] {
-	case '[':
-		close = ']'
-	case '(':
-		close = ')'
-	case '{':
-		close = '}'
-	default:
-		return 0
-	}
-	j := k + 1
-	if j < len(text) && text[j] == ' ' {
-		j++
-	}
-	if j+3 > len(text) || text[j]|0x20 != 'd' || text[j+1]|0x20 != 'o' || text[j+2]|0x20 != 't' {
-		return 0
-	}
-	j += 3
-	if j < len(text) && text[j] == ' ' {
-		j++
-	}
-	if j >= len(text) || text[j] != close {
-		return 0
-	}
-	j++
-	if j < len(text) && text[j] == ' ' {
-		j++
-	}
-	return j
 }
 
 func allLetters(b []byte) bool {
@@ -579,7 +558,7 @@ func (s *scanner) luhnValue(t Type, start, end int, groups []group) bool {
 		s.arena = append(s.arena, s.text[gr.start:gr.end]...)
 	}
 	d := s.arena[mark:]
-	if t == TypeCard && (d[0] < '2' || d[0] > '6') || !luhnBytes(d) {
+	if t == TypeCard && (d[0] < '2' || d[0] > '6') || !luhn(d) {
 		s.arena = s.arena[:mark]
 		return false
 	}
@@ -587,22 +566,6 @@ func (s *scanner) luhnValue(t Type, start, end int, groups []group) bool {
 	return true
 }
 
-func luhnBytes(d []byte) bool {
-	sum := 0
-	double := false
-	for i := len(d) - 1; i >= 0; i-- {
-		n := int(d[i] - '0')
-		if double {
-			n *= 2
-			if n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-		double = !double
-	}
-	return sum%10 == 0
-}
 
 // plusPhone emits an international number written with a leading '+'.
 func (s *scanner) plusPhone(start int, g []group) {

@@ -38,15 +38,10 @@ func canaryDB(config string) (*Config, *store.DB, *matchers.Hasher, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("secret_key_file: %w", err)
-	}
-	h, err := matchers.NewHasher(key)
+	h, err := loadHasher(cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	matchers.DefaultRegion = cfg.Matchers.PhoneRegion
 	db, err := store.Open(cfg.resolvePath(cfg.Database), 5*time.Second)
 	if err != nil {
 		return nil, nil, nil, err

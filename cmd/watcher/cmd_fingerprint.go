@@ -16,7 +16,6 @@ import (
 
 	"leakwatch/fpstore"
 	"leakwatch/importer"
-	"leakwatch/matchers"
 )
 
 func newFingerprintCmd(g *globals) *cobra.Command {
@@ -87,15 +86,10 @@ func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) er
 	if err != nil {
 		return err
 	}
-	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
-	if err != nil {
-		return fmt.Errorf("secret_key_file: %w", err)
-	}
-	h, err := matchers.NewHasher(key)
+	h, err := loadHasher(cfg)
 	if err != nil {
 		return err
 	}
-	matchers.DefaultRegion = cfg.Matchers.PhoneRegion
 	f, err := os.Open(file)
 	if err != nil {
 		return err

@@ -30,15 +30,10 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc Mat
 // openMatchers opens what the matchers need from a config: the key, the
 // fingerprint store and the set. The returned close releases the store.
 func openMatchers(cfg *Config, db *store.DB) (*matchers.Set, *matchers.Hasher, func(), error) {
-	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("secret_key_file: %w", err)
-	}
-	h, err := matchers.NewHasher(key)
+	h, err := loadHasher(cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	matchers.DefaultRegion = cfg.Matchers.PhoneRegion
 	fp, err := fpstore.Open(cfg.fingerprintsDir())
 	if err != nil {
 		return nil, nil, nil, err
@@ -131,4 +126,15 @@ func slackSender(cfg *Config) (alerts.Sender, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// loadHasher reads the secret key and sets the phone region: what every
+// command that hashes values needs first.
+func loadHasher(cfg *Config) (*matchers.Hasher, error) {
+	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("secret_key_file: %w", err)
+	}
+	matchers.DefaultRegion = cfg.Matchers.PhoneRegion
+	return matchers.NewHasher(key)
 }
