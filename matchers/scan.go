@@ -566,7 +566,6 @@ func (s *scanner) luhnValue(t Type, start, end int, groups []group) bool {
 	return true
 }
 
-
 // plusPhone emits an international number written with a leading '+'.
 func (s *scanner) plusPhone(start int, g []group) {
 	mark := len(s.arena)
