@@ -52,7 +52,8 @@ func init() {
 		canonASCII[c] = byte(c)
 	}
 	canonASCII['l'], canonASCII['L'], canonASCII['|'] = 'i', 'i', 'i'
-	canonASCII['\''] = 0 // "driver's" reads "drivers"
+	// An apostrophe separates words, in terms and text alike: "driver's"
+	// reads "driver s".
 	for from, to := range map[byte]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't'} {
 		leetDigit[from] = to
 	}
@@ -102,36 +103,124 @@ func canonRune(dst []byte, r rune) []byte {
 	return append(dst, ' ')
 }
 
-// canonical returns the canonical form of a term: trimmed, single spaces.
+// canonical returns the canonical form of a term: its canonical words, as
+// the text scanner reads them, joined by single spaces.
 func canonical(s string) []byte {
 	var out []byte
-	for i := 0; i < len(s); {
-		var add []byte
-		if c := s[i]; c < utf8.RuneSelf {
-			i++
-			cc := canonASCII[c]
-			if l := leetDigit[c]; l != 0 && len(out) > 0 && isLetterByte(out[len(out)-1]) {
-				cc = l
-			}
-			if cc != 0 {
-				add = []byte{cc}
-			}
-		} else {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			i += size
-			add = canonRune(nil, r)
+	eachWord([]byte(s), func(text []byte, ws, we int, high bool) {
+		if len(out) > 0 {
+			out = append(out, ' ')
 		}
-		for _, c := range add {
-			if c == ' ' && (len(out) == 0 || out[len(out)-1] == ' ') {
-				continue
-			}
-			out = append(out, c)
-		}
-	}
-	for len(out) > 0 && out[len(out)-1] == ' ' {
-		out = out[:len(out)-1]
-	}
+		out = canonWord(out, text[ws:we], high)
+	})
 	return out
+}
+
+// wordKind classifies ASCII bytes for the word splitter.
+var wordKind [128]uint8
+
+const (
+	kSep    = 0
+	kLetter = 1
+	kDigit  = 2
+)
+
+func init() {
+	for c := 'a'; c <= 'z'; c++ {
+		wordKind[c], wordKind[c-32] = kLetter, kLetter
+	}
+	for c := '0'; c <= '9'; c++ {
+		wordKind[c] = kDigit
+	}
+}
+
+// eachWord calls fn for every word of text: a run of letters (any
+// script), zero-width characters, and leetspeak digits between two letters
+// ("ha1cyon"). high says the word has non-ASCII bytes. Digits elsewhere,
+// punctuation and spaces separate words.
+func eachWord(text []byte, fn func(text []byte, ws, we int, high bool)) {
+	ws, inWord, high := 0, false, false
+	n := len(text)
+	for i := 0; i < n; {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch wordKind[c] {
+			case kLetter:
+				if !inWord {
+					inWord, ws, high = true, i, false
+				}
+				i++
+				continue
+			case kDigit:
+				if inWord && leetDigit[c] != 0 && i+1 < n && (wordKind[text[i+1]&0x7f] == kLetter && text[i+1] < 0x80 || text[i+1] >= 0x80) {
+					i++ // "ha1cyon"
+					continue
+				}
+			}
+			if inWord {
+				fn(text, ws, i, high)
+				inWord = false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(text[i:])
+		switch {
+		case zeroWidth(r):
+			high = high || inWord // dropped from the word, which goes on
+		case unicode.IsLetter(r) || r >= 0xFF21 && r <= 0xFF3A || r >= 0xFF41 && r <= 0xFF5A:
+			if !inWord {
+				inWord, ws = true, i
+			}
+			high = true
+		default:
+			if inWord {
+				fn(text, ws, i, high)
+				inWord = false
+			}
+		}
+		i += size
+	}
+	if inWord {
+		fn(text, ws, n, high)
+	}
+}
+
+// canonWord appends the canonical form of one word: lower case, 'l' and
+// 'i' folded, leetspeak digits as letters, look-alikes as Latin letters,
+// zero-width characters dropped.
+func canonWord(dst, w []byte, high bool) []byte {
+	if !high {
+		for _, c := range w {
+			if l := leetDigit[c]; l != 0 {
+				dst = append(dst, l)
+			} else {
+				dst = append(dst, canonASCII[c])
+			}
+		}
+		return dst
+	}
+	var buf [8]byte
+	for i := 0; i < len(w); {
+		c := w[i]
+		if c < utf8.RuneSelf {
+			if l := leetDigit[c]; l != 0 {
+				dst = append(dst, l)
+			} else {
+				dst = append(dst, canonASCII[c])
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(w[i:])
+		for _, b := range canonRune(buf[:0], r) {
+			if b != ' ' {
+				dst = append(dst, b)
+			}
+		}
+		i += size
+	}
+	return dst
 }
 
 // automaton finds terms word by word: a term is a sequence of canonical
@@ -173,6 +262,17 @@ func (a *automaton) mayStart(w []byte) bool {
 	return a.filter[k>>6]&(1<<(k&63)) != 0
 }
 
+// mayStartKey is mayStart from a word's length and its first, second and
+// last canonical bytes.
+func (a *automaton) mayStartKey(n int, c0, c1, cl byte) bool {
+	k := uint32(n)*0x9e37 ^ uint32(c0)<<7 ^ uint32(cl)<<2
+	if n > 1 {
+		k ^= uint32(c1) << 11
+	}
+	k &= 1<<18 - 1
+	return a.filter[k>>6]&(1<<(k&63)) != 0
+}
+
 // termHit is a term found in the text, with its original byte span.
 type termHit struct {
 	term       int32
@@ -191,6 +291,7 @@ type termScanner struct {
 	a        *automaton
 	hits     []termHit
 	partials []partial
+	word     []byte // canonical bytes of the current word, when needed
 	// single-letter words in a row, for "h a l c y o n"
 	singles    []byte
 	singleFrom int
@@ -207,101 +308,50 @@ func (ts *termScanner) reset(a *automaton) {
 // maxWord is the longest word a term can have; longer words are skipped.
 const maxWord = 64
 
-// scan finds every term in text. The loop keeps the current word in
-// locals: it is the matcher's hottest code.
+// scan finds every term in text.
 func (ts *termScanner) scan(a *automaton, text []byte) {
 	ts.reset(a)
-	var w [maxWord]byte
-	var buf [8]byte
-	wl, wstart := 0, 0
-	inWord, num := false, false
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if c < utf8.RuneSelf {
-			cc := canonASCII[c]
-			if cc >= 'a' { // a letter
-				if !inWord || num {
-					if inWord {
-						ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i)
-					}
-					inWord, num, wstart, wl = true, false, i, 0
-				}
-				if wl < maxWord {
-					w[wl] = cc
-				}
-				wl++
-				continue
-			}
-			if cc == ' ' {
-				if inWord {
-					ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i)
-					inWord = false
-				}
-				continue
-			}
-			if cc == 0 {
-				continue
-			}
-			// A digit: a letter inside a word ("ha1cyon"), or a number word.
-			if l := leetDigit[c]; l != 0 && inWord && !num {
-				if wl < maxWord {
-					w[wl] = l
-				}
-				wl++
-				continue
-			}
-			if inWord && !num {
-				ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i) // "user2019"
-				inWord = false
-			}
-			if !inWord {
-				inWord, num, wstart, wl = true, true, i, 0
-			}
-			if wl < maxWord {
-				w[wl] = cc
-			}
-			wl++
-			continue
-		}
-		r, size := utf8.DecodeRune(text[i:])
-		for _, cc := range canonRune(buf[:0], r) {
-			if cc == ' ' {
-				if inWord {
-					ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i)
-					inWord = false
-				}
-				continue
-			}
-			if !inWord || num {
-				if inWord {
-					ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, i)
-				}
-				inWord, num, wstart, wl = true, false, i, 0
-			}
-			if wl < maxWord {
-				w[wl] = cc
-			}
-			wl++
-		}
-		i += size - 1
-	}
-	if inWord {
-		ts.endWord(w[:min(wl, maxWord)], wl, wstart, num, len(text))
-	}
+	eachWord(text, ts.endWord)
 	ts.partials = ts.partials[:0]
 	if len(ts.singles) >= 4 {
 		ts.squeezed()
 	}
 }
 
-// endWord checks the word just read (w, of full length wl, from wstart
-// to at) against the terms.
-func (ts *termScanner) endWord(w []byte, wl, wstart int, num bool, at int) {
+// canonAt is the canonical byte of an ASCII byte inside a word.
+func canonAt(c byte) byte {
+	if l := leetDigit[c]; l != 0 {
+		return l
+	}
+	return canonASCII[c]
+}
+
+// endWord checks the word text[ws:we] against the terms. For an ASCII
+// word the filter key comes from three bytes and the length, without
+// building the canonical word; most words stop there.
+func (ts *termScanner) endWord(text []byte, ws, we int, high bool) {
 	a := ts.a
-	if wl > maxWord {
+	n := we - ws
+	if n > maxWord {
 		ts.partials = ts.partials[:0]
 		ts.singles = ts.singles[:0]
 		return
+	}
+	var w []byte
+	candidate := true
+	if !high {
+		c0, c1, cl := canonAt(text[ws]), canonAt(text[ws]), canonAt(text[we-1])
+		if n > 1 {
+			c1 = canonAt(text[ws+1])
+		}
+		candidate = a.mayStartKey(n, c0, c1, cl)
+	}
+	if candidate || len(ts.partials) > 0 || n == 1 || high {
+		ts.word = canonWord(ts.word[:0], text[ws:we], high)
+		w = ts.word
+		if high && len(w) > 0 {
+			candidate = a.mayStart(w)
+		}
 	}
 	// Multi-word terms in progress.
 	if len(ts.partials) > 0 {
@@ -312,7 +362,7 @@ func (ts *termScanner) endWord(w []byte, wl, wstart int, num bool, at int) {
 				continue
 			}
 			if p.next+1 == len(ws) {
-				ts.hits = append(ts.hits, termHit{term: p.term, start: p.start, end: at})
+				ts.hits = append(ts.hits, termHit{term: p.term, start: p.start, end: we})
 				continue
 			}
 			p.next++
@@ -320,24 +370,24 @@ func (ts *termScanner) endWord(w []byte, wl, wstart int, num bool, at int) {
 		}
 		ts.partials = keep
 	}
-	if a.mayStart(w) {
+	if candidate && w != nil {
 		for _, ti := range a.first[string(w)] {
 			if len(a.words[ti]) == 1 {
-				ts.hits = append(ts.hits, termHit{term: ti, start: wstart, end: at})
+				ts.hits = append(ts.hits, termHit{term: ti, start: ws, end: we})
 			} else {
-				ts.partials = append(ts.partials, partial{term: ti, next: 1, start: wstart})
+				ts.partials = append(ts.partials, partial{term: ti, next: 1, start: ws})
 			}
 		}
 	}
 	// Runs of single letters: "h a l c y o n".
-	if len(w) == 1 && !num {
+	if len(w) == 1 {
 		if len(ts.singles) == 0 {
-			ts.singleFrom = wstart
+			ts.singleFrom = ws
 		}
 		if len(ts.singles) < 64 {
 			ts.singles = append(ts.singles, w[0])
 		}
-		ts.singleEnd = at
+		ts.singleEnd = we
 		return
 	}
 	if len(ts.singles) >= 4 {
