@@ -21,7 +21,15 @@ func (d Digest) String() string { return hex.EncodeToString(d[:]) }
 
 // Hasher computes keyed digests. It is safe for concurrent use.
 type Hasher struct {
-	pool sync.Pool
+	pool sync.Pool // *mac
+}
+
+// mac is a keyed hash with its output buffer, reused through the pool so
+// that hashing allocates nothing.
+type mac struct {
+	h   hash.Hash
+	out [sha256.Size]byte
+	msg []byte
 }
 
 // NewHasher returns a Hasher for key, which must be KeySize bytes.
@@ -31,22 +39,20 @@ func NewHasher(key []byte) (*Hasher, error) {
 	}
 	k := append([]byte(nil), key...)
 	h := &Hasher{}
-	h.pool.New = func() any { return hmac.New(sha256.New, k) }
+	h.pool.New = func() any { return &mac{h: hmac.New(sha256.New, k)} }
 	return h, nil
 }
 
 // Sum returns the digest of a value of type t that is already normalised.
 func (h *Hasher) Sum(t Type, norm string) Digest {
-	m := h.pool.Get().(hash.Hash)
-	m.Reset()
-	m.Write([]byte(t))
-	m.Write([]byte{0})
-	m.Write([]byte(norm))
-	var buf [sha256.Size]byte
-	sum := m.Sum(buf[:0])
-	h.pool.Put(m)
+	m := h.pool.Get().(*mac)
+	m.h.Reset()
+	m.msg = append(append(append(m.msg[:0], t...), 0), norm...)
+	m.h.Write(m.msg)
+	sum := m.h.Sum(m.out[:0])
 	var d Digest
 	copy(d[:], sum)
+	h.pool.Put(m)
 	return d
 }
 

@@ -38,34 +38,41 @@ func assignRows(text []byte, found []found) {
 			row++
 		}
 		prevKV = kv
+		// SQL tuples: walk the line's tuple separators once, beside the
+		// values.
+		tuple, from := int32(0), 0
 		for k < len(found) && int(found[k].start) < end {
-			if int(found[k].start) >= start {
-				found[k].row = row + tupleIndex(line, int(found[k].start)-start)
+			if off := int(found[k].start) - start; off >= 0 {
+				tuple += tupleIndex(line[from:off])
+				from = off
+				found[k].row = row + tuple
 			}
 			k++
 		}
-		row += tupleIndex(line, len(line))
+		row += tuple + tupleIndex(line[from:])
 		start = end + 1
 	}
 }
 
-// tupleIndex counts the SQL tuple separators "),(" (spaces allowed) in
-// line before offset off.
-func tupleIndex(line []byte, off int) int32 {
+// tupleIndex counts the SQL tuple separators "),(" (spaces allowed) in b.
+// A value inside a tuple starts after its separator, so counting up to a
+// value's offset never cuts one in two.
+func tupleIndex(b []byte) int32 {
 	n := int32(0)
-	for i := 0; i < off; i++ {
-		if line[i] != ')' {
-			continue
+	for {
+		i := bytes.IndexByte(b, ')')
+		if i < 0 {
+			return n
 		}
 		j := i + 1
-		for j < len(line) && (line[j] == ' ' || line[j] == ',') {
+		for j < len(b) && (b[j] == ' ' || b[j] == ',') {
 			j++
 		}
-		if j < len(line) && line[j] == '(' && j > i+1 && bytes.IndexByte(line[i+1:j], ',') >= 0 {
+		if j < len(b) && b[j] == '(' && bytes.IndexByte(b[i+1:j], ',') >= 0 {
 			n++
 		}
+		b = b[i+1:]
 	}
-	return n
 }
 
 // isKeyValue reports whether a line is "key: value" or "key = value" with

@@ -2,6 +2,7 @@ package matchers
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -236,32 +237,29 @@ func coveredBy(p string, matched []string) bool {
 	return false
 }
 
-// claimFrom builds the claim from the terms found.
+// claimFrom builds the claim from the terms found. Terms repeat (a post
+// says "btc" ten times); each counts once.
 func claimFrom(text []byte, a *automaton, hits []termHit) leak.Claim {
 	var c leak.Claim
-	seen := map[string]bool{}
-	var phrases []string
-	var weights = map[string]float64{}
+	var phrases []string // distinct intent phrases, in order
+	var weights []float64
 	for _, h := range hits {
 		t := &a.terms[h.term]
 		switch t.kind {
 		case termIntent:
-			if !seen["i:"+t.name] {
-				seen["i:"+t.name] = true
+			if !slices.Contains(phrases, t.name) {
 				phrases = append(phrases, t.name)
-				weights[t.name] = t.weight
+				weights = append(weights, t.weight)
 			}
 			if t.name == "price" && c.Price == "" {
 				c.Price = readPrice(text, h, "price")
 			}
 		case termDataType:
-			if !seen["d:"+t.name] {
-				seen["d:"+t.name] = true
+			if !slices.Contains(c.DataTypes, t.name) {
 				c.DataTypes = append(c.DataTypes, t.name)
 			}
 		case termContact:
-			if !seen["c:"+t.name] {
-				seen["c:"+t.name] = true
+			if !slices.Contains(c.Contacts, t.name) {
 				c.Contacts = append(c.Contacts, t.name)
 			}
 		case termNoun:
@@ -275,13 +273,12 @@ func claimFrom(text []byte, a *automaton, hits []termHit) leak.Claim {
 		}
 	}
 	// "sample" adds nothing once "sample below" counted.
-	for _, p := range phrases {
-		w := weights[p]
+	for i, p := range phrases {
 		if coveredBy(p, phrases) {
 			continue
 		}
-		c.Score += w
-		if w > 0 {
+		c.Score += weights[i]
+		if weights[i] > 0 {
 			c.Phrases = append(c.Phrases, p)
 		} else {
 			c.Negative = append(c.Negative, p)

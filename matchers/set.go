@@ -59,6 +59,30 @@ type work struct {
 	partitions map[string]bool
 	customers  map[recordKey]bool
 	perRecord  map[recordKey]int
+	// What the fingerprint visitor reports for the value being looked up.
+	index   Fingerprints
+	types   [8]bool
+	real    bool
+	matched string // "customer (dataset/partition)" of the last entry
+	visitFn func(uint16, uint8, uint64)
+}
+
+// visit records one fingerprint entry for the current value. It is bound
+// once per work (visitFn), so lookups allocate no closure.
+func (w *work) visit(src uint16, typ uint8, record uint64) {
+	k := recordKey{src, record}
+	w.perRecord[k]++
+	w.customers[k] = true
+	if int(typ) < len(w.types) {
+		w.types[typ] = true
+	}
+	ds, part := w.index.Source(src)
+	w.datasets[ds] = true
+	w.partitions[part] = true
+	w.matched = ds + "/" + part
+	if int(typ) < len(Types) && Types[typ].strong() || w.perRecord[k] >= 2 {
+		w.real = true
+	}
 }
 
 func (w *work) clear() {
@@ -252,8 +276,12 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 	if len(w.sc.found) == 0 {
 		return sample
 	}
-	var types [8]bool
 	w.clear()
+	w.types = [8]bool{}
+	if w.visitFn == nil {
+		w.visitFn = w.visit
+	}
+	w.index = s.index
 	datasets, partitions, customers := w.datasets, w.partitions, w.customers
 	var canarySeen map[string]bool
 	assignRows(text, w.sc.found)
@@ -269,9 +297,8 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 			j++
 		}
 		sample.Rows++
-		real := false
-		perRecord := w.perRecord
-		clear(perRecord)
+		w.real = false
+		clear(w.perRecord)
 		var rowDigests [16]Digest
 		nd := 0
 		for _, f := range found[i:j] {
@@ -292,7 +319,7 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 				nd++
 			}
 			if cn, ok := s.canaries[d]; ok {
-				real = true
+				w.real = true
 				what = "canary " + cn.ID + " (" + cn.Partition + ")"
 				if canarySeen == nil {
 					canarySeen = map[string]bool{}
@@ -303,33 +330,23 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 				}
 				partitions[cn.Partition] = true
 			}
-			s.index.Lookup(d, func(src uint16, typ uint8, record uint64) {
-				k := recordKey{src, record}
-				perRecord[k]++
-				customers[k] = true
-				if int(typ) < len(types) {
-					types[typ] = true
-				}
-				ds, part := s.index.Source(src)
-				datasets[ds] = true
-				partitions[part] = true
-				what = "customer (" + ds + "/" + part + ")"
-				if int(typ) < len(Types) && Types[typ].strong() || perRecord[k] >= 2 {
-					real = true
-				}
-			})
+			w.matched = ""
+			s.index.Lookup(d, w.visitFn)
+			if w.matched != "" {
+				what = "customer (" + w.matched + ")"
+			}
 			if explain != nil {
 				*explain = append(*explain, Finding{Line: int(f.line) + 1, Kind: string(f.t), What: what, Start: int(f.start)})
 			}
 		}
-		if real {
+		if w.real {
 			sample.RealRows++
 		}
 		i = j
 	}
 	sample.Customers = len(customers)
 	for i, t := range Types {
-		if types[i] {
+		if w.types[i] {
 			sample.Types = append(sample.Types, string(t))
 		}
 	}
