@@ -59,3 +59,27 @@ func FuzzTerms(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWords: the eight-bytes-at-a-time word splitter finds exactly the
+// words the byte-by-byte one finds.
+func FuzzWords(f *testing.F) {
+	f.Add("HalcyonWireless leak, ha1cyon h4lcy0n 5btc ｈａｌｃｙｏｎ hal\u200bcyon a1b2c3 x")
+	f.Add("12345678abcdefgh12345678")
+	f.Fuzz(func(t *testing.T, text string) {
+		type word struct {
+			ws, we int
+			high   bool
+		}
+		var fast, slow []word
+		splitWords([]byte(text), func(_ []byte, ws, we int, high bool) { fast = append(fast, word{ws, we, high}) }, true)
+		splitWords([]byte(text), func(_ []byte, ws, we int, high bool) { slow = append(slow, word{ws, we, high}) }, false)
+		if len(fast) != len(slow) {
+			t.Fatalf("%q: %d words fast, %d slow\n%v\n%v", text, len(fast), len(slow), fast, slow)
+		}
+		for i := range fast {
+			if fast[i] != slow[i] {
+				t.Fatalf("%q: word %d fast %v, slow %v", text, i, fast[i], slow[i])
+			}
+		}
+	})
+}

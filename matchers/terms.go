@@ -2,6 +2,8 @@ package matchers
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -135,13 +137,65 @@ func init() {
 }
 
 // eachWord calls fn for every word of text: a run of letters (any
-// script), zero-width characters, and leetspeak digits between two letters
+// script), zero-width characters, and digits between two letters
 // ("ha1cyon"). high says the word has non-ASCII bytes. Digits elsewhere,
-// punctuation and spaces separate words.
+// punctuation and spaces separate words. Blocks of eight ASCII bytes are
+// classified at once (SWAR); other bytes one at a time, by the same rules.
 func eachWord(text []byte, fn func(text []byte, ws, we int, high bool)) {
+	splitWords(text, fn, true)
+}
+
+// splitWords is eachWord; swar false reads byte by byte only (the
+// reference the fuzz test holds the fast path to).
+func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar bool) {
 	ws, inWord, high := 0, false, false
+	prevLetter := false // text[i-1] is a letter (for a digit at i)
 	n := len(text)
 	for i := 0; i < n; {
+		if swar && i+8 <= n {
+			x := binary.LittleEndian.Uint64(text[i:])
+			if x&highs == 0 {
+				lower := x | ones*0x20
+				L := (lower + ones*0x1f) &^ (lower + ones*0x05) & highs // a-z, A-Z
+				D := (x + ones*0x50) &^ (x + ones*0x46) & highs         // 0-9
+				var prevL, nextL uint64
+				if prevLetter {
+					prevL = 0x80
+				}
+				if i+8 < n && isLetterAt(text, i+8) {
+					nextL = 0x80 << 56
+				}
+				W := L | D&(L<<8|prevL)&(L>>8|nextL)
+				if inWord && W&0x80 == 0 {
+					// A word from the byte-by-byte path ends here.
+					fn(text, ws, i, high)
+					inWord = false
+				}
+				var prevW, nextW uint64
+				if inWord {
+					prevW = 0x80
+				}
+				if i+8 < n && wordAt(text, i+8) {
+					nextW = 0x80 << 56
+				}
+				starts := W &^ (W<<8 | prevW)
+				ends := W &^ (W>>8 | nextW)
+				for m := starts | ends; m != 0; m &= m - 1 {
+					bit := m & -m
+					b := bits.TrailingZeros64(m) >> 3
+					if starts&bit != 0 {
+						ws, high = i+b, false
+					}
+					if ends&bit != 0 {
+						fn(text, ws, i+b+1, high)
+					}
+				}
+				inWord = W>>63 != 0 && ends>>63 == 0 // a word still open at byte 7
+				prevLetter = L>>63 != 0
+				i += 8
+				continue
+			}
+		}
 		c := text[i]
 		if c < utf8.RuneSelf {
 			switch wordKind[c] {
@@ -149,10 +203,12 @@ func eachWord(text []byte, fn func(text []byte, ws, we int, high bool)) {
 				if !inWord {
 					inWord, ws, high = true, i, false
 				}
+				prevLetter = true
 				i++
 				continue
 			case kDigit:
-				if inWord && leetDigit[c] != 0 && i+1 < n && (wordKind[text[i+1]&0x7f] == kLetter && text[i+1] < 0x80 || text[i+1] >= 0x80) {
+				if prevLetter && i+1 < n && isLetterAt(text, i+1) {
+					prevLetter = false
 					i++ // "ha1cyon"
 					continue
 				}
@@ -161,6 +217,7 @@ func eachWord(text []byte, fn func(text []byte, ws, we int, high bool)) {
 				fn(text, ws, i, high)
 				inWord = false
 			}
+			prevLetter = false
 			i++
 			continue
 		}
@@ -173,17 +230,35 @@ func eachWord(text []byte, fn func(text []byte, ws, we int, high bool)) {
 				inWord, ws = true, i
 			}
 			high = true
+			prevLetter = true
 		default:
 			if inWord {
 				fn(text, ws, i, high)
 				inWord = false
 			}
+			prevLetter = false
 		}
 		i += size
 	}
 	if inWord {
 		fn(text, ws, n, high)
 	}
+}
+
+// isLetterAt: an ASCII letter, or a non-ASCII byte (taken as a letter, as
+// the rune-by-rune path would mostly find).
+func isLetterAt(text []byte, i int) bool {
+	c := text[i]
+	return c >= utf8.RuneSelf || wordKind[c] == kLetter
+}
+
+// wordAt: the byte at i continues a word: a letter, or a digit between a
+// letter (at i-1) and a letter.
+func wordAt(text []byte, i int) bool {
+	if isLetterAt(text, i) {
+		return true
+	}
+	return wordKind[text[i]&0x7f] == kDigit && text[i] < utf8.RuneSelf && isLetterAt(text, i-1) && i+1 < len(text) && isLetterAt(text, i+1)
 }
 
 // canonWord appends the canonical form of one word: lower case, 'l' and
