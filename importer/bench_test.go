@@ -3,6 +3,7 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -94,6 +95,17 @@ func BenchmarkImport(b *testing.B) {
 		filter, _ := s.Memory()
 		b.ReportMetric(load.Seconds(), "load-s")
 		b.ReportMetric(float64(filter)/float64(s.Len()), "filter-bytes/value")
+		// Lookups of absent values (as almost every candidate in a post is)
+		// against the loaded set.
+		var d [16]byte
+		const probes = 2_000_000
+		start = time.Now()
+		for p := range probes {
+			binary.LittleEndian.PutUint64(d[:], uint64(p)*0x9e3779b97f4a7c15)
+			binary.LittleEndian.PutUint64(d[8:], uint64(p))
+			s.Lookup(d, func(uint16, uint8, uint64) {})
+		}
+		b.ReportMetric(probes/time.Since(start).Seconds()/1e6, "Mlookups/s")
 		s.Close()
 		b.StartTimer()
 	}
