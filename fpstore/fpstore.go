@@ -185,9 +185,14 @@ func (s *Store) Memory() (filterBytes, dataBytes int64) {
 
 // ---------------------------------------------------------------- import
 
+// ErrImportRunning is returned by NewImport while another import holds the
+// store.
+var ErrImportRunning = errors.New("another fingerprint import is running on this store")
+
 // Import adds one file's values to the store. Add may be called from one
 // goroutine; Commit makes the values visible to stores opened afterwards.
 type Import struct {
+	lock  *os.File // flock on dir/lock: one import at a time
 	dir   string
 	man   manifest
 	info  SourceInfo
@@ -204,7 +209,15 @@ func NewImport(dir, dataset, partition, file string) (*Import, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	im := &Import{dir: dir}
+	lock, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, ErrImportRunning
+	}
+	im := &Import{dir: dir, lock: lock}
 	if b, err := os.ReadFile(manifestPath(dir)); err == nil {
 		if err := json.Unmarshal(b, &im.man); err != nil {
 			return nil, fmt.Errorf("%s: %w", manifestPath(dir), err)
@@ -224,6 +237,7 @@ func NewImport(dir, dataset, partition, file string) (*Import, error) {
 	im.info = SourceInfo{ID: id, Dataset: dataset, Partition: partition, File: filepath.Base(file), Imported: time.Now().UTC()}
 	tmp, err := os.MkdirTemp(dir, "import-")
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	im.tmp = tmp
@@ -265,14 +279,19 @@ func (im *Import) CountRow(bad bool) {
 	}
 }
 
-// Abort discards the import.
+// Abort discards the import. It may be called more than once.
 func (im *Import) Abort() {
-	for _, f := range im.files {
+	for i, f := range im.files {
 		if f != nil {
 			f.Close()
+			im.files[i] = nil
 		}
 	}
 	os.RemoveAll(im.tmp)
+	if im.lock != nil {
+		im.lock.Close() // releases the flock
+		im.lock = nil
+	}
 }
 
 // Commit merges the new values into a new generation, shard by shard with
@@ -377,7 +396,9 @@ func (im *Import) mergeShard(old, out string, i int) (int64, error) {
 			return 0, err
 		}
 	}
-	if err := im.files[i].Close(); err != nil {
+	spill := im.files[i]
+	im.files[i] = nil
+	if err := spill.Close(); err != nil {
 		return 0, err
 	}
 	if err := read(filepath.Join(im.tmp, shardName(i, "new"))); err != nil {
@@ -413,12 +434,12 @@ func (im *Import) mergeShard(old, out string, i int) (int64, error) {
 		return 0, nil
 	}
 	keys = slices.Compact(keys) // a value in two datasets is one key
-	f, err := xorfilter.NewBinaryFuse[uint16](keys)
+	filter, err := xorfilter.NewBinaryFuse[uint16](keys)
 	if err != nil {
 		return 0, err
 	}
 	var fb bytes.Buffer
-	if err := f.Save(&fb); err != nil {
+	if err := filter.Save(&fb); err != nil {
 		return 0, err
 	}
 	return int64(len(es)), writeSync(filepath.Join(out, shardName(i, "bf")), fb.Bytes())

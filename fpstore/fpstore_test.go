@@ -121,7 +121,7 @@ func TestAbortedImportChangesNothing(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if e.Name() != "manifest.json" && e.Name() != "gen-1" {
+		if e.Name() != "manifest.json" && e.Name() != "gen-1" && e.Name() != "lock" {
 			t.Errorf("left behind: %s", e.Name())
 		}
 	}
@@ -174,4 +174,24 @@ func BenchmarkLookup(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlookups/s")
 	b.ReportMetric(float64(f)/float64(n), "filter-bytes/value")
+}
+
+func TestOneImportAtATime(t *testing.T) {
+	dir := t.TempDir()
+	a, err := NewImport(dir, "crm", "p", "a.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewImport(dir, "crm", "p", "b.csv"); err != ErrImportRunning {
+		t.Fatalf("second concurrent import: %v, want ErrImportRunning", err)
+	}
+	_ = a.Add(digest(1), 0, 1)
+	if err := a.Commit(1); err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewImport(dir, "crm", "p", "b.csv")
+	if err != nil {
+		t.Fatalf("import after the first finished: %v", err)
+	}
+	b.Abort()
 }
