@@ -1,6 +1,7 @@
 package matchers
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -71,8 +72,8 @@ func FuzzWords(f *testing.F) {
 			high   bool
 		}
 		var fast, slow []word
-		splitWords([]byte(text), func(_ []byte, ws, we int, high bool) { fast = append(fast, word{ws, we, high}) }, true)
-		splitWords([]byte(text), func(_ []byte, ws, we int, high bool) { slow = append(slow, word{ws, we, high}) }, false)
+		splitWords([]byte(text), func(_ []byte, ws, we int, high bool) { fast = append(fast, word{ws, we, high}) }, true, nil)
+		splitWords([]byte(text), func(_ []byte, ws, we int, high bool) { slow = append(slow, word{ws, we, high}) }, false, nil)
 		if len(fast) != len(slow) {
 			t.Fatalf("%q: %d words fast, %d slow\n%v\n%v", text, len(fast), len(slow), fast, slow)
 		}
@@ -80,6 +81,26 @@ func FuzzWords(f *testing.F) {
 			if fast[i] != slow[i] {
 				t.Fatalf("%q: word %d fast %v, slow %v", text, i, fast[i], slow[i])
 			}
+		}
+	})
+}
+
+// FuzzTermsFastPath: the term scanner with its skip of filtered words finds
+// exactly the terms that calling endWord on every word finds.
+func FuzzTermsFastPath(f *testing.F) {
+	f.Add("Selling Ha1cyon db, h a l c y o n wireless, 68M records, 6 BTC, sample below")
+	s, _ := NewSet(Config{Brands: []string{"Halcyon", "Halcyon Wireless"}})
+	f.Fuzz(func(t *testing.T, text string) {
+		var fast, slow termScanner
+		fast.scan(s.auto, []byte(text))
+		slow.reset(s.auto)
+		eachWord([]byte(text), slow.endWord)
+		slow.partials = slow.partials[:0]
+		if len(slow.singles) >= 4 {
+			slow.squeezed()
+		}
+		if fmt.Sprint(fast.hits) != fmt.Sprint(slow.hits) {
+			t.Fatalf("%q: fast %v, slow %v", text, fast.hits, slow.hits)
 		}
 	})
 }
