@@ -39,8 +39,9 @@ func newFingerprintImportCmd(g *globals) *cobra.Command {
 		Use:   "import --config FILE --dataset NAME --partition P --columns TYPE=COL,... FILE.csv",
 		Short: "Import a CSV export of customer data as keyed hashes",
 		Long: `import streams a CSV export, normalises each mapped column by its type (email, phone,
-ssn, imei, card), and stores only the keyed hashes, with the row as the record that
-groups one customer's values. Columns are given by header name or 1-based index:
+ssn, imei, card, dl, dob, name_zip), and stores only the keyed hashes, with the row as the
+record that groups one customer's values. Columns are given by header name or 1-based
+index; several columns joined with + make one value (name_zip=first+last+zip):
 
   watcher fingerprint import --config /etc/watcher/config.yaml \
       --dataset crm --partition crm-prod --columns email=email,phone=mobile,ssn=5 crm.csv

@@ -139,3 +139,36 @@ func digitsOnly(s string) string {
 	}
 	return b.String()
 }
+
+func TestCanaryGenerateListAndScan(t *testing.T) {
+	f := newRunFixture(t)
+	cfg, _ := os.ReadFile(f.config)
+	mustWrite(t, f.config, string(cfg)+"canaries:\n  domain: canary.halcyon.test\n", 0o644)
+	out, stderr, code := execute(t, "canary", "generate", "--config", f.config, "--partition", "billing-db", "--count", "3")
+	if code != exitOK {
+		t.Fatalf("generate exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || lines[0] != "canary_id,partition,name,email,phone" {
+		t.Fatalf("generate printed:\n%s", out)
+	}
+	fields := strings.Split(lines[1], ",")
+	id, email, phone := fields[0], fields[3], fields[4]
+	if !strings.HasSuffix(email, "@canary.halcyon.test") || !strings.Contains(phone, "555-01") {
+		t.Errorf("canary %q %q: want the canary domain and a 555-01XX number", email, phone)
+	}
+	list, _, code := execute(t, "canary", "list", "--config", f.config)
+	if code != exitOK || !strings.Contains(list, id) || !strings.Contains(list, "billing-db") {
+		t.Errorf("list (exit %d):\n%s", code, list)
+	}
+	if strings.Contains(list, email) || strings.Contains(list, phone) {
+		t.Errorf("list shows a canary value:\n%s", list)
+	}
+	// A post holding the generated canary is critical and names its partition.
+	post := filepath.Join(t.TempDir(), "post.txt")
+	mustWrite(t, post, "dump\n"+email+","+phone+"\n", 0o600)
+	out, _, _ = execute(t, "scan", "--config", f.config, post)
+	if !strings.Contains(out, "CRITICAL") || !strings.Contains(out, "canary "+id+" from partition billing-db") {
+		t.Errorf("scan of a post with the canary:\n%s", out)
+	}
+}
