@@ -305,3 +305,21 @@ func TestRowShapes(t *testing.T) {
 		})
 	}
 }
+
+func TestRowThresholds(t *testing.T) {
+	h, _ := NewHasher(make([]byte, KeySize))
+	d, _ := h.Value(TypeSSN, "219-09-9999")
+	fs := []leak.Fingerprint{{Digest: d, Type: "ssn", Dataset: "crm", Partition: "p", Record: 1}}
+	strict, _ := NewSet(Config{Hasher: h, Fingerprints: fs, CriticalRows: 5, HighRows: 3})
+	loose, _ := NewSet(Config{Hasher: h, Fingerprints: fs})
+	sale := "selling db, 5 BTC, escrow\n219-09-9999\n"
+	if got := loose.Match(sale).Severity; got != leak.SeverityCritical {
+		t.Errorf("default thresholds: %s, want critical", got)
+	}
+	if got := strict.Match(sale).Severity; got != leak.SeverityInfo {
+		t.Errorf("critical_rows 5 with one real row and no brand: %s, want info", got)
+	}
+	if got := strict.Match("look\n219-09-9999\n").Severity; got != leak.SeverityInfo {
+		t.Errorf("high_rows 3 with one real row: %s, want info", got)
+	}
+}

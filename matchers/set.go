@@ -34,6 +34,9 @@ type Config struct {
 	// SaleThreshold is the sale-intent score at which a post counts as a
 	// sale claim; 0 means DefaultSaleThreshold.
 	SaleThreshold float64
+	// CriticalRows is how many real sample rows make a sale post critical,
+	// HighRows how many make a post without sale intent high (0 means 1).
+	CriticalRows, HighRows int
 }
 
 // DefaultSaleThreshold needs, for example, "selling" plus a price or escrow.
@@ -48,6 +51,8 @@ type Set struct {
 	auto      *automaton
 	threshold float64
 	customers int64
+	critRows  int
+	highRows  int
 	pool      sync.Pool // *work
 }
 
@@ -106,6 +111,8 @@ func NewSet(cfg Config) (*Set, error) {
 		index:     cfg.Index,
 		threshold: cfg.SaleThreshold,
 		customers: cfg.Customers,
+		critRows:  max(cfg.CriticalRows, 1),
+		highRows:  max(cfg.HighRows, 1),
 	}
 	if s.threshold == 0 {
 		s.threshold = DefaultSaleThreshold
@@ -226,7 +233,7 @@ func (s *Set) match(w *work, text []byte, explain *[]Finding) leak.Evidence {
 	if sample.Rows > 0 && (sample.Customers > 0 || len(ev.Canaries) > 0) {
 		ev.Sample = &sample
 	}
-	ev.Severity = severity(sale, len(ev.Brands) > 0, sample.RealRows, sample.Customers, len(ev.Canaries))
+	ev.Severity = s.severity(sale, len(ev.Brands) > 0, sample.RealRows, sample.Customers, len(ev.Canaries))
 	if ev.Severity == leak.SeverityNone && sale && len(profile) > 0 && s.plausibleCount(claim.Records) {
 		// No company named, no sample of ours, but it fits our profile:
 		// worth a human look, at a low severity.
@@ -360,12 +367,15 @@ func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), l
 // severity grades the evidence: critical for a canary, or for real records
 // in a sale post; high for a sale claim naming the company, or for real
 // records without sale intent; info for a mention or a lone matching value.
-func severity(sale, brand bool, realRows, customers, canaries int) leak.Severity {
+// The row counts are the configured thresholds.
+func (s *Set) severity(sale, brand bool, realRows, customers, canaries int) leak.Severity {
 	switch {
-	case canaries > 0, sale && realRows > 0:
+	case canaries > 0, sale && realRows >= s.critRows:
 		return leak.SeverityCritical
-	case sale && brand, realRows > 0:
+	case sale && brand, realRows >= s.highRows:
 		return leak.SeverityHigh
+	case realRows > 0:
+		return leak.SeverityInfo
 	case brand, customers > 0:
 		return leak.SeverityInfo
 	}

@@ -111,6 +111,8 @@ type MatchersConfig struct {
 	Customers     int64    `yaml:"customers"`
 	PhoneRegion   string   `yaml:"phone_region"`
 	SaleThreshold float64  `yaml:"sale_threshold"`
+	CriticalRows  int      `yaml:"critical_rows"`
+	HighRows      int      `yaml:"high_rows"`
 }
 
 // CanaryConfig says how canaries are made.
@@ -348,6 +350,9 @@ func (c *Config) validate() error {
 	}
 	if c.Matchers.SaleThreshold <= 0 {
 		p.add("matchers.sale_threshold", "must be positive")
+	}
+	if c.Matchers.CriticalRows < 0 || c.Matchers.HighRows < 0 {
+		p.add("matchers.critical_rows", "row thresholds must not be negative")
 	}
 	if d := c.Canaries.Domain; d != "" && (!strings.Contains(d, ".") || strings.ContainsAny(d, "@/ ")) {
 		p.add("canaries.domain", "want a domain name such as canary.example.com, got %q", d)
