@@ -11,47 +11,54 @@ import "bytes"
 //     "(...)" is one row.
 
 // assignRows sets the row of every found value (found is in text order).
+// It looks only at the lines that hold values, and at the lines between
+// two key-value lines (to tell one block from two).
 func assignRows(text []byte, found []found) {
-	if len(found) == 0 {
-		return
-	}
 	row := int32(-1)
 	prevKV := false
-	k := 0
-	for start := 0; start <= len(text) && k < len(found); {
-		end := bytes.IndexByte(text[start:], '\n')
-		if end < 0 {
-			end = len(text)
+	prevEnd := -1 // end of the previous value line
+	for k := 0; k < len(found); {
+		start := int(found[k].start)
+		ls := bytes.LastIndexByte(text[:start], '\n') + 1
+		le := bytes.IndexByte(text[start:], '\n')
+		if le < 0 {
+			le = len(text)
 		} else {
-			end += start
+			le += start
 		}
-		line := text[start:end]
+		line := text[ls:le]
 		kv := isKeyValue(line)
-		switch {
-		case len(bytes.TrimSpace(line)) == 0:
-			prevKV = false
-			start = end + 1
-			continue
-		case kv && prevKV:
-			// same record as the line before
-		default:
+		if !(prevKV && kv && allKeyValue(text[prevEnd+1:max(ls-1, prevEnd+1)])) {
 			row++
 		}
-		prevKV = kv
 		// SQL tuples: walk the line's tuple separators once, beside the
 		// values.
 		tuple, from := int32(0), 0
-		for k < len(found) && int(found[k].start) < end {
-			if off := int(found[k].start) - start; off >= 0 {
-				tuple += tupleIndex(line[from:off])
-				from = off
-				found[k].row = row + tuple
-			}
-			k++
+		for ; k < len(found) && int(found[k].start) < le; k++ {
+			off := int(found[k].start) - ls
+			tuple += tupleIndex(line[from:off])
+			from = off
+			found[k].row = row + tuple
 		}
 		row += tuple + tupleIndex(line[from:])
-		start = end + 1
+		prevKV, prevEnd = kv, le
 	}
+}
+
+// allKeyValue reports whether every line of b is a key-value line (no
+// blank line, no other text): b then continues a key-value block.
+func allKeyValue(b []byte) bool {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			i = len(b)
+		}
+		if !isKeyValue(b[:i]) {
+			return false
+		}
+		b = b[min(i+1, len(b)):]
+	}
+	return true
 }
 
 // tupleIndex counts the SQL tuple separators "),(" (spaces allowed) in b.
