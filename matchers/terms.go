@@ -189,9 +189,14 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 						ws, high = i+b, false
 					}
 					if ends&bit != 0 {
-						if ts == nil {
-							fn(text, ws, i+b+1, high)
-						} else if we := i + b + 1; high || !ts.skippable(text, ws, we) {
+						we := i + b + 1
+						switch {
+						case ts == nil:
+							fn(text, ws, we, high)
+						case !high && we-ws >= 2 && we-ws <= maxWord && len(ts.partials) == 0 && len(ts.singles) == 0 &&
+							!ts.a.mayStartKey(we-ws, canonByte[text[ws]&0x7f], canonByte[text[ws+1]&0x7f], canonByte[text[we-1]&0x7f]):
+							// The filter rejects it: the common case, inline.
+						default:
 							ts.endWord(text, ws, we, high)
 						}
 					}
@@ -399,30 +404,21 @@ func (ts *termScanner) scan(a *automaton, text []byte) {
 	}
 }
 
-// skippable reports whether an ASCII word can be passed over without
-// endWord: no term starts with it (by the filter), none is in progress,
-// and it is not a single letter (those are counted for spaced-out words).
-func (ts *termScanner) skippable(text []byte, ws, we int) bool {
-	n := we - ws
-	if n < 2 || n > maxWord || len(ts.partials) > 0 {
-		return false
-	}
-	if !ts.a.mayStartKey(n, canonAt(text[ws]), canonAt(text[ws+1]), canonAt(text[we-1])) {
-		if len(ts.singles) > 0 {
-			return false // ends a run of single letters
+// canonByte is the canonical byte of an ASCII byte inside a word: a
+// letter folded, a digit read as the letter it imitates.
+var canonByte [128]byte
+
+func init() {
+	for c := 0; c < 128; c++ {
+		canonByte[c] = canonASCII[c]
+		if l := leetDigit[c]; l != 0 {
+			canonByte[c] = l
 		}
-		return true
 	}
-	return false
 }
 
 // canonAt is the canonical byte of an ASCII byte inside a word.
-func canonAt(c byte) byte {
-	if l := leetDigit[c]; l != 0 {
-		return l
-	}
-	return canonASCII[c]
-}
+func canonAt(c byte) byte { return canonByte[c&0x7f] }
 
 // endWord checks the word text[ws:we] against the terms. For an ASCII
 // word the filter key comes from three bytes and the length, without
