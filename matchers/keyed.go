@@ -22,6 +22,9 @@ func (d Digest) String() string { return hex.EncodeToString(d[:]) }
 // Hasher computes keyed digests. It is safe for concurrent use.
 type Hasher struct {
 	pool sync.Pool // *mac
+	// Region is assumed by Value for phone numbers written without a
+	// country code; set it before use (default DefaultRegion).
+	Region string
 }
 
 // mac is a keyed hash with its output buffer, reused through the pool so
@@ -38,7 +41,7 @@ func NewHasher(key []byte) (*Hasher, error) {
 		return nil, errors.New("secret key must be 32 bytes")
 	}
 	k := append([]byte(nil), key...)
-	h := &Hasher{}
+	h := &Hasher{Region: DefaultRegion}
 	h.pool.New = func() any { return &mac{h: hmac.New(sha256.New, k)} }
 	return h, nil
 }
@@ -59,7 +62,7 @@ func (h *Hasher) Sum(t Type, norm string) Digest {
 // Value normalises raw as type t and returns its digest; ok is false when
 // raw is not a valid value of that type.
 func (h *Hasher) Value(t Type, raw string) (d Digest, ok bool) {
-	norm, ok := Normalize(t, raw)
+	norm, ok := NormalizeIn(t, raw, h.Region)
 	if !ok {
 		return Digest{}, false
 	}

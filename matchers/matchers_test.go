@@ -323,3 +323,19 @@ func TestRowThresholds(t *testing.T) {
 		t.Errorf("high_rows 3 with one real row: %s, want info", got)
 	}
 }
+
+func TestPhoneRegion(t *testing.T) {
+	if n, ok := NormalizeIn(TypePhone, "020 7946 0958", "GB"); !ok || n != "+442079460958" {
+		t.Errorf("GB national number = %q, %v", n, ok)
+	}
+	if _, ok := NormalizeIn(TypePhone, "020 7946 0958", "US"); ok {
+		t.Error("a UK national number passed as a US one")
+	}
+	h, _ := NewHasher(make([]byte, KeySize))
+	h.Region = "GB"
+	a, ok1 := h.Value(TypePhone, "020 7946 0958")
+	b, ok2 := h.Value(TypePhone, "+44 20 7946 0958")
+	if !ok1 || !ok2 || a != b {
+		t.Error("a national and an international spelling of one number hash differently")
+	}
+}

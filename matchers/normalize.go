@@ -58,12 +58,17 @@ func NormalizeText(s string) string {
 
 // Normalize returns the canonical form of raw as a value of type t, the
 // same at import and at match time; ok is false for an invalid value.
-func Normalize(t Type, raw string) (string, bool) {
+// Phone numbers without a country code are taken as DefaultRegion's.
+func Normalize(t Type, raw string) (string, bool) { return NormalizeIn(t, raw, DefaultRegion) }
+
+// NormalizeIn is Normalize with phone numbers without a country code taken
+// as region's (ISO 3166 code).
+func NormalizeIn(t Type, raw, region string) (string, bool) {
 	switch t {
 	case TypeEmail:
 		return normEmail(raw)
 	case TypePhone:
-		return normPhone(raw)
+		return normPhone(raw, region)
 	case TypeSSN:
 		return normSSN(raw)
 	case TypeIMEI:
@@ -92,20 +97,20 @@ func normEmail(raw string) (string, bool) {
 	return s, true
 }
 
-// DefaultRegion is the region assumed for phone numbers written without a
-// country code (ISO 3166 code, as libphonenumber takes it).
-var DefaultRegion = "US"
+// DefaultRegion is the region Normalize assumes for phone numbers written
+// without a country code (ISO 3166, as libphonenumber takes it).
+const DefaultRegion = "US"
 
 // normPhone returns the E.164 form of a phone number. North American
 // numbers take a fast path; others go through libphonenumber's validation.
-func normPhone(raw string) (string, bool) {
+func normPhone(raw, region string) (string, bool) {
 	s := strings.TrimSpace(raw)
 	plus := strings.HasPrefix(s, "+") || strings.HasPrefix(s, "00")
 	d := digits(s)
 	if strings.HasPrefix(s, "00") {
 		d = d[2:]
 	}
-	if !plus && (DefaultRegion == "US" || DefaultRegion == "CA") {
+	if !plus && (region == "US" || region == "CA") {
 		switch {
 		case len(d) == 10:
 			d = "1" + d
@@ -119,7 +124,7 @@ func normPhone(raw string) (string, bool) {
 		n, ok := e164([]byte(d))
 		return string(n), ok
 	}
-	num, err := phonenumbers.Parse(s, DefaultRegion)
+	num, err := phonenumbers.Parse(s, region)
 	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", false
 	}

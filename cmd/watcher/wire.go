@@ -135,6 +135,10 @@ func loadHasher(cfg *Config) (*matchers.Hasher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret_key_file: %w", err)
 	}
-	matchers.DefaultRegion = cfg.Matchers.PhoneRegion
-	return matchers.NewHasher(key)
+	h, err := matchers.NewHasher(key)
+	if err != nil {
+		return nil, err
+	}
+	h.Region = cfg.Matchers.PhoneRegion
+	return h, nil
 }
