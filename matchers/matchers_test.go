@@ -339,3 +339,24 @@ func TestPhoneRegion(t *testing.T) {
 		t.Error("a national and an international spelling of one number hash differently")
 	}
 }
+
+func TestNationalPhonesInPosts(t *testing.T) {
+	h, _ := NewHasher(make([]byte, KeySize))
+	h.Region = "GB"
+	d, _ := h.Value(TypePhone, "+44 20 7946 0958")
+	e, _ := h.Value(TypeEmail, "ann@mail.test")
+	fs := []leak.Fingerprint{
+		{Digest: d, Type: "phone", Dataset: "crm", Partition: "uk", Record: 1},
+		{Digest: e, Type: "email", Dataset: "crm", Partition: "uk", Record: 1},
+	}
+	gb, _ := NewSet(Config{Hasher: h, Fingerprints: fs, PhoneRegion: "GB"})
+	us, _ := NewSet(Config{Hasher: h, Fingerprints: fs})
+	for _, text := range []string{"ann@mail.test, 020 7946 0958", "ann@mail.test,02079460958", "ann@mail.test (020) 7946-0958"} {
+		if ev := gb.Match(text); ev.Sample == nil || ev.Sample.RealRows != 1 {
+			t.Errorf("GB set, %q: sample %+v; want the row real", text, ev.Sample)
+		}
+		if ev := us.Match(text); ev.Sample != nil && ev.Sample.RealRows != 0 {
+			t.Errorf("US set, %q: a UK national number matched", text)
+		}
+	}
+}

@@ -105,6 +105,9 @@ type scanner struct {
 	// found twice (a phone inside a longer run, say).
 	lastEnd int
 	groups  []group
+	// region, when not a NANP one, makes the scanner read national phone
+	// numbers (trunk prefix 0, 10 or 11 digits) with libphonenumber.
+	region string
 }
 
 // group is a run of digits inside a number.
@@ -345,7 +348,9 @@ func (s *scanner) number(i int) int {
 		}
 		if j >= n || !numberSep[text[j]] {
 			if l := j - i; l >= 9 && l <= 19 && (j >= n || class[text[j]]&clsLetter == 0 && text[j] != '_') {
-				s.bare(i, j)
+				if s.national([]group{{start: i, end: j}}) == 0 {
+					s.bare(i, j)
+				}
 			}
 			return j
 		}
@@ -422,6 +427,10 @@ func (s *scanner) number(i int) int {
 	}
 	// Match patterns at each group; a group no pattern starts at is skipped.
 	for k := 0; k < len(g); {
+		if used := s.national(g[k:]); used > 0 {
+			k += used
+			continue
+		}
 		if used := s.patterns(g[k:]); used > 0 {
 			k += used
 		} else {
@@ -429,6 +438,41 @@ func (s *scanner) number(i int) int {
 		}
 	}
 	return end
+}
+
+// national reads a phone number in the national format of the scanner's
+// region ("020 7946 0958", "07700 900123"): groups from one starting with
+// the trunk prefix 0, 10 or 11 digits in all, valid for libphonenumber.
+// It returns the groups used, or 0.
+func (s *scanner) national(g []group) int {
+	if s.region == "" || s.region == "US" || s.region == "CA" || s.text[g[0].start] != '0' {
+		return 0
+	}
+	mark := len(s.arena)
+	n := 0
+	for k, gr := range g {
+		if k > 0 && gr.sep != ' ' && gr.sep != '-' && gr.sep != '.' && gr.sep != ')' {
+			break
+		}
+		s.arena = append(s.arena, s.text[gr.start:gr.end]...)
+		n = len(s.arena) - mark
+		if n > 11 {
+			break
+		}
+		if n >= 10 {
+			if e, ok := normPhone(string(s.arena[mark:]), s.region); ok {
+				s.arena = append(s.arena[:mark], e...)
+				start := g[0].start
+				if start > 0 && s.text[start-1] == '(' {
+					start--
+				}
+				s.emit(TypePhone, mark, start, gr.end)
+				return k + 1
+			}
+		}
+	}
+	s.arena = s.arena[:mark]
+	return 0
 }
 
 // skipNumber skips the digits and digit separators from i.

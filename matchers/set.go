@@ -34,6 +34,10 @@ type Config struct {
 	// SaleThreshold is the sale-intent score at which a post counts as a
 	// sale claim; 0 means DefaultSaleThreshold.
 	SaleThreshold float64
+	// PhoneRegion is where phone numbers written without a country code
+	// are from (ISO 3166; default US). Outside North America the scanner
+	// then also reads national formats ("020 7946 0958").
+	PhoneRegion string
 	// CriticalRows is how many real sample rows make a sale post critical,
 	// HighRows how many make a post without sale intent high (0 means 1).
 	CriticalRows, HighRows int
@@ -53,6 +57,7 @@ type Set struct {
 	customers int64
 	critRows  int
 	highRows  int
+	region    string
 	pool      sync.Pool // *work
 }
 
@@ -111,6 +116,7 @@ func NewSet(cfg Config) (*Set, error) {
 		index:     cfg.Index,
 		threshold: cfg.SaleThreshold,
 		customers: cfg.Customers,
+		region:    cfg.PhoneRegion,
 		critRows:  max(cfg.CriticalRows, 1),
 		highRows:  max(cfg.HighRows, 1),
 	}
@@ -279,6 +285,7 @@ func lineOf(text []byte, off int) int {
 // (SSN, IMEI, card) matches, or when it holds a canary.
 func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding) leak.Sample {
 	var sample leak.Sample
+	w.sc.region = s.region
 	w.sc.scan(text)
 	if len(w.sc.found) == 0 {
 		return sample

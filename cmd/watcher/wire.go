@@ -24,6 +24,7 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc Mat
 	return matchers.NewSet(matchers.Config{
 		Hasher: h, Canaries: canaries, Index: idx, Brands: mc.Brands, Profile: mc.Profile,
 		Customers: mc.Customers, SaleThreshold: mc.SaleThreshold, CriticalRows: mc.CriticalRows, HighRows: mc.HighRows,
+		PhoneRegion: mc.PhoneRegion,
 	})
 }
 
