@@ -136,6 +136,20 @@ func init() {
 	}
 }
 
+// byteKind is wordKind over all bytes, a non-ASCII byte counting as a
+// letter (as the rune-by-rune path mostly finds).
+var byteKind [256]uint8
+
+func init() {
+	for c := 0; c < 256; c++ {
+		if c >= utf8.RuneSelf {
+			byteKind[c] = kLetter
+		} else {
+			byteKind[c] = wordKind[c]
+		}
+	}
+}
+
 // eachWord calls fn for every word of text: a run of letters (any
 // script), zero-width characters, and digits between two letters
 // ("ha1cyon"). high says the word has non-ASCII bytes. Digits elsewhere,
@@ -160,12 +174,20 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 				lower := x | ones*0x20
 				L := (lower + ones*0x1f) &^ (lower + ones*0x05) & highs // a-z, A-Z
 				D := (x + ones*0x50) &^ (x + ones*0x46) & highs         // 0-9
-				var prevL, nextL uint64
+				var prevL, nextL, nextW uint64
 				if prevLetter {
 					prevL = 0x80
 				}
-				if i+8 < n && isLetterAt(text, i+8) {
-					nextL = 0x80 << 56
+				if i+10 <= n { // the bytes after the block, without branches
+					k8, k9 := byteKind[text[i+8]], byteKind[text[i+9]]
+					l8, d8, l9 := uint64(k8&kLetter), uint64(k8>>1&1), uint64(k9&kLetter)
+					nextL = l8 << 63
+					nextW = (l8 | d8&(L>>63)&l9) << 63
+				} else if i+8 < n {
+					c8 := text[i+8]
+					if c8 >= utf8.RuneSelf || wordKind[c8] == kLetter {
+						nextL, nextW = 0x80<<56, 0x80<<56
+					}
 				}
 				W := L | D&(L<<8|prevL)&(L>>8|nextL)
 				if inWord && W&0x80 == 0 {
@@ -173,32 +195,36 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 					fn(text, ws, i, high)
 					inWord = false
 				}
-				var prevW, nextW uint64
+				var prevW uint64
 				if inWord {
 					prevW = 0x80
 				}
-				if i+8 < n && wordAt(text, i+8) {
-					nextW = 0x80 << 56
-				}
 				starts := W &^ (W<<8 | prevW)
 				ends := W &^ (W>>8 | nextW)
-				for m := starts | ends; m != 0; m &= m - 1 {
+				// One step per word end; its start is the last start at or
+				// below it in this block, or the start carried in.
+				for m := ends; m != 0; m &= m - 1 {
 					bit := m & -m
-					b := bits.TrailingZeros64(m) >> 3
-					if starts&bit != 0 {
-						ws, high = i+b, false
+					if sb := starts & (bit | (bit - 1)); sb != 0 {
+						ws, high = i+(63-bits.LeadingZeros64(sb))>>3, false
 					}
-					if ends&bit != 0 {
-						we := i + b + 1
-						switch {
-						case ts == nil:
-							fn(text, ws, we, high)
-						case !high && we-ws >= 2 && we-ws <= maxWord && len(ts.partials) == 0 && len(ts.singles) == 0 &&
-							!ts.a.mayStartKey(we-ws, canonByte[text[ws]&0x7f], canonByte[text[ws+1]&0x7f], canonByte[text[we-1]&0x7f]):
-							// The filter rejects it: the common case, inline.
-						default:
-							ts.endWord(text, ws, we, high)
-						}
+					we := i + bits.TrailingZeros64(bit)>>3 + 1
+					switch {
+					case ts == nil:
+						fn(text, ws, we, high)
+					case !high && we-ws >= 2 && we-ws <= maxWord && len(ts.partials) == 0 && len(ts.singles) == 0 &&
+						!ts.a.mayStartKey(we-ws, canonByte[text[ws]&0x7f], canonByte[text[ws+1]&0x7f], canonByte[text[we-1]&0x7f]):
+						// The filter rejects it: the common case, inline.
+					default:
+						ts.endWord(text, ws, we, high)
+					}
+				}
+				// A word still open at byte 7 began at the block's last start,
+				// unless that start was a word that also ended here (then it
+				// began before the block and ws already holds its start).
+				if W>>63 != 0 && ends>>63 == 0 && starts != 0 {
+					if last := (63 - bits.LeadingZeros64(starts)) >> 3; ends&(0x80<<(last*8)) == 0 {
+						ws, high = i+last, false
 					}
 				}
 				inWord = W>>63 != 0 && ends>>63 == 0 // a word still open at byte 7
