@@ -360,3 +360,41 @@ func TestNationalPhonesInPosts(t *testing.T) {
 		}
 	}
 }
+
+func TestRowExtras(t *testing.T) {
+	h, _ := NewHasher(make([]byte, KeySize))
+	fp := func(typ Type, raw string, rec uint64) leak.Fingerprint {
+		d, ok := h.Value(typ, raw)
+		if !ok {
+			t.Fatalf("bad fixture %s %q", typ, raw)
+		}
+		return leak.Fingerprint{Digest: d, Type: string(typ), Dataset: "dmv", Partition: "p", Record: rec}
+	}
+	s, err := NewSet(Config{Hasher: h, Fingerprints: []leak.Fingerprint{
+		fp(TypeDL, "CA D1234567", 1), fp(TypeDOB, "1985-03-04", 1), fp(TypeName, "Dana Whitfield 60614", 1),
+		fp(TypeEmail, "dana@mail.test", 1),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		text  string
+		types []string
+		real  int
+	}{
+		{"Dana,Whitfield,dana@mail.test,03/04/1985,CA,D1234567,60614", []string{"email", "dl", "dob", "name_zip"}, 1},
+		{"x@y.test,CA,D1234567", []string{"dl"}, 1},                                  // a licence is strong on its own
+		{"x@y.test,03/04/1985", []string{"dob"}, 0},                                  // a date of birth is not
+		{"x@y.test,Dana Whitfield,60614,1985-03-04", []string{"dob", "name_zip"}, 1}, // two weak values of one customer
+		{"dana@mail.test 1985-03-04 CA D1234567", []string{"email"}, 0},              // not a delimited row
+		// A key-value record: the fields without a scanner value count too.
+		{"First Name: Dana\nLast_Name: Whitfield\nDOB: 03/04/1985\nEmail: x@y.test\nDL: D1234567\nState: CA\nZIP: 60614\n", []string{"dl", "dob", "name_zip"}, 1},
+		{"DOB: 1985-03-04\nemail: x@y.test\n\nDL: CA D1234567\n", []string{"dob"}, 0}, // the blank line ends the record
+	}
+	for _, c := range cases {
+		ev := s.Match(c.text)
+		if ev.Sample == nil || fmt.Sprint(ev.Sample.Types) != fmt.Sprint(c.types) || ev.Sample.RealRows != c.real {
+			t.Errorf("%q: sample %+v; want types %v, %d real", c.text, ev.Sample, c.types, c.real)
+		}
+	}
+}

@@ -13,10 +13,11 @@ import (
 // licence number (dl), and a full name with a ZIP code (name_zip).
 
 // rowExtras appends dob, dl and name_zip candidates for every delimited
-// line that holds a value, with that line's row.
+// line that holds a value, and for every key-value block that does, with
+// their rows.
 func (s *scanner) rowExtras(text []byte) {
 	n := len(s.found)
-	lastLine := int32(-1)
+	lastLine, lastKVRow := int32(-1), int32(-1)
 	for k := 0; k < n; k++ {
 		f := s.found[k]
 		if f.line == lastLine {
@@ -30,8 +31,93 @@ func (s *scanner) rowExtras(text []byte) {
 		} else {
 			le += int(f.start)
 		}
+		if isKeyValue(text[ls:le]) {
+			if f.row != lastKVRow {
+				lastKVRow = f.row
+				s.blockExtras(text, ls, le, f.line, f.row)
+			}
+			continue
+		}
 		s.lineExtras(text, ls, le, f.line, f.row)
 	}
+}
+
+// blockExtras reads the key-value block around the line text[ls:le] (one
+// record, one field per line) for dob, dl and name_zip, by the keys'
+// names: "DOB:", "Date of birth:", "DL:", "State:", "ZIP:", "Name:",
+// "First name:", "Last name:".
+func (s *scanner) blockExtras(text []byte, ls, le int, line, row int32) {
+	// The block runs over the key-value lines before and after this one.
+	bs := ls
+	for bs > 0 {
+		ps := bytes.LastIndexByte(text[:bs-1], '\n') + 1
+		if !isKeyValue(text[ps : bs-1]) {
+			break
+		}
+		bs = ps
+	}
+	var dob, dl, state, zip, name, first, last string
+	for p := bs; p < len(text); {
+		e := bytes.IndexByte(text[p:], '\n')
+		if e < 0 {
+			e = len(text)
+		} else {
+			e += p
+		}
+		l := text[p:e]
+		if !isKeyValue(l) {
+			break
+		}
+		k, v := splitKeyValue(l)
+		switch {
+		case strings.Contains(k, "birth") || k == "dob" || k == "birthday":
+			dob = v
+		case strings.Contains(k, "licen") || k == "dl" || k == "dl#" || k == "driver":
+			dl = v
+		case k == "state" || k == "dl state" || k == "st":
+			state = v
+		case strings.Contains(k, "zip") || strings.Contains(k, "postal"):
+			zip = v
+		case k == "name" || k == "full name" || k == "fullname":
+			name = v
+		case k == "first name" || k == "first" || k == "firstname":
+			first = v
+		case k == "last name" || k == "last" || k == "lastname" || k == "surname":
+			last = v
+		}
+		p = e + 1
+	}
+	if v, ok := normDOB(dob); ok {
+		s.extra(TypeDOB, v, ls, le, line, row)
+	}
+	if dl != "" {
+		v, ok := normDL(dl)
+		if !ok && state != "" {
+			v, ok = normDL(state + " " + dl)
+		}
+		if ok {
+			s.extra(TypeDL, v, ls, le, line, row)
+		}
+	}
+	if name == "" && first != "" && last != "" {
+		name = first + " " + last
+	}
+	if name != "" && zip != "" {
+		if v, ok := normNameZip(name + " " + zip); ok {
+			s.extra(TypeName, v, ls, le, line, row)
+		}
+	}
+}
+
+// splitKeyValue returns a key-value line's key, lower-cased, and value,
+// trimmed.
+func splitKeyValue(l []byte) (string, string) {
+	i := bytes.IndexAny(l, ":=")
+	if i < 0 {
+		return "", ""
+	}
+	k := strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(string(l[:i]), "_", " ")), " "))
+	return k, strings.TrimSpace(string(l[i+1:]))
 }
 
 func (s *scanner) lineExtras(text []byte, ls, le int, line, row int32) {
