@@ -95,3 +95,18 @@ func BenchmarkMatchParallel(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+// BenchmarkMatch4K is BenchmarkMatch with 4 KiB posts, the size of a
+// typical forum post (per-post costs weigh more).
+func BenchmarkMatch4K(b *testing.B) {
+	text, truth := corpus(b, 64)
+	s := corpusSet(b, truth)
+	ps := posts(text, 4<<10)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range ps {
+			s.Match(p)
+		}
+	}
+}
