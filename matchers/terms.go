@@ -136,6 +136,20 @@ func init() {
 	}
 }
 
+// emitWord hands one word to ts (through the inline filter check, which
+// most words fail) or, without ts, to fn.
+func emitWord(text []byte, ws, we int, high bool, fn func(text []byte, ws, we int, high bool), ts *termScanner) {
+	switch {
+	case ts == nil:
+		fn(text, ws, we, high)
+	case !high && we-ws >= 2 && we-ws <= maxWord && len(ts.partials) == 0 && len(ts.singles) == 0 &&
+		!ts.a.mayStartKey(we-ws, canonByte[text[ws]&0x7f], canonByte[text[ws+1]&0x7f], canonByte[text[we-1]&0x7f]):
+		// The filter rejects it: the common case.
+	default:
+		ts.endWord(text, ws, we, high)
+	}
+}
+
 // byteKind is wordKind over all bytes, a non-ASCII byte counting as a
 // letter (as the rune-by-rune path mostly finds).
 var byteKind [256]uint8
@@ -168,36 +182,40 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 	prevLetter := false // text[i-1] is a letter (for a digit at i)
 	n := len(text)
 	for i := 0; i < n; {
-		if swar && i+8 <= n {
-			x := binary.LittleEndian.Uint64(text[i:])
-			if x&highs == 0 {
+		if swar && i+8 <= n && binary.LittleEndian.Uint64(text[i:])&highs == 0 {
+			// A run of ASCII blocks. The state between blocks is kept as
+			// masks (0 or 0x80 for byte 0) and the few data-dependent
+			// choices are written as selects, because mispredicted branches,
+			// not instructions, were this loop's cost.
+			var prevL, prevW uint64
+			if prevLetter {
+				prevL = 0x80
+			}
+			if inWord {
+				prevW = 0x80
+			}
+			for i+8 <= n {
+				x := binary.LittleEndian.Uint64(text[i:])
+				if x&highs != 0 {
+					break
+				}
 				lower := x | ones*0x20
 				L := (lower + ones*0x1f) &^ (lower + ones*0x05) & highs // a-z, A-Z
 				D := (x + ones*0x50) &^ (x + ones*0x46) & highs         // 0-9
-				var prevL, nextL, nextW uint64
-				if prevLetter {
-					prevL = 0x80
-				}
-				if i+10 <= n { // the bytes after the block, without branches
+				var nextL, nextW uint64
+				if i+10 <= n { // the bytes after the block
 					k8, k9 := byteKind[text[i+8]], byteKind[text[i+9]]
 					l8, d8, l9 := uint64(k8&kLetter), uint64(k8>>1&1), uint64(k9&kLetter)
 					nextL = l8 << 63
 					nextW = (l8 | d8&(L>>63)&l9) << 63
-				} else if i+8 < n {
-					c8 := text[i+8]
-					if c8 >= utf8.RuneSelf || wordKind[c8] == kLetter {
-						nextL, nextW = 0x80<<56, 0x80<<56
-					}
+				} else if i+8 < n && byteKind[text[i+8]] == kLetter {
+					nextL, nextW = 0x80<<56, 0x80<<56
 				}
 				W := L | D&(L<<8|prevL)&(L>>8|nextL)
-				if inWord && W&0x80 == 0 {
+				if prevW != 0 && W&0x80 == 0 {
 					// A word from the byte-by-byte path ends here.
-					fn(text, ws, i, high)
-					inWord = false
-				}
-				var prevW uint64
-				if inWord {
-					prevW = 0x80
+					emitWord(text, ws, i, high, fn, ts)
+					prevW = 0
 				}
 				starts := W &^ (W<<8 | prevW)
 				ends := W &^ (W>>8 | nextW)
@@ -205,33 +223,28 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 				// below it in this block, or the start carried in.
 				for m := ends; m != 0; m &= m - 1 {
 					bit := m & -m
-					if sb := starts & (bit | (bit - 1)); sb != 0 {
-						ws, high = i+(63-bits.LeadingZeros64(sb))>>3, false
+					sb := starts & (bit | (bit - 1))
+					if p := i + (63-bits.LeadingZeros64(sb))>>3; sb != 0 {
+						ws = p
+						high = false
 					}
-					we := i + bits.TrailingZeros64(bit)>>3 + 1
-					switch {
-					case ts == nil:
-						fn(text, ws, we, high)
-					case !high && we-ws >= 2 && we-ws <= maxWord && len(ts.partials) == 0 && len(ts.singles) == 0 &&
-						!ts.a.mayStartKey(we-ws, canonByte[text[ws]&0x7f], canonByte[text[ws+1]&0x7f], canonByte[text[we-1]&0x7f]):
-						// The filter rejects it: the common case, inline.
-					default:
-						ts.endWord(text, ws, we, high)
-					}
+					emitWord(text, ws, i+bits.TrailingZeros64(bit)>>3+1, high, fn, ts)
 				}
 				// A word still open at byte 7 began at the block's last start,
 				// unless that start was a word that also ended here (then it
 				// began before the block and ws already holds its start).
-				if W>>63 != 0 && ends>>63 == 0 && starts != 0 {
-					if last := (63 - bits.LeadingZeros64(starts)) >> 3; ends&(0x80<<(last*8)) == 0 {
-						ws, high = i+last, false
-					}
+				open := W>>63&^(ends>>63)&1 != 0
+				last := (63 - bits.LeadingZeros64(starts)) >> 3
+				if p := i + last; open && starts != 0 && ends&(0x80<<uint(last*8)) == 0 {
+					ws = p
+					high = false
 				}
-				inWord = W>>63 != 0 && ends>>63 == 0 // a word still open at byte 7
-				prevLetter = L>>63 != 0
+				prevW = W >> 56 &^ (ends >> 56) & 0x80
+				prevL = L >> 56 & 0x80
 				i += 8
-				continue
 			}
+			inWord, prevLetter = prevW != 0, prevL != 0
+			continue
 		}
 		c := text[i]
 		if c < utf8.RuneSelf {
