@@ -132,16 +132,24 @@ func (s *scanner) lineExtras(text []byte, ls, le int, line, row int32) {
 	if sep == 0 || best > 64 {
 		return // not a delimited row, or too wide to be one record
 	}
+	// Fields are views of the text (no copies): they live only as long as
+	// this call, and only new strings made from them are kept.
 	var states, zips, numbers, names []string
 	prevName := ""
-	for _, raw := range bytes.Split(l, []byte{sep}) {
-		f := strings.Trim(string(raw), " \t\r'\"()[]{};")
+	for rest := l; rest != nil; {
+		raw := rest
+		if i := bytes.IndexByte(rest, sep); i >= 0 {
+			raw, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		f := unsafeString(bytes.Trim(raw, " \t\r'\"()[]{};"))
 		word := isNameField(f)
 		switch {
 		case f == "":
 		case len(f) == 2 && usStates[strings.ToUpper(f)]:
 			states = append(states, strings.ToUpper(f))
-		case len(f) == 5 && digits(f) == f, len(f) == 10 && f[5] == '-' && digits(f) == f[:5]+f[6:]:
+		case len(f) == 5 && allDigits(f), len(f) == 10 && f[5] == '-' && allDigits(f[:5]) && allDigits(f[6:]):
 			zips = append(zips, f[:5])
 		case word:
 			if prevName != "" && !strings.Contains(prevName, " ") && !strings.Contains(f, " ") {
@@ -225,4 +233,13 @@ func isLicenceNumber(f string) bool {
 		}
 	}
 	return hasDigit
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
 }

@@ -3,6 +3,8 @@ package matchers
 import (
 	"math"
 	"slices"
+	"unicode"
+	"unicode/utf8"
 	"strconv"
 	"strings"
 
@@ -118,22 +120,24 @@ func readCount(text []byte, nounStart int) int64 {
 }
 
 // countToken reads text[k:j] as "number[unit]", or "unit" preceded by a
-// number ("30 million").
+// number ("30 million"). It allocates nothing for the words that are
+// neither.
 func countToken(text []byte, k, j int) (int64, bool) {
 	tok := text[k:j]
 	d := 0
 	for d < len(tok) && (tok[d] >= '0' && tok[d] <= '9' || (tok[d] == '.' || tok[d] == ',') && d > 0) {
 		d++
 	}
+	var buf [16]byte
 	if d > 0 {
-		unit := strings.ToLower(string(tok[d:]))
-		if _, ok := unitMult[unit]; ok || unit == "" {
-			return parseCount(string(tok[:d]), unit), true
+		unit, ok := lowerUnit(buf[:0], tok[d:])
+		if ok || len(tok) == d {
+			return parseCount(string(tok[:d]), string(unit)), true
 		}
 		return 0, false
 	}
-	unit := strings.ToLower(string(tok))
-	if _, ok := unitMult[unit]; !ok || unit == "" {
+	unit, ok := lowerUnit(buf[:0], tok)
+	if !ok {
 		return 0, false
 	}
 	e := skipSpaceBack(text, k)
@@ -144,7 +148,20 @@ func countToken(text []byte, k, j int) (int64, bool) {
 	if b == e {
 		return 0, false
 	}
-	return parseCount(string(text[b:e]), unit), true
+	return parseCount(string(text[b:e]), string(unit)), true
+}
+
+// lowerUnit lower-cases a possible unit word into dst and reports whether
+// it is one ("M", "kk", "million", "млн").
+func lowerUnit(dst, w []byte) ([]byte, bool) {
+	if len(w) == 0 || len(w) > len("millions")*2 {
+		return dst, false
+	}
+	for _, r := range string(w) {
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+	}
+	_, ok := unitMult[string(dst)]
+	return dst, ok
 }
 
 var unitMult = map[string]float64{
