@@ -3,10 +3,10 @@ package matchers
 import (
 	"math"
 	"slices"
-	"unicode"
-	"unicode/utf8"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"leakwatch/leak"
 )
