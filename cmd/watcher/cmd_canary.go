@@ -50,7 +50,7 @@ func canaryDB(config string) (*Config, *store.DB, *matchers.Hasher, error) {
 }
 
 func newCanaryGenerateCmd() *cobra.Command {
-	var config, partition, domain string
+	var config, partition, domain, outFile string
 	var count int
 	cmd := &cobra.Command{
 		Use:   "generate --config FILE --partition P --count N",
@@ -82,7 +82,11 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 			var cs []leak.Canary
 			now := time.Now().UTC()
 			for _, r := range recs {
-				for t, v := range map[matchers.Type]string{matchers.TypeEmail: r.Email, matchers.TypePhone: r.Phone} {
+				for _, tv := range []struct {
+					t matchers.Type
+					v string
+				}{{matchers.TypeEmail, r.Email}, {matchers.TypePhone, r.Phone}} {
+					t, v := tv.t, tv.v
 					d, ok := h.Value(t, v)
 					if !ok {
 						return fmt.Errorf("canary %s: generated an invalid %s", r.ID, t)
@@ -90,10 +94,21 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 					cs = append(cs, leak.Canary{ID: r.ID, Partition: partition, Type: string(t), Digest: d, Created: now})
 				}
 			}
+			out := cmd.OutOrStdout()
+			if outFile != "" {
+				// The plaintext, for planting: private to its owner, and never
+				// over an existing file.
+				f, err := os.OpenFile(outFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+				if err != nil {
+					return fmt.Errorf("--out: %w", err)
+				}
+				defer f.Close()
+				out = f
+			}
 			if err := db.PutCanaries(cs); err != nil {
 				return err
 			}
-			w := csv.NewWriter(cmd.OutOrStdout())
+			w := csv.NewWriter(out)
 			_ = w.Write([]string{"canary_id", "partition", "name", "email", "phone"})
 			for _, r := range recs {
 				_ = w.Write([]string{r.ID, r.Partition, r.Name, r.Email, r.Phone})
@@ -107,6 +122,7 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 	f.StringVar(&partition, "partition", "", "the data partition the canaries will be planted in (required)")
 	f.IntVar(&count, "count", 1, "how many canaries")
 	f.StringVar(&domain, "domain", "", "email domain (default: canaries.domain from the config)")
+	f.StringVar(&outFile, "out", "", "write the canaries to this new file (mode 0600) instead of standard output")
 	return cmd
 }
 

@@ -157,6 +157,17 @@ func TestCanaryGenerateListAndScan(t *testing.T) {
 	if !strings.HasSuffix(email, "@canary.halcyon.test") || !strings.Contains(phone, "555-01") {
 		t.Errorf("canary %q %q: want the canary domain and a 555-01XX number", email, phone)
 	}
+	// --out writes a private file, and never over an existing one.
+	outFile := filepath.Join(f.dir, "planted.csv")
+	if _, stderr, code := execute(t, "canary", "generate", "--config", f.config, "--partition", "crm-prod", "--count", "1", "--out", outFile); code != exitOK {
+		t.Fatalf("generate --out exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Stat(outFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("--out file %v, %v; want mode 0600", fi, err)
+	}
+	if _, _, code := execute(t, "canary", "generate", "--config", f.config, "--partition", "crm-prod", "--count", "1", "--out", outFile); code == exitOK {
+		t.Error("generate --out overwrote an existing file")
+	}
 	list, _, code := execute(t, "canary", "list", "--config", f.config)
 	if code != exitOK || !strings.Contains(list, id) || !strings.Contains(list, "billing-db") {
 		t.Errorf("list (exit %d):\n%s", code, list)
