@@ -200,7 +200,6 @@ type Import struct {
 	files [shards]*os.File
 	tmp   string
 	n     int64
-	mu    sync.Mutex
 }
 
 // NewImport starts an import of dataset and partition from file (its base

@@ -301,7 +301,7 @@ func claimFrom(text []byte, a *automaton, hits []termHit) leak.Claim {
 			c.Negative = append(c.Negative, p)
 		}
 	}
-	sortStrings(c.DataTypes)
-	sortStrings(c.Contacts)
+	slices.Sort(c.DataTypes)
+	slices.Sort(c.Contacts)
 	return c
 }

@@ -207,14 +207,12 @@ func (s *Set) Explain(text []byte) (leak.Evidence, []Finding) {
 func (s *Set) match(w *work, text []byte, explain *[]Finding) leak.Evidence {
 	var ev leak.Evidence
 	w.ts.scan(s.auto, text)
-	brandSeen := map[string]bool{}
 	var profile []string
 	for _, h := range w.ts.hits {
 		t := &s.auto.terms[h.term]
 		switch t.kind {
 		case termBrand:
-			if !brandSeen[t.name] {
-				brandSeen[t.name] = true
+			if !slices.Contains(ev.Brands, t.name) {
 				ev.Brands = append(ev.Brands, t.name)
 			}
 		case termProfile:
@@ -461,5 +459,3 @@ func trimZero(f float64) string {
 	s := fmt.Sprintf("%.1f", f)
 	return strings.TrimSuffix(s, ".0")
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

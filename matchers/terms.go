@@ -66,9 +66,6 @@ func init() {
 // a digit, so "0.5btc" still reads as an amount and a currency.
 var leetDigit [128]byte
 
-// isLetterByte: canonical bytes of letters (ASCII, or UTF-8 of others).
-func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 0x80 }
-
 // lookAlike maps non-Latin letters that imitate Latin ones.
 var lookAlike = map[rune]byte{
 	// Cyrillic
@@ -300,15 +297,6 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 func isLetterAt(text []byte, i int) bool {
 	c := text[i]
 	return c >= utf8.RuneSelf || wordKind[c] == kLetter
-}
-
-// wordAt: the byte at i continues a word: a letter, or a digit between a
-// letter (at i-1) and a letter.
-func wordAt(text []byte, i int) bool {
-	if isLetterAt(text, i) {
-		return true
-	}
-	return wordKind[text[i]&0x7f] == kDigit && text[i] < utf8.RuneSelf && isLetterAt(text, i-1) && i+1 < len(text) && isLetterAt(text, i+1)
 }
 
 // canonWord appends the canonical form of one word: lower case, 'l' and

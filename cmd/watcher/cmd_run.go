@@ -58,19 +58,11 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if _, err := readKey(cfg.secretPath(cfg.SecretKeyFile)); err != nil {
-		return fmt.Errorf("secret_key_file: %w", err) // before touching anything else
-	}
-	db, err := store.Open(cfg.resolvePath(cfg.Database), o.lockTimeout)
+	db, set, closeAll, err := openMatchers(cfg, o.lockTimeout)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	set, _, closeFP, err := openMatchers(cfg, db)
-	if err != nil {
-		return err
-	}
-	defer closeFP()
+	defer closeAll()
 	st := set.Stats()
 	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "terms", st.Terms)
 

@@ -13,7 +13,6 @@ import (
 
 	"leakwatch/leak"
 	"leakwatch/matchers"
-	"leakwatch/store"
 )
 
 type scanOptions struct {
@@ -80,16 +79,11 @@ func runScan(cmd *cobra.Command, o scanOptions, file string) error {
 	if int64(len(text)) > o.max {
 		return fmt.Errorf("%s is larger than --max-bytes %d", file, o.max)
 	}
-	db, err := store.Open(cfg.resolvePath(cfg.Database), 5*time.Second)
+	_, set, closeAll, err := openMatchers(cfg, 5*time.Second)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	set, _, closeFP, err := openMatchers(cfg, db)
-	if err != nil {
-		return err
-	}
-	defer closeFP()
+	defer closeAll()
 	ev, fs := set.Explain(text)
 	rep := scanReport{File: file, Bytes: len(text), Evidence: ev, Findings: fs}
 	if rep.Findings == nil {

@@ -28,23 +28,31 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc Mat
 	})
 }
 
-// openMatchers opens what the matchers need from a config: the key, the
-// fingerprint store and the set. The returned close releases the store.
-func openMatchers(cfg *Config, db *store.DB) (*matchers.Set, *matchers.Hasher, func(), error) {
+// openMatchers opens what matching needs from a config, key first (a bad
+// key file stops everything before the database is touched): the
+// database, the fingerprint store and the set built from them. The
+// returned close releases the store and the database.
+func openMatchers(cfg *Config, lockTimeout time.Duration) (*store.DB, *matchers.Set, func(), error) {
 	h, err := loadHasher(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	db, err := store.Open(cfg.resolvePath(cfg.Database), lockTimeout)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	fp, err := fpstore.Open(cfg.fingerprintsDir())
 	if err != nil {
+		db.Close()
 		return nil, nil, nil, err
 	}
 	set, err := loadSet(db, h, fp, cfg.Matchers)
 	if err != nil {
 		fp.Close()
+		db.Close()
 		return nil, nil, nil, err
 	}
-	return set, h, func() { fp.Close() }, nil
+	return db, set, func() { fp.Close(); db.Close() }, nil
 }
 
 // jobSpec is one source to crawl and what only it has.
@@ -118,9 +126,6 @@ func slackSender(cfg *Config) (alerts.Sender, error) {
 	}
 	if opts.WebhookURL == "" && opts.BotToken == "" {
 		return nil, nil
-	}
-	if api := os.Getenv("SLACK_API_URL"); api != "" && opts.APIURL == "" {
-		opts.APIURL = api
 	}
 	s, err := alerts.NewSlack(opts)
 	if err != nil {
