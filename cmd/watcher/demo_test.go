@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/proxy"
+
 	"leakwatch/demo"
 	"leakwatch/leak"
 	"leakwatch/store"
@@ -105,7 +107,9 @@ func TestDemoUsesATemporaryDatabase(t *testing.T) {
 	}
 }
 
-func TestDemoWorldServesOnlyLoopback(t *testing.T) {
+// TestDemoProxyRefusesOtherHosts: like Tor with no exit to the clearnet,
+// the demo's proxy carries connections to the demo sites only.
+func TestDemoProxyRefusesOtherHosts(t *testing.T) {
 	w, err := demo.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -114,4 +118,19 @@ func TestDemoWorldServesOnlyLoopback(t *testing.T) {
 	if !strings.HasPrefix(w.Proxy.Addr(), "127.0.0.1:") {
 		t.Errorf("proxy listens on %s", w.Proxy.Addr())
 	}
+	d, err := proxy.SOCKS5("tcp", w.Proxy.Addr(), &proxy.Auth{User: "t", Password: "t"}, proxy.Direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"example.com:80", "127.0.0.1:22", w.ForumHost + ":443"} {
+		if c, err := d.Dial("tcp", target); err == nil {
+			c.Close()
+			t.Errorf("the demo proxy carried a connection to %s", target)
+		}
+	}
+	c, err := d.Dial("tcp", w.ForumHost+":80")
+	if err != nil {
+		t.Fatalf("the demo proxy refused its own forum: %v", err)
+	}
+	c.Close()
 }
