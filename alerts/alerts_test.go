@@ -21,7 +21,7 @@ import (
 // newOutbox returns a real store holding n pending alerts.
 func newOutbox(t *testing.T, n int) *store.DB {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), time.Second)
+	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,6 +132,16 @@ type Hit struct {
 	// RepostOf names the post ("source/key") whose identical text was
 	// recorded first, when this post is a repost of it.
 	RepostOf string `json:"repost_of,omitempty"`
+	// UpdateOf is the earlier hit on the same post that this one
+	// supersedes with stronger evidence (a rescan found canaries, say).
+	UpdateOf uint64 `json:"update_of,omitempty"`
+	// Rescan says the hit was found by a rescan of stored posts.
+	Rescan bool `json:"rescan,omitempty"`
+	// Acknowledged: an analyst has handled the hit (watcher hits ack);
+	// stronger evidence on its post is recorded but not alerted again.
+	Acked   time.Time `json:"acked,omitzero"`
+	AckedBy string    `json:"acked_by,omitempty"`
+	AckNote string    `json:"ack_note,omitempty"`
 }
 
 // AlertState is where an alert is in the outbox.

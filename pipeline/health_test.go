@@ -46,7 +46,7 @@ func (nothing) Match(string) leak.Evidence { return leak.Evidence{} }
 
 func healthRun(t *testing.T, f *scriptedFetcher, cycles int) []store.SourceState {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "h.db"), time.Second)
+	db, err := store.Open(filepath.Join(t.TempDir(), "h.db"), store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestSourceHealth(t *testing.T) {
 }
 
 func TestPreflightFailureSkipsTheCycle(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"), time.Second)
+	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"), store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ type Matcher interface {
 // Recorder is the part of the store the crawl step needs.
 type Recorder interface {
 	Unseen(source string, marks []store.Mark) ([]bool, error)
-	Record(p leak.Post, version string, ev leak.Evidence, alert bool) (store.Recorded, error)
+	RecordAll(es []store.Entry) ([]store.Recorded, error)
 	UpdateSource(name string, f func(*store.SourceState)) (before, after store.SourceState, err error)
 }
 
@@ -99,29 +99,57 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 		}
 	}
 	// Fetch and match in parallel (the client enforces the source's limits);
-	// record here, one post at a time.
+	// record here, in batches of what has arrived (one transaction and one
+	// fsync per batch; nothing is marked seen before its batch commits).
 	var lastErr error
-	for res := range p.fetchAll(ctx, src, f, todo, workers) {
-		if res.err != nil {
-			st.Errors++
-			lastErr = res.err
-			log.Warn("fetch failed", "source", src.Name, "post_key", res.ref.Key, "error", res.err.Error())
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // an early return stops the fetchers
+	results := p.fetchAll(ctx, src, f, todo, workers)
+	for res := range results {
+		batch := []fetched{res}
+	drain:
+		for len(batch) < recordBatch {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		var es []store.Entry
+		var refs []crawler.Ref
+		for _, res := range batch {
+			if res.err != nil {
+				st.Errors++
+				lastErr = res.err
+				log.Warn("fetch failed", "source", src.Name, "post_key", res.ref.Key, "error", res.err.Error())
+				continue
+			}
+			st.Fetched++
+			es = append(es, store.Entry{Post: res.post, Version: res.ref.Version, Evidence: res.ev, Alert: res.ev.Severity >= p.alertAt()})
+			refs = append(refs, res.ref)
+		}
+		if len(es) == 0 {
 			continue
 		}
-		st.Fetched++
-		rec, err := p.Store.Record(res.post, res.ref.Version, res.ev, res.ev.Severity >= p.alertAt())
+		recs, err := p.Store.RecordAll(es)
 		if err != nil {
-			return st, fmt.Errorf("crawl %s: record %s: %w", src.Name, res.ref.Key, err)
+			return st, fmt.Errorf("crawl %s: record %d posts: %w", src.Name, len(es), err)
 		}
-		if rec.New {
-			st.New++
-		}
-		if rec.HitID != 0 {
-			st.Hits++
-			log.Info("hit", "source", src.Name, "post_key", res.ref.Key, "hit_id", rec.HitID, "severity", res.ev.Severity.String())
-		}
-		if rec.AlertID != 0 {
-			st.Alerts++
+		for i, rec := range recs {
+			if rec.New {
+				st.New++
+			}
+			if rec.HitID != 0 {
+				st.Hits++
+				log.Info("hit", "source", src.Name, "post_key", refs[i].Key, "hit_id", rec.HitID, "severity", es[i].Evidence.Severity.String())
+			}
+			if rec.AlertID != 0 {
+				st.Alerts++
+			}
 		}
 	}
 	st.Took = time.Since(start)
@@ -149,6 +177,9 @@ func (p *Pipeline) logger() *slog.Logger {
 	}
 	return p.Log
 }
+
+// recordBatch is the most posts recorded in one transaction.
+const recordBatch = 64
 
 // fetched is one entry after fetching and matching.
 type fetched struct {

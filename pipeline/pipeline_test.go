@@ -29,7 +29,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"), time.Second)
+	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"), store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestCrawlRecordsHitsAndSkipsSeen(t *testing.T) {
 	if st.Alerts != 1 {
 		t.Errorf("first crawl queued %d alerts, want 1 (the sale post)", st.Alerts)
 	}
-	hits, _ := f.db.Hits()
+	hits, _ := f.db.Hits(store.HitFilter{})
 	var sale *leak.Hit
 	for i := range hits {
 		if strings.Contains(hits[i].Title, "68M Halcyon") {

@@ -17,9 +17,6 @@ func (db *DB) PutCanaries(cs []leak.Canary) error {
 // Canaries returns every stored canary.
 func (db *DB) Canaries() ([]leak.Canary, error) { return listAll[leak.Canary](db, bucketCanaries) }
 
-// Hits returns every hit, oldest first.
-func (db *DB) Hits() ([]leak.Hit, error) { return listAll[leak.Hit](db, bucketHits) }
-
 // putAll writes items as JSON under key(item), in one transaction.
 func putAll[T any](db *DB, bucket []byte, items []T, key func(T) []byte) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -55,78 +56,154 @@ type Recorded struct {
 	RepostOf string // "source/key" of the first post with the same text, if another
 }
 
-// Record saves a fetched post, its hit (when the evidence is not empty) and
-// a pending alert for the hit (when alert is set), all in ONE transaction.
-// A post whose content hash matches what was recorded before only has its
-// version updated: the same text never makes a second hit. A post whose
-// text was first seen under another post is a repost: its hit names the
-// original and queues no alert of its own. Record is idempotent.
+// Entry is one fetched post to record, with what the matchers found.
+type Entry struct {
+	Post     leak.Post
+	Version  string        // the listing's version of the post (Mark.Version)
+	Evidence leak.Evidence // empty: no hit
+	Alert    bool          // queue an alert for the hit
+}
+
+// Record saves one fetched post: RecordAll with one entry.
 func (db *DB) Record(p leak.Post, version string, ev leak.Evidence, alert bool) (Recorded, error) {
-	var r Recorded
-	now := time.Now().UTC()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		seen := tx.Bucket(bucketSeen)
-		key := postKey(p.Source, p.Key)
-		var s seenRecord
-		if v := seen.Get(key); v != nil {
-			if err := json.Unmarshal(v, &s); err != nil {
-				return err
-			}
-		}
-		sameContent := s.Hash == p.Hash && !s.First.IsZero()
-		if s.First.IsZero() {
-			s.First = now
-		}
-		s.Version, s.Hash, s.Last = version, p.Hash, now
-		if err := putJSON(seen, key, s); err != nil {
-			return err
-		}
-		if sameContent {
-			return nil
-		}
-		r.New = true
-		if err := putJSON(tx.Bucket(bucketPosts), key, p); err != nil {
-			return err
-		}
-		content := tx.Bucket(bucketContent)
-		hash := []byte(p.Hash)
-		if first := content.Get(hash); first != nil && string(first) != string(key) {
-			src, k, _ := strings.Cut(string(first), "\x00")
-			r.RepostOf = src + "/" + k
-		} else if first == nil && p.Hash != "" {
-			if err := content.Put(hash, key); err != nil {
-				return err
-			}
-		}
-		if ev.Empty() {
-			return nil
-		}
-		hits := tx.Bucket(bucketHits)
-		id, err := hits.NextSequence()
-		if err != nil {
-			return err
-		}
-		hit := leak.Hit{
-			ID: id, Source: p.Source, PostKey: p.Key, PostURL: p.URL, Title: p.Title,
-			Author: p.Author, Posted: p.Posted, Found: now, Evidence: ev, RepostOf: r.RepostOf,
-		}
-		if err := putJSON(hits, u64(id), hit); err != nil {
-			return err
-		}
-		r.HitID = id
-		if !alert || r.RepostOf != "" {
-			return nil
-		}
-		out := tx.Bucket(bucketOutbox)
-		aid, err := out.NextSequence()
-		if err != nil {
-			return err
-		}
-		r.AlertID = aid
-		return putJSON(out, u64(aid), leak.Alert{ID: aid, Hit: hit, State: leak.AlertPending, Created: now})
-	})
+	rs, err := db.RecordAll([]Entry{{Post: p, Version: version, Evidence: ev, Alert: alert}})
 	if err != nil {
 		return Recorded{}, err
 	}
-	return r, nil
+	return rs[0], nil
+}
+
+// RecordAll saves fetched posts, their text (sealed), their hits (when the
+// evidence is not empty) and a pending alert for each hit (when asked),
+// all in ONE transaction: one fsync for the batch, and after a crash
+// either the whole batch exists or none of it does (and its posts are
+// crawled again, since they were not marked seen).
+//
+// A post whose content hash matches what was recorded before only has its
+// version updated: the same text never makes a second hit. A post whose
+// text was first seen under another post is a repost: its hit names the
+// original and queues no alert of its own. RecordAll is idempotent.
+func (db *DB) RecordAll(es []Entry) ([]Recorded, error) {
+	// Compression and encryption are the slow part: done before the write
+	// transaction, which is the one thing writers share.
+	sealed := make([][]byte, len(es))
+	if db.text != nil {
+		for i, e := range es {
+			if e.Post.Text == "" {
+				continue
+			}
+			var err error
+			if sealed[i], err = db.text.seal(postKey(e.Post.Source, e.Post.Key), e.Post.Text); err != nil {
+				return nil, fmt.Errorf("seal post text: %w", err)
+			}
+		}
+	}
+	out := make([]Recorded, len(es))
+	now := time.Now().UTC()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		for i, e := range es {
+			r, err := recordOne(tx, e, sealed[i], now)
+			if err != nil {
+				return fmt.Errorf("record %s/%s: %w", e.Post.Source, e.Post.Key, err)
+			}
+			out[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, error) {
+	var r Recorded
+	p := e.Post
+	seen := tx.Bucket(bucketSeen)
+	key := postKey(p.Source, p.Key)
+	var s seenRecord
+	if v := seen.Get(key); v != nil {
+		if err := json.Unmarshal(v, &s); err != nil {
+			return r, err
+		}
+	}
+	sameContent := s.Hash == p.Hash && !s.First.IsZero()
+	if s.First.IsZero() {
+		s.First = now
+	}
+	s.Version, s.Hash, s.Last = e.Version, p.Hash, now
+	if err := putJSON(seen, key, s); err != nil {
+		return r, err
+	}
+	if sameContent {
+		return r, nil
+	}
+	r.New = true
+	if err := putJSON(tx.Bucket(bucketPosts), key, p); err != nil {
+		return r, err
+	}
+	text := tx.Bucket(bucketText)
+	if sealed != nil {
+		if err := text.Put(key, sealed); err != nil {
+			return r, err
+		}
+	} else if err := text.Delete(key); err != nil { // the old text is not this post's any more
+		return r, err
+	}
+	var err error
+	if r.RepostOf, err = repostOf(tx, key, p.Hash, true); err != nil {
+		return r, err
+	}
+	if e.Evidence.Empty() {
+		return r, nil
+	}
+	hit := leak.Hit{
+		Source: p.Source, PostKey: p.Key, PostURL: p.URL, Title: p.Title,
+		Author: p.Author, Posted: p.Posted, Found: now, Evidence: e.Evidence, RepostOf: r.RepostOf,
+	}
+	r.HitID, r.AlertID, err = addHit(tx, hit, e.Alert && r.RepostOf == "", now)
+	return r, err
+}
+
+// repostOf returns "source/key" of the post first recorded with this
+// content hash when that is another post; with claim set, an unclaimed
+// hash is claimed by this post.
+func repostOf(tx *bolt.Tx, key []byte, hash string, claim bool) (string, error) {
+	if hash == "" {
+		return "", nil
+	}
+	content := tx.Bucket(bucketContent)
+	first := content.Get([]byte(hash))
+	switch {
+	case first != nil && string(first) != string(key):
+		src, k, _ := strings.Cut(string(first), "\x00")
+		return src + "/" + k, nil
+	case first == nil && claim:
+		return "", content.Put([]byte(hash), key)
+	}
+	return "", nil
+}
+
+// addHit stores a new hit (its ID assigned here), points its post at it,
+// and queues an alert for it when alert is set.
+func addHit(tx *bolt.Tx, hit leak.Hit, alert bool, now time.Time) (hitID, alertID uint64, err error) {
+	hits := tx.Bucket(bucketHits)
+	if hit.ID, err = hits.NextSequence(); err != nil {
+		return 0, 0, err
+	}
+	if err := putJSON(hits, u64(hit.ID), hit); err != nil {
+		return 0, 0, err
+	}
+	if err := tx.Bucket(bucketPostHits).Put(postKey(hit.Source, hit.PostKey), u64(hit.ID)); err != nil {
+		return 0, 0, err
+	}
+	if !alert {
+		return hit.ID, 0, nil
+	}
+	out := tx.Bucket(bucketOutbox)
+	if alertID, err = out.NextSequence(); err != nil {
+		return 0, 0, err
+	}
+	err = putJSON(out, u64(alertID), leak.Alert{ID: alertID, Hit: hit, State: leak.AlertPending, Created: now})
+	return hit.ID, alertID, err
 }

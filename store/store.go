@@ -13,9 +13,6 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the layout this code reads and writes.
-const SchemaVersion = 1
-
 var (
 	bucketMeta     = []byte("meta")
 	bucketSeen     = []byte("seen")
@@ -25,7 +22,9 @@ var (
 	bucketCanaries = []byte("canaries")
 	bucketSources  = []byte("sources")
 	bucketContent  = []byte("content")
-	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent}
+	bucketText     = []byte("text")
+	bucketPostHits = []byte("posthits")
+	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits}
 	keySchema      = []byte("schema_version")
 )
 
@@ -40,13 +39,29 @@ var ErrNotFound = errors.New("not found")
 type DB struct {
 	bolt *bolt.DB
 	path string
+	text *sealer // nil: post text is neither written nor read
+}
+
+// Options configure Open.
+type Options struct {
+	// Timeout bounds the wait for another process's lock (default 1s).
+	Timeout time.Duration
+	// TextKey seals and opens post text (DeriveTextKey). Without it posts
+	// are recorded without their text and rescans find nothing to read.
+	TextKey []byte
 }
 
 // Open opens or creates the database at path with mode 0600, waiting at
-// most timeout for another process's lock.
-func Open(path string, timeout time.Duration) (*DB, error) {
+// most o.Timeout for another process's lock, and brings its schema up to
+// date (in one transaction: all of a migration or none of it).
+func Open(path string, o Options) (*DB, error) {
+	timeout := o.Timeout
 	if timeout <= 0 {
 		timeout = time.Second
+	}
+	text, err := newSealer(o.TextKey)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -58,23 +73,8 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path}
-	err = b.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		v := meta.Get(keySchema)
-		switch {
-		case v == nil:
-			return meta.Put(keySchema, u64(SchemaVersion))
-		case binary.BigEndian.Uint64(v) > SchemaVersion:
-			return fmt.Errorf("schema version %d is newer than this binary's %d", binary.BigEndian.Uint64(v), SchemaVersion)
-		}
-		return nil
-	})
+	db := &DB{bolt: b, path: path, text: text}
+	err = b.Update(migrate)
 	if err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -141,4 +141,16 @@ func (db *DB) Counts() (Counts, error) {
 		})
 	})
 	return c, err
+}
+
+// SchemaVersion returns the database's schema version.
+func (db *DB) SchemaVersion() uint64 {
+	var v uint64
+	_ = db.bolt.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta).Get(keySchema); b != nil {
+			v = binary.BigEndian.Uint64(b)
+		}
+		return nil
+	})
+	return v
 }

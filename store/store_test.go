@@ -15,7 +15,7 @@ import (
 func openTemp(t *testing.T) (*store.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "leakwatch.db")
-	db, err := store.Open(path, time.Second)
+	db, err := store.Open(path, store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestOpenCreatesPrivateFile(t *testing.T) {
 
 func TestSecondOpenFailsClearly(t *testing.T) {
 	_, path := openTemp(t)
-	_, err := store.Open(path, 50*time.Millisecond)
+	_, err := store.Open(path, store.Options{Timeout: 50 * time.Millisecond})
 	if !errors.Is(err, store.ErrLocked) {
 		t.Fatalf("second Open = %v, want ErrLocked", err)
 	}
@@ -140,7 +140,7 @@ func TestOutboxStates(t *testing.T) {
 	}
 	// State survives a reopen.
 	db.Close()
-	db2, err := store.Open(path, time.Second)
+	db2, err := store.Open(path, store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,8 +202,8 @@ func TestRepostIsRecognised(t *testing.T) {
 	if again.RepostOf != "forum//t/1" || again.HitID == 0 || again.AlertID != 0 {
 		t.Errorf("repost = %+v; want a hit naming forum//t/1 and no new alert", again)
 	}
-	hits, _ := db.Hits()
-	if len(hits) != 2 || hits[1].RepostOf != "forum//t/1" {
+	hits, _ := db.Hits(store.HitFilter{})
+	if len(hits) != 2 || hits[0].RepostOf != "forum//t/1" {
 		t.Errorf("hits %+v", hits)
 	}
 }

@@ -42,7 +42,7 @@ func canaryDB(config string) (*Config, *store.DB, *matchers.Hasher, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	db, err := store.Open(cfg.resolvePath(cfg.Database), 5*time.Second)
+	db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -246,7 +246,7 @@ func newCanaryListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := store.Open(cfg.resolvePath(cfg.Database), 5*time.Second)
+			db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: 5 * time.Second})
 			if err != nil {
 				return err
 			}

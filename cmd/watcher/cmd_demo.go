@@ -110,7 +110,11 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 // alerts: the same pipeline and dispatcher that `run --once` uses.
 func demoCycle(ctx context.Context, world *demo.World, dbPath string, log *slog.Logger, out io.Writer) (demoResult, error) {
 	var res demoResult
-	db, err := store.Open(dbPath, 2*time.Second)
+	textKey, err := store.DeriveTextKey(demo.Key())
+	if err != nil {
+		return res, err
+	}
+	db, err := store.Open(dbPath, store.Options{Timeout: 2 * time.Second, TextKey: textKey})
 	if err != nil {
 		return res, err
 	}

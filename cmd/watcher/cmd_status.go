@@ -63,7 +63,7 @@ func runStatus(out io.Writer, o statusOptions) error {
 		return err
 	}
 	path := cfg.resolvePath(cfg.Database)
-	db, err := store.Open(path, time.Second)
+	db, err := store.Open(path, store.Options{Timeout: time.Second})
 	if err != nil {
 		return err
 	}

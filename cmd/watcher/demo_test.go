@@ -48,11 +48,11 @@ func TestDemoAlertsTheSalePost(t *testing.T) {
 		}
 	}
 
-	db, err := store.Open(dbPath, time.Second)
+	db, err := store.Open(dbPath, store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hits, _ := db.Hits()
+	hits, _ := db.Hits(store.HitFilter{})
 	c, _ := db.Counts()
 	db.Close()
 	if c.Sent != 2 || c.Pending != 0 || c.Hits != 4 {

@@ -148,7 +148,7 @@ func TestRunOnceKeepsAlertsThroughSlackOutage(t *testing.T) {
 	if len(f.slack.Messages()) != 0 {
 		t.Fatalf("slack accepted messages it refused")
 	}
-	db, err := store.Open(f.db, time.Second)
+	db, err := store.Open(f.db, store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,11 +33,11 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc Mat
 // database, the fingerprint store and the set built from them. The
 // returned close releases the store and the database.
 func openMatchers(cfg *Config, lockTimeout time.Duration) (*store.DB, *matchers.Set, func(), error) {
-	h, err := loadHasher(cfg)
+	h, textKey, err := loadKeys(cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	db, err := store.Open(cfg.resolvePath(cfg.Database), lockTimeout)
+	db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: lockTimeout, TextKey: textKey})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -137,14 +137,25 @@ func slackSender(cfg *Config) (alerts.Sender, error) {
 // loadHasher reads the secret key and sets the phone region: what every
 // command that hashes values needs first.
 func loadHasher(cfg *Config) (*matchers.Hasher, error) {
+	h, _, err := loadKeys(cfg)
+	return h, err
+}
+
+// loadKeys reads the secret key once and derives what it keys: the value
+// hasher and the key that seals post text in the database.
+func loadKeys(cfg *Config) (*matchers.Hasher, []byte, error) {
 	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("secret_key_file: %w", err)
+		return nil, nil, fmt.Errorf("secret_key_file: %w", err)
 	}
 	h, err := matchers.NewHasher(key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h.Region = cfg.Matchers.PhoneRegion
-	return h, nil
+	textKey, err := store.DeriveTextKey(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("secret_key_file: %w", err)
+	}
+	return h, textKey, nil
 }

@@ -1,0 +1,67 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"leakwatch/leak"
+)
+
+// migrations[i] moves a database from schema version i+1 to i+2. Each runs
+// inside Open's one write transaction, after every bucket of the current
+// layout exists, so a crash mid-migration leaves the old version intact.
+var migrations = []func(tx *bolt.Tx) error{
+	indexPostHits, // 1 -> 2: post text bucket; post -> latest hit index
+}
+
+// SchemaVersion is the layout this code reads and writes.
+const SchemaVersion = 2
+
+func init() {
+	if SchemaVersion != len(migrations)+1 {
+		panic("store: SchemaVersion and migrations disagree")
+	}
+}
+
+// migrate creates missing buckets and runs the migrations a database
+// needs; a new database starts at SchemaVersion.
+func migrate(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	v := meta.Get(keySchema)
+	if v == nil {
+		return meta.Put(keySchema, u64(SchemaVersion))
+	}
+	from := binary.BigEndian.Uint64(v)
+	switch {
+	case from > SchemaVersion:
+		return fmt.Errorf("schema version %d is newer than this binary's %d: use a newer watcher", from, SchemaVersion)
+	case from < 1:
+		return fmt.Errorf("schema version %d is not a leakwatch database", from)
+	}
+	for ver := from; ver < SchemaVersion; ver++ {
+		if err := migrations[ver-1](tx); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", ver, ver+1, err)
+		}
+	}
+	return meta.Put(keySchema, u64(SchemaVersion))
+}
+
+// indexPostHits fills the post -> latest hit index from the hits.
+func indexPostHits(tx *bolt.Tx) error {
+	idx := tx.Bucket(bucketPostHits)
+	return tx.Bucket(bucketHits).ForEach(func(k, v []byte) error {
+		var h leak.Hit
+		if err := json.Unmarshal(v, &h); err != nil {
+			return fmt.Errorf("hit %x: %w", k, err)
+		}
+		return idx.Put(postKey(h.Source, h.PostKey), k)
+	})
+}
