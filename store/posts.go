@@ -27,11 +27,12 @@ type StoredPost struct {
 }
 
 // ScanPosts calls fn with the posts f selects, in key order, batch posts
-// at a time. Each batch is read in its own short read transaction (a
+// at a time, and the number of posts examined for them (those the Since
+// filter skipped included: a progress count). Each batch is read in its own short read transaction (a
 // long-lived one would stop bbolt from growing the file while the daemon
 // writes), and fn runs outside any transaction. Text is opened with the
 // database's text key; without one, ScanPosts fails with ErrNoTextKey.
-func (db *DB) ScanPosts(ctx context.Context, f PostFilter, batch int, fn func([]StoredPost) error) error {
+func (db *DB) ScanPosts(ctx context.Context, f PostFilter, batch int, fn func(ps []StoredPost, examined int) error) error {
 	if db.text == nil {
 		return ErrNoTextKey
 	}
@@ -95,10 +96,8 @@ func (db *DB) ScanPosts(ctx context.Context, f PostFilter, batch int, fn func([]
 			}
 			posts = append(posts, p)
 		}
-		if len(posts) > 0 {
-			if err := fn(posts); err != nil {
-				return err
-			}
+		if err := fn(posts, len(rows)); err != nil {
+			return err
 		}
 		if len(rows) < batch {
 			return nil
@@ -237,4 +236,24 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 		return ErrNotFound
 	}
 	return json.Unmarshal(data, v)
+}
+
+// CountPosts counts the stored posts of one source ("" for all) from their
+// keys alone: the total a rescan's progress bar counts towards.
+func (db *DB) CountPosts(source string) (int, error) {
+	n := 0
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPosts)
+		if source == "" {
+			n = b.Stats().KeyN
+			return nil
+		}
+		prefix := postKey(source, "")
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

@@ -114,6 +114,7 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 // Counts are the database's record counts.
 type Counts struct {
 	Posts, Hits, Pending, Sent, Failed, Canaries int
+	OldestPending                                time.Time // creation of the oldest pending alert
 }
 
 // Counts returns the number of records in each bucket and the outbox
@@ -125,12 +126,18 @@ func (db *DB) Counts() (Counts, error) {
 		c.Hits = tx.Bucket(bucketHits).Stats().KeyN
 		c.Canaries = tx.Bucket(bucketCanaries).Stats().KeyN
 		return tx.Bucket(bucketOutbox).ForEach(func(_, v []byte) error {
-			var a struct{ State string }
+			var a struct {
+				State   string
+				Created time.Time
+			}
 			if err := json.Unmarshal(v, &a); err != nil {
 				return err
 			}
 			switch a.State {
 			case "pending":
+				if c.Pending == 0 {
+					c.OldestPending = a.Created
+				}
 				c.Pending++
 			case "sent":
 				c.Sent++

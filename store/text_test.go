@@ -164,8 +164,10 @@ func TestScanPostsBatchesAndFilters(t *testing.T) {
 		}
 	}
 	scan := func(f store.PostFilter) (keys []string, batches int) {
-		err := db.ScanPosts(context.Background(), f, 4, func(ps []store.StoredPost) error {
-			batches++
+		err := db.ScanPosts(context.Background(), f, 4, func(ps []store.StoredPost, _ int) error {
+			if len(ps) > 0 {
+				batches++
+			}
 			for _, p := range ps {
 				if p.Text != "post "+strings.TrimLeft(strings.TrimPrefix(p.Key, "/t/"), "0") && p.Key != "/t/00" {
 					t.Errorf("%s: text %q", p.Key, p.Text)

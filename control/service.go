@@ -1,0 +1,143 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"leakwatch/leak"
+	"leakwatch/pipeline"
+	"leakwatch/store"
+)
+
+// Status is what `watcher status` shows.
+type Status struct {
+	Daemon   bool                `json:"daemon"` // answered by the running daemon
+	PID      int                 `json:"pid,omitempty"`
+	Started  time.Time           `json:"started,omitzero"`
+	Sources  []store.SourceState `json:"sources"`
+	Outbox   Outbox              `json:"outbox"`
+	Posts    int                 `json:"posts"`
+	Hits     int                 `json:"hits"`
+	Database string              `json:"database"`
+	Bytes    int64               `json:"database_bytes"`
+}
+
+// Outbox is the alert outbox's state.
+type Outbox struct {
+	Pending       int       `json:"pending"`
+	Failed        int       `json:"failed"`
+	Sent          int       `json:"sent"`
+	OldestPending time.Time `json:"oldest_pending,omitzero"`
+}
+
+// RescanRequest is what `watcher rescan` asks for.
+type RescanRequest struct {
+	Source  string    `json:"source,omitempty"`
+	Since   time.Time `json:"since,omitzero"`
+	Dataset string    `json:"dataset,omitempty"`
+	DryRun  bool      `json:"dry_run,omitempty"`
+}
+
+// Progress is a rescan's progress: posts examined of Total.
+type Progress struct {
+	pipeline.RescanProgress
+	Total int `json:"total"`
+}
+
+// Service is what the analyst's commands need from leakwatch.
+type Service interface {
+	Status(ctx context.Context) (Status, error)
+	Hits(ctx context.Context, f store.HitFilter) ([]leak.Hit, error)
+	Hit(ctx context.Context, id uint64) (leak.Hit, error)
+	// Ack acknowledges a hit; who is used only by Local (the socket server
+	// names the peer from its credentials).
+	Ack(ctx context.Context, id uint64, who, note string) (leak.Hit, error)
+	Rescan(ctx context.Context, r RescanRequest, progress func(Progress)) (pipeline.RescanSummary, error)
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+}
+
+// ErrBusy is returned when a rescan is asked for while another runs.
+var ErrBusy = errors.New("a rescan is already running")
+
+// ErrNoMatchers is returned by a rescan of a Local without matchers.
+var ErrNoMatchers = errors.New("rescan needs the matchers (the secret key and fingerprints)")
+
+// Local is Service over an open database.
+type Local struct {
+	DB      *store.DB
+	Matcher pipeline.Matcher // for rescans; nil: rescans fail with ErrNoMatchers
+	AlertAt leak.Severity    // the lowest severity a rescan alerts
+	Daemon  bool             // this is the daemon (Status says so)
+	Started time.Time
+
+	rescan sync.Mutex
+}
+
+var _ Service = (*Local)(nil)
+
+// Status reads the store's counts, sources and size.
+func (l *Local) Status(context.Context) (Status, error) {
+	st := Status{Daemon: l.Daemon, Started: l.Started, Database: l.DB.Path()}
+	if l.Daemon {
+		st.PID = os.Getpid()
+	}
+	var err error
+	if st.Sources, err = l.DB.Sources(); err != nil {
+		return st, err
+	}
+	c, err := l.DB.Counts()
+	if err != nil {
+		return st, err
+	}
+	st.Outbox = Outbox{Pending: c.Pending, Failed: c.Failed, Sent: c.Sent, OldestPending: c.OldestPending}
+	st.Posts, st.Hits = c.Posts, c.Hits
+	if fi, err := os.Stat(l.DB.Path()); err == nil {
+		st.Bytes = fi.Size()
+	}
+	return st, nil
+}
+
+// Hits lists hits.
+func (l *Local) Hits(_ context.Context, f store.HitFilter) ([]leak.Hit, error) { return l.DB.Hits(f) }
+
+// Hit returns one hit.
+func (l *Local) Hit(_ context.Context, id uint64) (leak.Hit, error) { return l.DB.Hit(id) }
+
+// Ack acknowledges a hit as who.
+func (l *Local) Ack(_ context.Context, id uint64, who, note string) (leak.Hit, error) {
+	return l.DB.Ack(id, who, note)
+}
+
+// Rescan runs the matchers over stored posts; one rescan at a time.
+func (l *Local) Rescan(ctx context.Context, r RescanRequest, progress func(Progress)) (pipeline.RescanSummary, error) {
+	if l.Matcher == nil {
+		return pipeline.RescanSummary{}, ErrNoMatchers
+	}
+	if !l.rescan.TryLock() {
+		return pipeline.RescanSummary{}, ErrBusy
+	}
+	defer l.rescan.Unlock()
+	total, err := l.DB.CountPosts(r.Source)
+	if err != nil {
+		return pipeline.RescanSummary{}, err
+	}
+	var report func(pipeline.RescanProgress)
+	if progress != nil {
+		report = func(p pipeline.RescanProgress) { progress(Progress{RescanProgress: p, Total: total}) }
+	}
+	sum, err := pipeline.Rescan(ctx, l.DB, l.Matcher, pipeline.RescanOptions{
+		Source: r.Source, Since: r.Since, Dataset: r.Dataset, DryRun: r.DryRun, AlertAt: l.AlertAt,
+	}, report)
+	if err != nil {
+		return sum, fmt.Errorf("rescan: %w", err)
+	}
+	return sum, nil
+}
+
+// Backup writes a hot copy of the database to w.
+func (l *Local) Backup(_ context.Context, w io.Writer) (int64, error) { return l.DB.Backup(w) }
