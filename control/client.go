@@ -82,7 +82,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 			return nil, fmt.Errorf("control socket %s: %s", c.path, resp.Status)
 		}
 		if e.NotFound {
-			return nil, fmt.Errorf("%s (%w)", e.Error, store.ErrNotFound)
+			return nil, notFoundError(e.Error)
 		}
 		return nil, errors.New(e.Error)
 	}
@@ -203,3 +203,9 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	}
 	return n, nil
 }
+
+// notFoundError is the daemon's "not found", as store.ErrNotFound.
+type notFoundError string
+
+func (e notFoundError) Error() string        { return string(e) }
+func (e notFoundError) Is(target error) bool { return target == store.ErrNotFound }

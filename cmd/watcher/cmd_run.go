@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"leakwatch/alerts"
+	"leakwatch/control"
 	"leakwatch/crawler"
 	"leakwatch/pipeline"
 	"leakwatch/store"
@@ -115,9 +117,18 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		}}
 
 	if !o.once {
-		log.Info("watcher started", "sources", len(jobs), "database", db.Path())
+		stopControl, err := serveControl(ctx, cfg, &control.Local{DB: db, Matcher: set, AlertAt: cfg.minSeverity(), Daemon: true, Started: time.Now().UTC()}, log)
+		if err != nil {
+			return err
+		}
+		defer stopControl()
+		log.Info("watcher started", "sources", len(jobs), "database", db.Path(), "control_socket", cfg.controlSocket())
+		ctx, cancel := context.WithCancel(ctx)
+		retained := make(chan struct{})
+		go func() { defer close(retained); retain(ctx, db, time.Duration(cfg.TextRetention), log) }()
+		defer func() { cancel(); <-retained }() // before the database closes
 		flush(ctx)
-		err := p.Schedule(ctx, jobs, func(ctx context.Context) { flush(ctx) }, o.flushEvery)
+		err = p.Schedule(ctx, jobs, func(ctx context.Context) { flush(ctx) }, o.flushEvery)
 		log.Info("watcher stopped")
 		return err
 	}
@@ -177,4 +188,51 @@ func printUnhealthy(out io.Writer, db *store.DB, stats []pipeline.Stats) error {
 		}
 	}
 	return nil
+}
+
+// serveControl serves the analyst's commands on the control socket until
+// the returned stop is called (which waits for the server to finish).
+func serveControl(ctx context.Context, cfg *Config, svc control.Service, log *slog.Logger) (func(), error) {
+	mode, err := cfg.controlMode()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := control.Listen(cfg.controlSocket(), mode)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv := &control.Server{Service: svc, Log: log, GroupAccess: mode&0o070 != 0}
+		if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("control socket stopped", "error", err.Error())
+		}
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
+// retain drops post text older than keep, at start and then every six
+// hours, until ctx ends; keep 0 keeps text forever.
+func retain(ctx context.Context, db *store.DB, keep time.Duration, log *slog.Logger) {
+	if keep <= 0 {
+		return
+	}
+	t := time.NewTicker(6 * time.Hour)
+	defer t.Stop()
+	for {
+		n, err := db.DropText(time.Now().Add(-keep))
+		switch {
+		case err != nil:
+			log.Error("post text retention failed", "error", err.Error())
+		case n > 0:
+			log.Info("post text retention", "dropped", n, "older_than", keep.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -1,17 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"leakwatch/store"
 )
 
 type statusOptions struct {
@@ -24,15 +22,16 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status --config FILE [--json]",
 		Short: "Show each source's health, the outbox and the database",
-		Long: `status prints, per source, whether it is healthy (and if not, why: a login wall, a
-captcha, selectors that stopped matching, repeated failures), its last crawl and last
-success, and its post and hit counts; then the alert outbox and the database size.
+		Long: `status prints whether the daemon runs, then per source whether it is healthy (and if
+not, why: a login wall, a captcha, selectors that stopped matching, repeated failures), its
+last crawl and last success, and its post and hit counts; then the alert outbox (with the
+age of the oldest pending alert) and the database size.
 
-It reads the database, so it works while the daemon is stopped; while the daemon runs
-it reports that the database is in use.` + "\n" + exitStatusHelp,
+While the daemon runs, status asks it through its control socket; otherwise it reads the
+database itself.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runStatus(cmd.OutOrStdout(), o)
+			return runStatus(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
 	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
@@ -40,21 +39,7 @@ it reports that the database is in use.` + "\n" + exitStatusHelp,
 	return cmd
 }
 
-// statusReport is what status shows, also as JSON.
-type statusReport struct {
-	Sources  []store.SourceState `json:"sources"`
-	Outbox   outboxStatus        `json:"outbox"`
-	Database string              `json:"database"`
-	Bytes    int64               `json:"database_bytes"`
-}
-
-type outboxStatus struct {
-	Pending int `json:"pending"`
-	Failed  int `json:"failed"`
-	Sent    int `json:"sent"`
-}
-
-func runStatus(out io.Writer, o statusOptions) error {
+func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
 	if o.config == "" {
 		return usageError{errors.New("status needs --config FILE")}
 	}
@@ -62,28 +47,22 @@ func runStatus(out io.Writer, o statusOptions) error {
 	if err != nil {
 		return err
 	}
-	path := cfg.resolvePath(cfg.Database)
-	db, err := store.Open(path, store.Options{Timeout: time.Second})
+	svc, closeSvc, err := openService(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	rep := statusReport{Database: path}
-	if rep.Sources, err = db.Sources(); err != nil {
-		return err
-	}
-	c, err := db.Counts()
+	defer closeSvc()
+	rep, err := svc.Status(ctx)
 	if err != nil {
 		return err
-	}
-	rep.Outbox = outboxStatus{Pending: c.Pending, Failed: c.Failed, Sent: c.Sent}
-	if fi, err := os.Stat(path); err == nil {
-		rep.Bytes = fi.Size()
 	}
 	if o.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return printJSON(out, rep)
+	}
+	if rep.Daemon {
+		fmt.Fprintf(out, "daemon: running (pid %d, since %s)\n", rep.PID, stamp(rep.Started))
+	} else {
+		fmt.Fprintln(out, "daemon: not running (read from the database)")
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tHEALTH\tLAST CRAWL\tLAST SUCCESS\tFAILS\tPOSTS\tHITS\tREASON")
@@ -101,9 +80,21 @@ func runStatus(out io.Writer, o statusOptions) error {
 	if len(rep.Sources) == 0 {
 		fmt.Fprintln(out, "(no crawl recorded yet)")
 	}
-	fmt.Fprintf(out, "outbox: %d pending, %d failed, %d sent\n", rep.Outbox.Pending, rep.Outbox.Failed, rep.Outbox.Sent)
-	_, err = fmt.Fprintf(out, "database: %s (%d KiB)\n", rep.Database, rep.Bytes/1024)
+	ob := rep.Outbox
+	fmt.Fprintf(out, "outbox: %d pending, %d failed, %d sent", ob.Pending, ob.Failed, ob.Sent)
+	if !ob.OldestPending.IsZero() {
+		fmt.Fprintf(out, " (oldest pending since %s)", stamp(ob.OldestPending))
+	}
+	fmt.Fprintln(out)
+	_, err = fmt.Fprintf(out, "database: %s (%d KiB): %d posts, %d hits\n", rep.Database, rep.Bytes/1024, rep.Posts, rep.Hits)
 	return err
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(out io.Writer, v any) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func stamp(t time.Time) string {

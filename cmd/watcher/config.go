@@ -35,6 +35,9 @@ type Config struct {
 	Database         string         `yaml:"database"`
 	Fingerprints     string         `yaml:"fingerprints"`
 	SecretKeyFile    string         `yaml:"secret_key_file"`
+	ControlSocket    string         `yaml:"control_socket"`
+	ControlMode      string         `yaml:"control_socket_mode"`
+	TextRetention    Duration       `yaml:"post_text_retention"`
 	Crawl            CrawlConfig    `yaml:"crawl"`
 	Sources          []SourceConfig `yaml:"sources"`
 	Matchers         MatchersConfig `yaml:"matchers"`
@@ -134,17 +137,29 @@ type SlackConfig struct {
 	APIURL         string `yaml:"api_url"`
 }
 
-// Duration reads "90s", "2m" and the like.
+// Duration reads "90s", "2m", "90d" and the like.
 type Duration time.Duration
 
-// UnmarshalText parses a Go duration string.
+// UnmarshalText parses a Go duration string, or a number of days.
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
+	v, err := parseDuration(string(b))
 	if err != nil {
-		return fmt.Errorf("invalid duration %q (want e.g. 90s, 2m)", string(b))
+		return fmt.Errorf("invalid duration %q (want e.g. 90s, 2m, 90d)", string(b))
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// parseDuration is time.ParseDuration that also reads whole days ("30d").
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("invalid number of days %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // MarshalText is the inverse of UnmarshalText.
@@ -175,6 +190,10 @@ func defaultConfig() Config {
 		},
 		Matchers: MatchersConfig{SaleThreshold: matchers.DefaultSaleThreshold, PhoneRegion: "US"},
 		Alerts:   AlertsConfig{MinSeverity: "high"},
+		// Seller samples are customer data: keep their text (sealed) long
+		// enough to rescan when new canaries or datasets arrive, no longer.
+		TextRetention: Duration(90 * 24 * time.Hour),
+		ControlMode:   "0600",
 	}
 }
 
@@ -297,6 +316,15 @@ func (c *Config) validate() error {
 	}
 	if c.SecretKeyFile == "" {
 		p.add("secret_key_file", "must be set (create one with: watcher keygen FILE)")
+	}
+	if _, err := c.controlMode(); err != nil {
+		p.add("control_socket_mode", "%v", err)
+	}
+	if sock := c.controlSocket(); len(sock) > 100 {
+		p.add("control_socket", "path is %d bytes; a Unix socket path must be under 100", len(sock))
+	}
+	if c.TextRetention < 0 {
+		p.add("post_text_retention", "must not be negative (0 keeps post text forever)")
 	}
 	if _, err := cron.ParseStandard(c.Crawl.Schedule); err != nil {
 		p.add("crawl.schedule", "invalid cron expression %q: %v", c.Crawl.Schedule, err)
@@ -585,4 +613,24 @@ func (c *Config) fingerprintsDir() string {
 		return c.resolvePath(c.Fingerprints)
 	}
 	return filepath.Join(filepath.Dir(c.resolvePath(c.Database)), "fingerprints")
+}
+
+// controlSocket is the daemon's control socket: as configured, or
+// "control.sock" beside the database.
+func (c *Config) controlSocket() string {
+	if c.ControlSocket != "" {
+		return c.resolvePath(c.ControlSocket)
+	}
+	return filepath.Join(filepath.Dir(c.resolvePath(c.Database)), "control.sock")
+}
+
+// controlMode is the socket's file mode: 0600, or 0660 for a group.
+func (c *Config) controlMode() (os.FileMode, error) {
+	switch c.ControlMode {
+	case "", "0600", "600":
+		return 0o600, nil
+	case "0660", "660":
+		return 0o660, nil
+	}
+	return 0, fmt.Errorf("want 0600 (the daemon's user only) or 0660 (and its group), got %q", c.ControlMode)
 }

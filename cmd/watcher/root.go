@@ -80,6 +80,10 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exi
 		newCanaryCmd(g),
 		newFingerprintCmd(g),
 		newScanCmd(g),
+		newRescanCmd(g),
+		newHitsCmd(g),
+		newBackupCmd(g),
+		newCompactCmd(g),
 		newVersionCmd(g),
 	)
 	return root

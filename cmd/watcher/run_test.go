@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"leakwatch/control"
 	"leakwatch/demo"
 	"leakwatch/internal/slackserver"
 	"leakwatch/store"
@@ -211,7 +212,7 @@ func TestStatusShowsSourceHealth(t *testing.T) {
 		t.Errorf("run after the layout change (exit %d):\n%s", code, out)
 	}
 	out, _, _ = execute(t, "status", "--config", f.config, "--json")
-	var rep statusReport
+	var rep control.Status
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("status --json: %v\n%s", err, out)
 	}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"time"
+
+	"leakwatch/control"
+	"leakwatch/store"
+)
+
+// openService gives an analyst command what it works with: the running
+// daemon through its control socket or, when no daemon answers there, the
+// database opened here (with the matchers when the command needs them).
+// Both give the same answers, so the command prints the same either way.
+func openService(ctx context.Context, cfg *Config, withMatchers bool) (control.Service, func(), error) {
+	sock := cfg.controlSocket()
+	c, err := control.Dial(ctx, sock)
+	if err == nil {
+		return c, c.Close, nil
+	}
+	dialErr := err
+	locked := func(err error) error {
+		if errors.Is(err, store.ErrLocked) {
+			return fmt.Errorf("%w, and nothing answers on its control socket (%v): check control_socket in the config", err, dialErr)
+		}
+		return err
+	}
+	if withMatchers {
+		db, set, closeAll, err := openMatchers(cfg, time.Second)
+		if err != nil {
+			return nil, nil, locked(err)
+		}
+		return &control.Local{DB: db, Matcher: set, AlertAt: cfg.minSeverity()}, closeAll, nil
+	}
+	db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, nil, locked(err)
+	}
+	return &control.Local{DB: db, AlertAt: cfg.minSeverity()}, func() { db.Close() }, nil
+}
+
+// whoami names the local user for an acknowledgement made without the
+// daemon (the daemon names socket peers itself).
+func whoami() string {
+	u, err := user.Current()
+	if err != nil {
+		return "uid " + strconv.Itoa(os.Getuid())
+	}
+	return fmt.Sprintf("%s (uid %s)", u.Username, u.Uid)
+}
+
+// parseSince reads --since: a duration back from now ("30d", "12h") or a
+// date ("2026-11-01") or time (RFC 3339).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := parseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageError{fmt.Errorf("--since %q: want a duration (30d, 12h) or a date (2026-11-01)", s)}
+}

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"leakwatch/control"
+	"leakwatch/leak"
+	"leakwatch/store"
+)
+
+// daemon runs `watcher run --config FILE` in this process until stop.
+type daemon struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	code   int
+	stderr bytes.Buffer
+	mu     sync.Mutex
+}
+
+func startDaemon(t *testing.T, config string) *daemon {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &daemon{cancel: cancel, done: make(chan struct{})}
+	var out bytes.Buffer
+	go func() {
+		defer close(d.done)
+		g := &globals{stdout: &out, stderr: &lockedWriter{w: &d.stderr, mu: &d.mu}, logFormat: "text"}
+		cmd := newRootCmd(g)
+		cmd.SetArgs([]string{"run", "--config", config})
+		d.code = exitCode(cmd.ExecuteContext(ctx))
+	}()
+	cfg, err := loadConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ { // until the control socket answers: at most 10 s
+		c, err := control.Dial(context.Background(), cfg.controlSocket())
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case <-d.done:
+			t.Fatalf("daemon exited %d before serving: %s", d.code, d.log())
+		default:
+		}
+		if i == 200 {
+			t.Fatalf("the control socket never answered: %v\n%s", err, d.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Cleanup(func() { d.stop(t) })
+	return d
+}
+
+func (d *daemon) log() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stderr.String()
+}
+
+func (d *daemon) stop(t *testing.T) {
+	t.Helper()
+	d.cancel()
+	select {
+	case <-d.done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("daemon did not stop within 15 s")
+	}
+}
+
+type lockedWriter struct {
+	w  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// timing hides what differs between two runs of the same command.
+var timing = regexp.MustCompile(`in [0-9.]+[µmn]?s \([0-9]+ MB/s\)|in [0-9.]+[µmn]?s$|daemon: .*\n|\([0-9]+ KiB\)|"took": [0-9]+`)
+
+// TestAnalystCommandsWithAndWithoutDaemon runs every analyst command with
+// the daemon stopped (they open the database) and running (they talk to
+// it through the control socket): the output is the same.
+func TestAnalystCommandsWithAndWithoutDaemon(t *testing.T) {
+	f := newRunFixture(t)
+	if out, stderr, code := execute(t, "run", "--config", f.config, "--once"); code != exitOK {
+		t.Fatalf("run --once exit %d: %s %s", code, out, stderr)
+	}
+	// A canary planted after the crawl: only a rescan can find it in the
+	// posts already stored (the demo's sale thread holds this address).
+	commands := [][]string{
+		{"status", "--config", f.config},
+		{"status", "--config", f.config, "--json"},
+		{"hits", "list", "--config", f.config},
+		{"hits", "list", "--config", f.config, "--severity", "critical", "--json"},
+		{"hits", "list", "--config", f.config, "--source", "quietbin", "--since", "1d"},
+		{"hits", "show", "1", "--config", f.config},
+		{"hits", "show", "99", "--config", f.config},
+		{"rescan", "--config", f.config, "--dry-run"},
+		{"rescan", "--config", f.config, "--dry-run", "--json", "--source", "quietbin"},
+	}
+	type result struct {
+		out  string
+		code int
+	}
+	run := func() []result {
+		var rs []result
+		for _, args := range commands {
+			out, stderr, code := execute(t, args...)
+			rs = append(rs, result{out + stderr, code})
+		}
+		return rs
+	}
+	stopped := run()
+	for i, r := range stopped {
+		want := exitOK
+		if strings.Join(commands[i][:2], " ") == "hits show" && commands[i][2] == "99" {
+			want = exitUsage
+		}
+		if r.code != want {
+			t.Errorf("%v (no daemon): exit %d, want %d\n%s", commands[i], r.code, want, r.out)
+		}
+	}
+	if !strings.Contains(stopped[0].out, "daemon: not running") || !strings.Contains(stopped[2].out, "Sale claim: 68M Halcyon") ||
+		!strings.Contains(stopped[5].out, "link:     hxxp://") || !strings.Contains(stopped[6].out, "hit 99: not found") {
+		t.Errorf("outputs without the daemon:\n%s\n%s\n%s\n%s", stopped[0].out, stopped[2].out, stopped[5].out, stopped[6].out)
+	}
+	if !strings.Contains(stopped[7].out, "scanned 8 posts") || !strings.Contains(stopped[7].out, "new hits: 0") {
+		t.Errorf("rescan dry run over what was just crawled:\n%s", stopped[7].out)
+	}
+
+	d := startDaemon(t, f.config)
+	running := run()
+	for i := range commands {
+		a, b := timing.ReplaceAllString(stopped[i].out, ""), timing.ReplaceAllString(running[i].out, "")
+		if commands[i][0] == "status" && commands[i][len(commands[i])-1] == "--json" {
+			a, b = statusJSON(t, stopped[i].out), statusJSON(t, running[i].out)
+		}
+		if a != b || stopped[i].code != running[i].code {
+			t.Errorf("%v: differs with the daemon running (exit %d vs %d)\n--- stopped:\n%s\n--- running:\n%s", commands[i], stopped[i].code, running[i].code, a, b)
+		}
+	}
+	if !strings.Contains(running[0].out, "daemon: running (pid ") {
+		t.Errorf("status with the daemon: %s", running[0].out)
+	}
+
+	// Acknowledge through the daemon: the daemon names the user.
+	out, _, code := execute(t, "hits", "ack", "1", "--config", f.config, "--note", "sent to IR")
+	if code != exitOK || !strings.Contains(out, "hit 1 acknowledged") || !strings.Contains(out, fmt.Sprintf("uid %d", os.Getuid())) {
+		t.Errorf("ack through the daemon (exit %d): %s", code, out)
+	}
+	// A backup through the daemon while it runs.
+	bk := filepath.Join(t.TempDir(), "backup.db")
+	if out, stderr, code := execute(t, "backup", "--config", f.config, bk); code != exitOK {
+		t.Fatalf("backup exit %d: %s %s", code, out, stderr)
+	}
+	// Without the socket, a command finds the database locked and says so.
+	other := filepath.Join(f.dir, "other.yaml")
+	cfgText, _ := os.ReadFile(f.config)
+	mustWrite(t, other, string(cfgText)+"control_socket: elsewhere.sock\n", 0o644)
+	_, stderr, code := execute(t, "hits", "list", "--config", other)
+	if code != exitError || !strings.Contains(stderr, "in use") || !strings.Contains(stderr, "elsewhere.sock") {
+		t.Errorf("hits list with the daemon's socket elsewhere (exit %d): %s", code, stderr)
+	}
+	// Compaction refuses while the daemon runs.
+	if _, stderr, code := execute(t, "compact", "--config", f.config); code == exitOK || !strings.Contains(stderr, "stop it first") {
+		t.Errorf("compact with the daemon running (exit %d): %s", code, stderr)
+	}
+	d.stop(t)
+	if d.code != exitOK {
+		t.Errorf("daemon exit %d:\n%s", d.code, d.log())
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "control.sock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("control socket left behind after a clean stop: %v", err)
+	}
+
+	tk, _ := store.DeriveTextKey(mustKey(t, f))
+	db, err := store.Open(bk, store.Options{TextKey: tk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h, err := db.Hit(1)
+	if err != nil || h.AckNote != "sent to IR" {
+		t.Errorf("backup taken after the ack: hit 1 %+v, %v", h, err)
+	}
+	if c, _ := db.Counts(); c.Posts != 8 {
+		t.Errorf("backup holds %d posts, want 8", c.Posts)
+	}
+	// And after the daemon stopped, the same commands open the database.
+	out, _, code = execute(t, "hits", "list", "--config", f.config, "--unacked")
+	if code != exitOK || strings.Contains(out, "\n1 ") {
+		t.Errorf("hits list --unacked still lists hit 1:\n%s", out)
+	}
+	out, stderr, code = execute(t, "compact", "--config", f.config)
+	if code != exitOK || !strings.Contains(out, "compact: ") {
+		t.Errorf("compact (exit %d): %s %s", code, out, stderr)
+	}
+}
+
+func statusJSON(t *testing.T, s string) string {
+	t.Helper()
+	var st control.Status
+	if err := json.Unmarshal([]byte(s), &st); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, s)
+	}
+	st.Daemon, st.PID, st.Started, st.Bytes = false, 0, time.Time{}, 0
+	b, _ := json.Marshal(st)
+	return string(b)
+}
+
+func mustKey(t *testing.T, f *runFixture) []byte {
+	t.Helper()
+	k, err := readKey(filepath.Join(f.dir, "hmac.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// TestRescanFindsLateCanary: posts crawled before a canary was planted; a
+// rescan after `canary import` finds it, records a new critical hit with an
+// alert, and a second rescan finds nothing new.
+func TestRescanFindsLateCanary(t *testing.T) {
+	f := newRunFixture(t)
+	// Forget the canaries the fixture imported: crawl without them.
+	if err := dropCanaries(f.db); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := execute(t, "run", "--config", f.config, "--once"); code != exitOK && code != exitPartial {
+		t.Fatalf("run --once exit %d: %s %s", code, out, stderr)
+	}
+	before := hitsOf(t, f.db)
+	if out, stderr, code := execute(t, "canary", "import", "--config", f.config, "../../demo/data/canaries.csv"); code != exitOK {
+		t.Fatalf("canary import exit %d: %s %s", code, out, stderr)
+	}
+	out, stderr, code := execute(t, "rescan", "--config", f.config)
+	if code != exitOK || !strings.Contains(out, "scanned 8 posts") {
+		t.Fatalf("rescan (exit %d): %s %s", code, out, stderr)
+	}
+	after := hitsOf(t, f.db)
+	var found []leak.Hit
+	for _, h := range after[len(before):] {
+		if len(h.Evidence.Canaries) > 0 {
+			found = append(found, h)
+		}
+	}
+	if len(found) == 0 || !found[0].Rescan || found[0].Evidence.Severity != leak.SeverityCritical {
+		t.Fatalf("rescan output:\n%s\nnew hits %+v; want a critical canary hit found by the rescan", out, after[len(before):])
+	}
+	if !strings.Contains(out, "critical") || !strings.Contains(out, "alerts queued: ") {
+		t.Errorf("rescan summary:\n%s", out)
+	}
+	out, _, _ = execute(t, "rescan", "--config", f.config)
+	if !strings.Contains(out, "new hits: 0") || !strings.Contains(out, "alerts queued: 0") {
+		t.Errorf("second rescan recorded again:\n%s", out)
+	}
+}
+
+func hitsOf(t *testing.T, path string) []leak.Hit {
+	t.Helper()
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hs, err := db.Hits(store.HitFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// oldest first
+	for i, j := 0, len(hs)-1; i < j; i, j = i+1, j-1 {
+		hs[i], hs[j] = hs[j], hs[i]
+	}
+	return hs
+}
+
+// dropCanaries empties the canaries bucket, as before any was imported.
+func dropCanaries(path string) error {
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return b.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("canaries")); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucket([]byte("canaries"))
+		return err
+	})
+}

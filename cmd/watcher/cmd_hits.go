@@ -1,0 +1,306 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"leakwatch/alerts"
+	"leakwatch/leak"
+	"leakwatch/store"
+)
+
+func newHitsCmd(g *globals) *cobra.Command {
+	var config string
+	cmd := &cobra.Command{
+		Use:   "hits",
+		Short: "List, show and acknowledge hits",
+		Long: `hits lists what the matchers found, shows one hit's evidence (claim, counts,
+partitions, the post link defanged; never a customer value) and acknowledges hits that
+were handled. Acknowledged hits are not alerted again when a rescan finds more.
+
+While the daemon runs these talk to it through its control socket; otherwise they read
+the database themselves.` + "\n" + exitStatusHelp,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.PersistentFlags().StringVar(&config, "config", "", "config file (required)")
+	cmd.AddCommand(newHitsListCmd(g, &config), newHitsShowCmd(g, &config), newHitsAckCmd(g, &config))
+	return cmd
+}
+
+func newHitsListCmd(_ *globals, config *string) *cobra.Command {
+	var severity, since, source string
+	var unacked, asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list [--severity S] [--since T] [--source S] [--unacked] [--limit N] [--json]",
+		Short: "List hits, newest first",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f := store.HitFilter{Source: source, Unacked: unacked, Limit: limit}
+			if severity != "" {
+				s, err := leak.ParseSeverity(severity)
+				if err != nil {
+					return usageError{fmt.Errorf("--severity: %w", err)}
+				}
+				f.Severity = s
+			}
+			var err error
+			if f.Since, err = parseSince(since, time.Now()); err != nil {
+				return err
+			}
+			cfg, err := needConfig(*config, "hits list")
+			if err != nil {
+				return err
+			}
+			svc, closeSvc, err := openService(cmd.Context(), cfg, false)
+			if err != nil {
+				return err
+			}
+			defer closeSvc()
+			hs, err := svc.Hits(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if hs == nil {
+					hs = []leak.Hit{}
+				}
+				return printJSON(cmd.OutOrStdout(), hs)
+			}
+			return printHits(cmd.OutOrStdout(), hs)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&severity, "severity", "", "at least this severity: info, high or critical")
+	f.StringVar(&since, "since", "", "found since: a duration back (30d, 12h) or a date (2026-11-01)")
+	f.StringVar(&source, "source", "", "only this source")
+	f.BoolVar(&unacked, "unacked", false, "only hits not yet acknowledged")
+	f.IntVar(&limit, "limit", 0, "at most this many (0: all)")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func printHits(out io.Writer, hs []leak.Hit) error {
+	if len(hs) == 0 {
+		_, err := fmt.Fprintln(out, "no hits")
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tFOUND\tSOURCE\tACK\tHEADLINE")
+	for _, h := range hs {
+		ack := "-"
+		if !h.Acked.IsZero() {
+			ack = "acked"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Evidence.Severity, stamp(h.Found), h.Source, ack, oneLine(h.Evidence.Headline, 100))
+	}
+	return tw.Flush()
+}
+
+func newHitsShowCmd(_ *globals, config *string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID [--json]",
+		Short: "Show one hit's evidence",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := hitID(args[0])
+			if err != nil {
+				return err
+			}
+			cfg, err := needConfig(*config, "hits show")
+			if err != nil {
+				return err
+			}
+			svc, closeSvc, err := openService(cmd.Context(), cfg, false)
+			if err != nil {
+				return err
+			}
+			defer closeSvc()
+			h, err := svc.Hit(cmd.Context(), id)
+			if err != nil {
+				return notFound(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), h)
+			}
+			return printHit(cmd.OutOrStdout(), h)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// printHit prints a hit's evidence summary for an analyst: counts, types,
+// partitions, the link defanged. It holds no customer value, since the
+// evidence has none.
+func printHit(out io.Writer, h leak.Hit) error {
+	ev := h.Evidence
+	w := &lineWriter{out: out}
+	w.f("hit %d: %s: %s", h.ID, strings.ToUpper(ev.Severity.String()), oneLine(ev.Headline, 300))
+	w.f("source:   %s", h.Source)
+	w.f("thread:   %s", oneLine(orDash(h.Title), 300))
+	w.f("author:   %s", oneLine(orDash(h.Author), 100))
+	w.f("link:     %s (defanged)", alerts.Defang(h.PostURL))
+	w.f("posted:   %s   found: %s", stamp(h.Posted), stamp(h.Found))
+	if h.Rescan {
+		w.f("found by: a rescan of stored posts")
+	}
+	if h.UpdateOf != 0 {
+		w.f("updates:  hit %d (this evidence is stronger)", h.UpdateOf)
+	}
+	if h.RepostOf != "" {
+		w.f("repost of: %s", h.RepostOf)
+	}
+	if c := ev.Claim; c != nil {
+		w.f("claim:    sale intent %.1f (%s)", c.Score, strings.Join(c.Phrases, ", "))
+		if c.Records > 0 {
+			w.f("          records claimed: %d", c.Records)
+		}
+		if len(c.DataTypes) > 0 {
+			w.f("          data types: %s", strings.Join(c.DataTypes, ", "))
+		}
+		if c.Price != "" {
+			w.f("          price: %s", oneLine(c.Price, 100))
+		}
+		if len(c.Contacts) > 0 {
+			w.f("          contact via: %s", strings.Join(c.Contacts, ", "))
+		}
+		if len(c.Negative) > 0 {
+			w.f("          lowered by: %s", strings.Join(c.Negative, ", "))
+		}
+	}
+	if s := ev.Sample; s != nil {
+		w.f("sample:   %d of %d rows are real customers (%d distinct)", s.RealRows, s.Rows, s.Customers)
+		if len(s.Types) > 0 {
+			w.f("          matched types: %s", strings.Join(s.Types, ", "))
+		}
+		if len(s.Datasets) > 0 {
+			w.f("          datasets: %s; partitions: %s", strings.Join(s.Datasets, ", "), strings.Join(s.Partitions, ", "))
+		}
+	}
+	for _, c := range ev.Canaries {
+		w.f("canary:   %s from partition %s (%s, line %d): this partition leaked", c.ID, c.Partition, c.Type, c.Line)
+	}
+	if len(ev.Brands) > 0 {
+		w.f("brands:   %s", strings.Join(ev.Brands, ", "))
+	}
+	if len(ev.Profile) > 0 {
+		w.f("profile:  %s", strings.Join(ev.Profile, ", "))
+	}
+	if h.Acked.IsZero() {
+		w.f("status:   open; when handled: watcher hits ack %d --note \"...\"", h.ID)
+	} else {
+		w.f("status:   acknowledged %s by %s", stamp(h.Acked), h.AckedBy)
+		if h.AckNote != "" {
+			w.f("note:     %s", oneLine(h.AckNote, 500))
+		}
+	}
+	return w.err
+}
+
+func newHitsAckCmd(_ *globals, config *string) *cobra.Command {
+	var note string
+	cmd := &cobra.Command{
+		Use:   "ack ID [--note TEXT]",
+		Short: "Mark a hit handled",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := hitID(args[0])
+			if err != nil {
+				return err
+			}
+			cfg, err := needConfig(*config, "hits ack")
+			if err != nil {
+				return err
+			}
+			svc, closeSvc, err := openService(cmd.Context(), cfg, false)
+			if err != nil {
+				return err
+			}
+			defer closeSvc()
+			h, err := svc.Ack(cmd.Context(), id, whoami(), note)
+			if err != nil {
+				return notFound(err)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "hit %d acknowledged %s by %s\n", h.ID, stamp(h.Acked), h.AckedBy)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&note, "note", "", "what was done (kept with the hit)")
+	return cmd
+}
+
+func hitID(s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id == 0 {
+		return 0, usageError{fmt.Errorf("hit id %q: want a number as shown by watcher hits list", s)}
+	}
+	return id, nil
+}
+
+// notFound turns a missing hit into a usage error.
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return usageError{err}
+	}
+	return err
+}
+
+func needConfig(path, what string) (*Config, error) {
+	if path == "" {
+		return nil, usageError{fmt.Errorf("%s needs --config FILE", what)}
+	}
+	return loadConfig(path)
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// oneLine keeps text from a post on one line, at most n runes: titles and
+// headlines come from hostile pages.
+func oneLine(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// lineWriter prints lines and keeps the first error.
+type lineWriter struct {
+	out io.Writer
+	err error
+}
+
+func (w *lineWriter) f(format string, args ...any) {
+	if w.err == nil {
+		_, w.err = fmt.Fprintf(w.out, format+"\n", args...)
+	}
+}
