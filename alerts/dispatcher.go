@@ -14,6 +14,7 @@ import (
 // Outbox is the part of the store the dispatcher needs.
 type Outbox interface {
 	Pending(limit int) ([]leak.Alert, error)
+	MarkSending(id uint64) error
 	MarkSent(id uint64, ref string) error
 	MarkFailed(id uint64, reason string, permanent bool) error
 }
@@ -83,8 +84,22 @@ func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
 			res.Left = len(pending) - i
 			return res, err
 		}
-		ref, err := d.sender.Send(ctx, a)
-		d.last = time.Now()
+		var ref string
+		var err error
+		done := false
+		if a.Sending {
+			// A crash cut an attempt short: it may have arrived.
+			done, ref, err = d.confirm(ctx, a)
+		}
+		if err == nil && !done {
+			if err := d.outbox.MarkSending(a.ID); err != nil {
+				res.Left = len(pending) - i
+				return res, fmt.Errorf("mark alert %d sending: %w", a.ID, err)
+			}
+			a.Sending = true
+			ref, err = d.sender.Send(ctx, a)
+			d.last = time.Now()
+		}
 		if err == nil {
 			if err := d.outbox.MarkSent(a.ID, ref); err != nil {
 				// Delivered but not recorded: the next flush sends it again.
@@ -131,6 +146,24 @@ func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// confirm asks a Confirmer whether an alert cut short by a crash arrived.
+// A sender that cannot tell gets the alert again (at least once).
+func (d *Dispatcher) confirm(ctx context.Context, a leak.Alert) (bool, string, error) {
+	c, ok := d.sender.(Confirmer)
+	if !ok {
+		d.log.Warn("alert delivery was cut short by a stop; sending again (this destination cannot be asked whether it arrived)", "alert_id", a.ID)
+		return false, "", nil
+	}
+	ref, found, err := c.Delivered(ctx, a)
+	if err != nil {
+		return false, "", fmt.Errorf("check whether alert %d arrived: %w", a.ID, err)
+	}
+	if found {
+		d.log.Info("alert had arrived before a stop; not sent again", "alert_id", a.ID, "ref", ref)
+	}
+	return found, ref, nil
 }
 
 func (d *Dispatcher) pace(ctx context.Context) error {

@@ -20,6 +20,13 @@ type Sender interface {
 	Send(ctx context.Context, a leak.Alert) (ref string, err error)
 }
 
+// Confirmer is a Sender that can tell whether an alert already arrived:
+// the dispatcher asks it about an alert whose delivery a crash cut short,
+// so that the alert is not sent twice.
+type Confirmer interface {
+	Delivered(ctx context.Context, a leak.Alert) (ref string, found bool, err error)
+}
+
 // SlackOptions configure a Slack sender. Exactly one of WebhookURL and
 // BotToken is used; BotToken needs Channel.
 type SlackOptions struct {

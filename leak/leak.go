@@ -165,6 +165,10 @@ type Alert struct {
 	Created   time.Time  `json:"created"`
 	Sent      time.Time  `json:"sent,omitzero"`
 	Ref       string     `json:"ref,omitempty"` // where it went, e.g. the Slack channel and ts
+	// Sending is set, and committed, before each delivery attempt and
+	// cleared with its outcome: an alert still Sending after a crash may
+	// have reached Slack, and is checked there before it is sent again.
+	Sending bool `json:"sending,omitempty"`
 }
 
 // Canary is a planted fake customer value, known to leakwatch only by its

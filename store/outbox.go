@@ -43,13 +43,24 @@ func (db *DB) Alert(id uint64) (leak.Alert, error) {
 	return a, err
 }
 
+// MarkSending records, durably, that a delivery attempt of alert id
+// starts: after a crash the alert comes back from Pending with Sending set,
+// and the dispatcher asks Slack whether it arrived before sending again.
+func (db *DB) MarkSending(id uint64) error {
+	return db.updateAlert(id, func(a *leak.Alert) {
+		if a.State == leak.AlertPending {
+			a.Sending = true
+		}
+	})
+}
+
 // MarkSent records that alert id was delivered to ref. It is idempotent.
 func (db *DB) MarkSent(id uint64, ref string) error {
 	return db.updateAlert(id, func(a *leak.Alert) {
 		if a.State == leak.AlertSent {
 			return
 		}
-		a.State, a.Ref, a.Sent, a.LastError = leak.AlertSent, ref, time.Now().UTC(), ""
+		a.State, a.Ref, a.Sent, a.LastError, a.Sending = leak.AlertSent, ref, time.Now().UTC(), "", false
 		a.Attempts++
 	})
 }
@@ -63,7 +74,7 @@ func (db *DB) MarkFailed(id uint64, reason string, permanent bool) error {
 			return
 		}
 		a.Attempts++
-		a.LastError = reason
+		a.LastError, a.Sending = reason, false
 		if permanent {
 			a.State = leak.AlertFailed
 		}
