@@ -2,14 +2,13 @@ package matchers
 
 import (
 	"bufio"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	corpusgen "leakwatch/internal/corpus"
 )
 
 // The shared benchmark corpus (../shared/tools/corpusgen beside the repo):
@@ -40,7 +39,7 @@ func corpus(tb testing.TB, sizeMiB int) ([]byte, []truthItem) {
 		cd.text, cd.truth, cd.err = makeCorpus(sizeMiB)
 	}
 	if cd.err != nil {
-		if os.Getenv("LEAKWATCH_REQUIRE_CORPUS") != "" {
+		if corpusgen.Required() {
 			tb.Fatalf("corpus: %v", cd.err)
 		}
 		tb.Skipf("corpus: %v", cd.err)
@@ -49,31 +48,9 @@ func corpus(tb testing.TB, sizeMiB int) ([]byte, []truthItem) {
 }
 
 func makeCorpus(sizeMiB int) ([]byte, []truthItem, error) {
-	src, err := filepath.Abs(filepath.Join("..", "..", "shared", "tools", "corpusgen"))
+	out, err := corpusgen.File(sizeMiB)
 	if err != nil {
 		return nil, nil, err
-	}
-	if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {
-		return nil, nil, err
-	}
-	dir := filepath.Join(os.TempDir(), "leakwatch-corpus")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, err
-	}
-	bin := filepath.Join(dir, "corpusgen")
-	if _, err := os.Stat(bin); err != nil {
-		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Dir = src
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, nil, fmt.Errorf("build corpusgen: %v: %s", err, b)
-		}
-	}
-	out := filepath.Join(dir, "corpus-"+strconv.Itoa(sizeMiB)+".txt")
-	if _, err := os.Stat(out + ".truth.tsv"); err != nil {
-		cmd := exec.Command(bin, "-size", strconv.Itoa(sizeMiB), "-seed", "1", "-out", out)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, nil, fmt.Errorf("corpusgen: %v: %s", err, b)
-		}
 	}
 	text, err := os.ReadFile(out)
 	if err != nil {

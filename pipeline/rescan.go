@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"leakwatch/leak"
@@ -13,7 +14,8 @@ import (
 
 // Rescanner is the part of the store a rescan needs.
 type Rescanner interface {
-	ScanPosts(ctx context.Context, f store.PostFilter, batch int, fn func(ps []store.StoredPost, examined int) error) error
+	ScanSealed(ctx context.Context, f store.PostFilter, batch int, fn func(ps []store.SealedPost, examined int) error) error
+	OpenText(p *store.SealedPost) (store.StoredPost, error)
 	RecordFindings(fs []store.Finding, dryRun bool) ([]store.Outcome, error)
 }
 
@@ -65,31 +67,75 @@ func Rescan(ctx context.Context, db Rescanner, m Matcher, o RescanOptions, progr
 	if alertAt == leak.SeverityNone {
 		alertAt = leak.SeverityInfo
 	}
-	err := db.ScanPosts(ctx, store.PostFilter{Source: o.Source, Since: o.Since}, o.Batch, func(ps []store.StoredPost, examined int) error {
-		sum.Examined += examined
+	batch := o.Batch
+	if batch <= 0 {
+		batch = 512
+	}
+	// A reader reads the next batch while this one is opened and matched
+	// (on every core) and then recorded.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type read struct {
+		posts    []store.SealedPost
+		examined int
+	}
+	batches := make(chan read, 2)
+	var scanErr error
+	go func() {
+		defer close(batches)
+		scanErr = db.ScanSealed(ctx, store.PostFilter{Source: o.Source, Since: o.Since}, batch, func(ps []store.SealedPost, examined int) error {
+			select {
+			case batches <- read{ps, examined}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	fail := func(err error) (RescanSummary, error) {
+		cancel()
+		for range batches { // let the reader finish
+		}
+		sum.Took = time.Since(start)
+		return sum, err
+	}
+	for rd := range batches {
+		sum.Examined += rd.examined
+		ps := rd.posts
 		evs := make([]leak.Evidence, len(ps))
+		gone := make([]bool, len(ps))
+		size := make([]int, len(ps))
+		errs := make([]error, len(ps))
+		var next atomic.Int64
 		var wg sync.WaitGroup
-		next := make(chan int)
 		for range min(workers, len(ps)) {
 			wg.Go(func() {
-				for i := range next {
-					evs[i] = m.Match(ps[i].Text)
+				for i := int(next.Add(1) - 1); i < len(ps); i = int(next.Add(1) - 1) {
+					sp, err := db.OpenText(&ps[i])
+					switch {
+					case err != nil:
+						errs[i] = err
+					case sp.TextGone:
+						gone[i] = true
+					default:
+						size[i] = len(sp.Text)
+						evs[i] = m.Match(sp.Text)
+					}
 				}
 			})
 		}
-		for i, p := range ps {
-			if p.TextGone {
+		wg.Wait()
+		var fs []store.Finding
+		for i, ev := range evs {
+			if errs[i] != nil {
+				return fail(errs[i])
+			}
+			if gone[i] {
 				sum.TextGone++
 				continue
 			}
 			sum.Scanned++
-			sum.Bytes += int64(len(p.Text))
-			next <- i
-		}
-		close(next)
-		wg.Wait()
-		var fs []store.Finding
-		for i, ev := range evs {
+			sum.Bytes += int64(size[i])
 			if ev.Empty() || (o.Dataset != "" && (ev.Sample == nil || !slices.Contains(ev.Sample.Datasets, o.Dataset))) {
 				continue
 			}
@@ -98,7 +144,7 @@ func Rescan(ctx context.Context, db Rescanner, m Matcher, o RescanOptions, progr
 		if len(fs) > 0 {
 			out, err := db.RecordFindings(fs, o.DryRun)
 			if err != nil {
-				return err
+				return fail(err)
 			}
 			for i, oc := range out {
 				if oc.HitID == 0 {
@@ -119,8 +165,10 @@ func Rescan(ctx context.Context, db Rescanner, m Matcher, o RescanOptions, progr
 		if progress != nil {
 			progress(sum.RescanProgress)
 		}
-		return ctx.Err()
-	})
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+	}
 	sum.Took = time.Since(start)
-	return sum, err
+	return sum, scanErr
 }

@@ -26,13 +26,36 @@ type StoredPost struct {
 	TextGone bool
 }
 
+// SealedPost is a stored post whose text is still sealed; OpenText opens
+// it, from any goroutine, so that a rescan decrypts and decompresses on
+// every core.
+type SealedPost struct {
+	leak.Post
+	key, sealed []byte
+}
+
 // ScanPosts calls fn with the posts f selects, in key order, batch posts
-// at a time, and the number of posts examined for them (those the Since
-// filter skipped included: a progress count). Each batch is read in its own short read transaction (a
-// long-lived one would stop bbolt from growing the file while the daemon
-// writes), and fn runs outside any transaction. Text is opened with the
-// database's text key; without one, ScanPosts fails with ErrNoTextKey.
+// at a time, with their text opened; see ScanSealed.
 func (db *DB) ScanPosts(ctx context.Context, f PostFilter, batch int, fn func(ps []StoredPost, examined int) error) error {
+	return db.ScanSealed(ctx, f, batch, func(sps []SealedPost, examined int) error {
+		ps := make([]StoredPost, len(sps))
+		for i := range sps {
+			var err error
+			if ps[i], err = db.OpenText(&sps[i]); err != nil {
+				return err
+			}
+		}
+		return fn(ps, examined)
+	})
+}
+
+// ScanSealed calls fn with the posts f selects, in key order, batch posts
+// at a time, and the number of posts examined for them (those the Since
+// filter skipped included: a progress count). Each batch is read in its
+// own short read transaction (a long-lived one would stop bbolt from
+// growing the file while the daemon writes), and fn runs outside any
+// transaction. Without a text key it fails with ErrNoTextKey.
+func (db *DB) ScanSealed(ctx context.Context, f PostFilter, batch int, fn func(ps []SealedPost, examined int) error) error {
 	if db.text == nil {
 		return ErrNoTextKey
 	}
@@ -49,10 +72,8 @@ func (db *DB) ScanPosts(ctx context.Context, f PostFilter, batch int, fn func(ps
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		type raw struct {
-			key, meta, sealed []byte
-		}
-		var rows []raw
+		var posts []SealedPost
+		examined := 0
 		err := db.bolt.View(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucketPosts).Cursor()
 			k, v := c.Seek(after)
@@ -60,49 +81,59 @@ func (db *DB) ScanPosts(ctx context.Context, f PostFilter, batch int, fn func(ps
 				k, v = c.Next()
 			}
 			text := tx.Bucket(bucketText)
-			for ; k != nil && len(rows) < batch; k, v = c.Next() {
+			for ; k != nil && examined < batch; k, v = c.Next() {
 				if prefix != nil && !bytes.HasPrefix(k, prefix) {
 					break
 				}
-				r := raw{key: bytes.Clone(k), meta: bytes.Clone(v)}
-				if s := text.Get(k); s != nil {
-					r.sealed = bytes.Clone(s)
+				examined++
+				after = append(after[:0:0], k...)
+				var p SealedPost
+				if err := json.Unmarshal(v, &p.Post); err != nil {
+					return fmt.Errorf("post %q: %w", k, err)
 				}
-				rows = append(rows, r)
+				if !f.Since.IsZero() && p.Fetched.Before(f.Since) {
+					continue
+				}
+				p.key = after
+				if s := text.Get(k); s != nil {
+					p.sealed = bytes.Clone(s)
+				}
+				posts = append(posts, p)
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		if len(rows) == 0 {
+		if examined == 0 {
 			return nil
 		}
 		first = false
-		after = rows[len(rows)-1].key
-		posts := make([]StoredPost, 0, len(rows))
-		for _, r := range rows {
-			var p StoredPost
-			if err := json.Unmarshal(r.meta, &p.Post); err != nil {
-				return fmt.Errorf("post %q: %w", r.key, err)
-			}
-			if !f.Since.IsZero() && p.Fetched.Before(f.Since) {
-				continue
-			}
-			if r.sealed == nil {
-				p.TextGone = true
-			} else if p.Text, err = db.text.open(r.key, r.sealed); err != nil {
-				return fmt.Errorf("post %s/%s: %w", p.Source, p.Key, err)
-			}
-			posts = append(posts, p)
-		}
-		if err := fn(posts, len(rows)); err != nil {
+		if err := fn(posts, examined); err != nil {
 			return err
 		}
-		if len(rows) < batch {
+		if examined < batch {
 			return nil
 		}
 	}
+}
+
+// SealedSize is the size of the post's sealed text (0 if it has none).
+func (p *SealedPost) SealedSize() int { return len(p.sealed) }
+
+// OpenText opens a scanned post's text (TextGone when retention dropped
+// it). It decrypts in place: call it once per post.
+func (db *DB) OpenText(p *SealedPost) (StoredPost, error) {
+	sp := StoredPost{Post: p.Post}
+	if p.sealed == nil {
+		sp.TextGone = true
+		return sp, nil
+	}
+	var err error
+	if sp.Text, err = db.text.open(p.key, p.sealed); err != nil {
+		return sp, fmt.Errorf("post %s/%s: %w", p.Source, p.Key, err)
+	}
+	return sp, nil
 }
 
 // PostText returns one stored post with its text.

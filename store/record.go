@@ -2,8 +2,11 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -86,21 +89,16 @@ func (db *DB) Record(p leak.Post, version string, ev leak.Evidence, alert bool) 
 func (db *DB) RecordAll(es []Entry) ([]Recorded, error) {
 	// Compression and encryption are the slow part: done before the write
 	// transaction, which is the one thing writers share.
-	sealed := make([][]byte, len(es))
-	if db.text != nil {
-		for i, e := range es {
-			if e.Post.Text == "" {
-				continue
-			}
-			var err error
-			if sealed[i], err = db.text.seal(postKey(e.Post.Source, e.Post.Key), e.Post.Text); err != nil {
-				return nil, fmt.Errorf("seal post text: %w", err)
-			}
-		}
+	sealed, err := db.sealAll(es)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Recorded, len(es))
 	now := time.Now().UTC()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketSeen, bucketPosts, bucketText} {
+			tx.Bucket(name).FillPercent = fillPercent
+		}
 		for i, e := range es {
 			r, err := recordOne(tx, e, sealed[i], now)
 			if err != nil {
@@ -114,6 +112,31 @@ func (db *DB) RecordAll(es []Entry) ([]Recorded, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// sealAll seals the entries' texts, on every core for a large batch.
+func (db *DB) sealAll(es []Entry) ([][]byte, error) {
+	sealed := make([][]byte, len(es))
+	if db.text == nil {
+		return sealed, nil
+	}
+	errs := make([]error, len(es))
+	workers := min(runtime.GOMAXPROCS(0), (len(es)+7)/8)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(es); i += workers {
+				if p := es[i].Post; p.Text != "" {
+					sealed[i], errs[i] = db.text.seal(postKey(p.Source, p.Key), p.Text)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("seal post text: %w", err)
+	}
+	return sealed, nil
 }
 
 func recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, error) {

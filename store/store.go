@@ -51,6 +51,15 @@ type Options struct {
 	TextKey []byte
 }
 
+// pageSize is the page size of a new database. Sealed post texts are 1-3
+// KiB each: with 4 KiB pages most of them take a page (and an overflow
+// page) alone; 16 KiB pages, filled (fillPercent), hold several.
+const pageSize = 16 << 10
+
+// fillPercent is how full bbolt fills the pages of buckets that grow
+// mostly by appending (its default, half, suits random inserts).
+const fillPercent = 0.9
+
 // Open opens or creates the database at path with mode 0600, waiting at
 // most o.Timeout for another process's lock, and brings its schema up to
 // date (in one transaction: all of a migration or none of it).
@@ -66,7 +75,7 @@ func Open(path string, o Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, PageSize: pageSize})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/crypto/chacha20poly1305"
@@ -44,7 +45,7 @@ func DeriveTextKey(secret []byte) ([]byte, error) {
 }
 
 var (
-	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault)) // EncodeAll from many goroutines at once
 	// Sealed text is authenticated before it is decompressed, so only text
 	// leakwatch wrote reaches the decoder; the memory cap is belt and braces.
 	zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(256<<20))
@@ -82,12 +83,15 @@ func (s *sealer) seal(postKey []byte, text string) ([]byte, error) {
 	return s.aead.Seal(out, out[1:1+ns], z, postKey), nil
 }
 
+// open opens a sealed text. It decrypts in place, so sealed must be the
+// caller's own copy (never bbolt's memory), and is garbage afterwards.
 func (s *sealer) open(postKey, sealed []byte) (string, error) {
 	ns := s.aead.NonceSize()
 	if len(sealed) < 1+ns+s.aead.Overhead() || sealed[0] != textVersion {
 		return "", ErrTextOpen
 	}
-	z, err := s.aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], postKey)
+	ct := sealed[1+ns:]
+	z, err := s.aead.Open(ct[:0], sealed[1:1+ns], ct, postKey)
 	if err != nil {
 		return "", ErrTextOpen
 	}
@@ -95,5 +99,7 @@ func (s *sealer) open(postKey, sealed []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("decompress post text: %w", err)
 	}
-	return string(text), nil
+	// text is a fresh buffer nothing else refers to or will change: it
+	// becomes the string without a second copy of the post.
+	return unsafe.String(unsafe.SliceData(text), len(text)), nil
 }

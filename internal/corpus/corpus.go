@@ -1,0 +1,59 @@
+// Package corpus finds the team's shared benchmark corpus: the text that
+// ../shared/tools/corpusgen (beside the repository) generates, with planted
+// values and a ground-truth file, deterministic for a size and seed. Every
+// scan benchmark reads it, so that figures compare across days.
+package corpus
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+)
+
+var mu sync.Mutex
+
+// File returns the path of the corpus of sizeMiB (seed 1), building the
+// generator and the corpus on first use (cached in the temp directory).
+// Its ground truth is at File + ".truth.tsv".
+func File(sizeMiB int) (string, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	_, here, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", errors.New("corpus: cannot locate the source tree")
+	}
+	// internal/corpus -> repository root -> ../shared/tools/corpusgen
+	src := filepath.Join(filepath.Dir(here), "..", "..", "..", "shared", "tools", "corpusgen")
+	if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {
+		return "", fmt.Errorf("corpusgen not found: %w", err)
+	}
+	dir := filepath.Join(os.TempDir(), "leakwatch-corpus")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "corpusgen")
+	if _, err := os.Stat(bin); err != nil {
+		cmd := exec.Command("go", "build", "-o", bin, ".")
+		cmd.Dir = src
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("build corpusgen: %v: %s", err, b)
+		}
+	}
+	out := filepath.Join(dir, "corpus-"+strconv.Itoa(sizeMiB)+".txt")
+	if _, err := os.Stat(out + ".truth.tsv"); err != nil {
+		cmd := exec.Command(bin, "-size", strconv.Itoa(sizeMiB), "-seed", "1", "-out", out)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("corpusgen: %v: %s", err, b)
+		}
+	}
+	return out, nil
+}
+
+// Required says whether a missing corpus fails a test (CI sets
+// LEAKWATCH_REQUIRE_CORPUS) rather than skipping it.
+func Required() bool { return os.Getenv("LEAKWATCH_REQUIRE_CORPUS") != "" }
