@@ -209,3 +209,20 @@ type notFoundError string
 
 func (e notFoundError) Error() string        { return string(e) }
 func (e notFoundError) Is(target error) bool { return target == store.ErrNotFound }
+
+// Canaries asks the daemon.
+func (c *Client) Canaries(ctx context.Context) ([]leak.Canary, error) {
+	var cs []leak.Canary
+	err := c.get(ctx, http.MethodGet, "/v1/canaries", nil, &cs)
+	if len(cs) == 0 {
+		cs = nil
+	}
+	return cs, err
+}
+
+// PutCanaries hands canary digests to the daemon, which stores them and
+// starts matching them.
+func (c *Client) PutCanaries(ctx context.Context, cs []leak.Canary) error {
+	var out map[string]int
+	return c.get(ctx, http.MethodPost, "/v1/canaries", cs, &out)
+}

@@ -12,8 +12,8 @@
 //
 // The protocol is HTTP/1.1 over the Unix socket with JSON bodies; a rescan
 // streams its progress as JSON lines and a backup streams the database
-// file, with its length and any error in trailers. The server checks the
-// peer's credentials (SO_PEERCRED) besides the socket's file mode, and
-// records who acknowledged a hit from them rather than from the client's
-// word.
+// file, with its length and any error in trailers. Who may connect is
+// the kernel's decision (the socket's mode and directory); the server reads
+// the peer's credentials (SO_PEERCRED) to log requests and to record who
+// acknowledged a hit, rather than taking the client's word for it.
 package control

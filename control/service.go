@@ -59,6 +59,11 @@ type Service interface {
 	Ack(ctx context.Context, id uint64, who, note string) (leak.Hit, error)
 	Rescan(ctx context.Context, r RescanRequest, progress func(Progress)) (pipeline.RescanSummary, error)
 	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// Canaries lists the stored canaries (ids, partitions, digests).
+	Canaries(ctx context.Context) ([]leak.Canary, error)
+	// PutCanaries stores canary digests; a daemon starts matching them at
+	// once.
+	PutCanaries(ctx context.Context, cs []leak.Canary) error
 }
 
 // ErrBusy is returned when a rescan is asked for while another runs.
@@ -71,7 +76,12 @@ var ErrNoMatchers = errors.New("rescan needs the matchers (the secret key and fi
 type Local struct {
 	DB      *store.DB
 	Matcher pipeline.Matcher // for rescans; nil: rescans fail with ErrNoMatchers
-	AlertAt leak.Severity    // the lowest severity a rescan alerts
+	// Reload, if set, rebuilds Matcher from the stored canaries and the
+	// fingerprint store (the daemon's, which it also crawls with): before
+	// each rescan and after canaries are added, so that a rescan right
+	// after an import sees the new canaries and datasets.
+	Reload  func() error
+	AlertAt leak.Severity // the lowest severity a rescan alerts
 	Daemon  bool             // this is the daemon (Status says so)
 	Started time.Time
 
@@ -122,6 +132,11 @@ func (l *Local) Rescan(ctx context.Context, r RescanRequest, progress func(Progr
 		return pipeline.RescanSummary{}, ErrBusy
 	}
 	defer l.rescan.Unlock()
+	if l.Reload != nil {
+		if err := l.Reload(); err != nil {
+			return pipeline.RescanSummary{}, fmt.Errorf("reload matchers: %w", err)
+		}
+	}
 	total, err := l.DB.CountPosts(r.Source)
 	if err != nil {
 		return pipeline.RescanSummary{}, err
@@ -141,3 +156,19 @@ func (l *Local) Rescan(ctx context.Context, r RescanRequest, progress func(Progr
 
 // Backup writes a hot copy of the database to w.
 func (l *Local) Backup(_ context.Context, w io.Writer) (int64, error) { return l.DB.Backup(w) }
+
+// Canaries lists the stored canaries.
+func (l *Local) Canaries(context.Context) ([]leak.Canary, error) { return l.DB.Canaries() }
+
+// PutCanaries stores canaries and reloads the matchers.
+func (l *Local) PutCanaries(_ context.Context, cs []leak.Canary) error {
+	if err := l.DB.PutCanaries(cs); err != nil {
+		return err
+	}
+	if l.Reload != nil {
+		if err := l.Reload(); err != nil {
+			return fmt.Errorf("canaries stored, but the matchers did not reload (restart the daemon): %w", err)
+		}
+	}
+	return nil
+}

@@ -165,6 +165,26 @@ func (s *Store) Source(id uint16) (string, string) {
 	return n[0], n[1]
 }
 
+// Generation is the store generation that is open: it changes with every
+// import.
+func (s *Store) Generation() int { return s.man.Generation }
+
+// CurrentGeneration reads the generation an Open of dir would get now.
+func CurrentGeneration(dir string) (int, error) {
+	b, err := os.ReadFile(manifestPath(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return 0, fmt.Errorf("%s: %w", manifestPath(dir), err)
+	}
+	return m.Generation, nil
+}
+
 // Len is the number of entries.
 func (s *Store) Len() int { return int(s.man.Entries) }
 

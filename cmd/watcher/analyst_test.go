@@ -238,40 +238,60 @@ func mustKey(t *testing.T, f *runFixture) []byte {
 
 // TestRescanFindsLateCanary: posts crawled before a canary was planted; a
 // rescan after `canary import` finds it, records a new critical hit with an
-// alert, and a second rescan finds nothing new.
+// alert, and a second rescan finds nothing new. With the daemon running,
+// the import and the rescan go through it (and its matchers reload).
 func TestRescanFindsLateCanary(t *testing.T) {
-	f := newRunFixture(t)
-	// Forget the canaries the fixture imported: crawl without them.
-	if err := dropCanaries(f.db); err != nil {
-		t.Fatal(err)
-	}
-	if out, stderr, code := execute(t, "run", "--config", f.config, "--once"); code != exitOK && code != exitPartial {
-		t.Fatalf("run --once exit %d: %s %s", code, out, stderr)
-	}
-	before := hitsOf(t, f.db)
-	if out, stderr, code := execute(t, "canary", "import", "--config", f.config, "../../demo/data/canaries.csv"); code != exitOK {
-		t.Fatalf("canary import exit %d: %s %s", code, out, stderr)
-	}
-	out, stderr, code := execute(t, "rescan", "--config", f.config)
-	if code != exitOK || !strings.Contains(out, "scanned 8 posts") {
-		t.Fatalf("rescan (exit %d): %s %s", code, out, stderr)
-	}
-	after := hitsOf(t, f.db)
-	var found []leak.Hit
-	for _, h := range after[len(before):] {
-		if len(h.Evidence.Canaries) > 0 {
-			found = append(found, h)
-		}
-	}
-	if len(found) == 0 || !found[0].Rescan || found[0].Evidence.Severity != leak.SeverityCritical {
-		t.Fatalf("rescan output:\n%s\nnew hits %+v; want a critical canary hit found by the rescan", out, after[len(before):])
-	}
-	if !strings.Contains(out, "critical") || !strings.Contains(out, "alerts queued: ") {
-		t.Errorf("rescan summary:\n%s", out)
-	}
-	out, _, _ = execute(t, "rescan", "--config", f.config)
-	if !strings.Contains(out, "new hits: 0") || !strings.Contains(out, "alerts queued: 0") {
-		t.Errorf("second rescan recorded again:\n%s", out)
+	for _, withDaemon := range []bool{false, true} {
+		t.Run(fmt.Sprintf("daemon=%v", withDaemon), func(t *testing.T) {
+			f := newRunFixture(t)
+			// Forget the canaries the fixture imported: crawl without them.
+			if err := dropCanaries(f.db); err != nil {
+				t.Fatal(err)
+			}
+			if out, stderr, code := execute(t, "run", "--config", f.config, "--once"); code != exitOK && code != exitPartial {
+				t.Fatalf("run --once exit %d: %s %s", code, out, stderr)
+			}
+			before := hitsOf(t, f.db)
+			if withDaemon {
+				startDaemon(t, f.config)
+			}
+			if out, stderr, code := execute(t, "canary", "import", "--config", f.config, "../../demo/data/canaries.csv"); code != exitOK {
+				t.Fatalf("canary import exit %d: %s %s", code, out, stderr)
+			}
+			if out, _, code := execute(t, "canary", "list", "--config", f.config); code != exitOK || !strings.Contains(out, "billing-db") {
+				t.Errorf("canary list (exit %d): %s", code, out)
+			}
+			out, stderr, code := execute(t, "rescan", "--config", f.config)
+			if code != exitOK || !strings.Contains(out, "scanned 8 posts") {
+				t.Fatalf("rescan (exit %d): %s %s", code, out, stderr)
+			}
+			if !strings.Contains(out, "critical") || strings.Contains(out, "alerts queued: 0") {
+				t.Errorf("rescan summary:\n%s", out)
+			}
+			out2, _, _ := execute(t, "rescan", "--config", f.config)
+			if !strings.Contains(out2, "new hits: 0") || !strings.Contains(out2, "alerts queued: 0") {
+				t.Errorf("second rescan recorded again:\n%s", out2)
+			}
+			if withDaemon {
+				out, _, _ := execute(t, "hits", "list", "--config", f.config, "--json")
+				var hs []leak.Hit
+				_ = json.Unmarshal([]byte(out), &hs)
+				if len(hs) <= len(before) {
+					t.Fatalf("hits through the daemon: %d, before the rescan %d", len(hs), len(before))
+				}
+				return
+			}
+			after := hitsOf(t, f.db)
+			var found []leak.Hit
+			for _, h := range after[len(before):] {
+				if len(h.Evidence.Canaries) > 0 {
+					found = append(found, h)
+				}
+			}
+			if len(found) == 0 || !found[0].Rescan || found[0].Evidence.Severity != leak.SeverityCritical {
+				t.Fatalf("rescan output:\n%s\nnew hits %+v; want a critical canary hit found by the rescan", out, after[len(before):])
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -14,9 +15,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/canary"
+	"leakwatch/control"
 	"leakwatch/leak"
 	"leakwatch/matchers"
-	"leakwatch/store"
 )
 
 func newCanaryCmd(g *globals) *cobra.Command {
@@ -29,24 +30,26 @@ func newCanaryCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// canaryDB opens the config's database and hasher for the canary commands.
-func canaryDB(config string) (*Config, *store.DB, *matchers.Hasher, error) {
+// canaryDB gives the canary commands the hasher and where canaries are
+// kept: the running daemon (which starts matching new canaries at once) or
+// the database.
+func canaryDB(ctx context.Context, config string) (*Config, control.Service, *matchers.Hasher, func(), error) {
 	if config == "" {
-		return nil, nil, nil, usageError{errors.New("needs --config FILE")}
+		return nil, nil, nil, nil, usageError{errors.New("needs --config FILE")}
 	}
 	cfg, err := loadConfig(config)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	h, err := loadHasher(cfg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: 5 * time.Second})
+	svc, closeSvc, err := openService(ctx, cfg, false)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return cfg, db, h, nil
+	return cfg, svc, h, closeSvc, nil
 }
 
 func newCanaryGenerateCmd() *cobra.Command {
@@ -64,11 +67,11 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 			if partition == "" || count < 1 {
 				return usageError{errors.New("generate needs --partition and --count >= 1")}
 			}
-			cfg, db, h, err := canaryDB(config)
+			cfg, svc, h, closeSvc, err := canaryDB(cmd.Context(), config)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeSvc()
 			if domain == "" {
 				domain = cfg.Canaries.Domain
 			}
@@ -105,7 +108,7 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 				defer f.Close()
 				out = f
 			}
-			if err := db.PutCanaries(cs); err != nil {
+			if err := svc.PutCanaries(cmd.Context(), cs); err != nil {
 				return err
 			}
 			w := csv.NewWriter(out)
@@ -141,11 +144,11 @@ value are reported by line and column, never by value.` + "\n" + exitStatusHelp,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, db, h, err := canaryDB(config)
+			_, svc, h, closeSvc, err := canaryDB(cmd.Context(), config)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
+			defer closeSvc()
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
@@ -158,7 +161,7 @@ value are reported by line and column, never by value.` + "\n" + exitStatusHelp,
 			if err != nil {
 				return err
 			}
-			if err := db.PutCanaries(cs); err != nil {
+			if err := svc.PutCanaries(cmd.Context(), cs); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported %d canary values from %s (%d bad)\n", len(cs), args[0], len(bad))
@@ -246,12 +249,12 @@ func newCanaryListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: 5 * time.Second})
+			svc, closeSvc, err := openService(cmd.Context(), cfg, false)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			cs, err := db.Canaries()
+			defer closeSvc()
+			cs, err := svc.Canaries(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -65,7 +65,7 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		return err
 	}
 	defer closeAll()
-	st := set.Stats()
+	st := set.Set().Stats()
 	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "terms", st.Terms)
 
 	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), crawler.Options{
@@ -117,7 +117,7 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		}}
 
 	if !o.once {
-		stopControl, err := serveControl(ctx, cfg, &control.Local{DB: db, Matcher: set, AlertAt: cfg.minSeverity(), Daemon: true, Started: time.Now().UTC()}, log)
+		stopControl, err := serveControl(ctx, cfg, &control.Local{DB: db, Matcher: set, Reload: set.Reload, AlertAt: cfg.minSeverity(), Daemon: true, Started: time.Now().UTC()}, log)
 		if err != nil {
 			return err
 		}
@@ -205,7 +205,7 @@ func serveControl(ctx context.Context, cfg *Config, svc control.Service, log *sl
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv := &control.Server{Service: svc, Log: log, GroupAccess: mode&0o070 != 0}
+		srv := &control.Server{Service: svc, Log: log}
 		if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("control socket stopped", "error", err.Error())
 		}

@@ -84,7 +84,7 @@ func runScan(cmd *cobra.Command, o scanOptions, file string) error {
 		return err
 	}
 	defer closeAll()
-	ev, fs := set.Explain(text)
+	ev, fs := set.Set().Explain(text)
 	rep := scanReport{File: file, Bytes: len(text), Evidence: ev, Findings: fs}
 	if rep.Findings == nil {
 		rep.Findings = []matchers.Finding{}

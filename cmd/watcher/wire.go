@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"leakwatch/alerts"
 	"leakwatch/crawler"
 	"leakwatch/fpstore"
+	"leakwatch/leak"
 	"leakwatch/matchers"
 	"leakwatch/pipeline"
 	"leakwatch/store"
@@ -30,9 +33,9 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc Mat
 
 // openMatchers opens what matching needs from a config, key first (a bad
 // key file stops everything before the database is touched): the
-// database, the fingerprint store and the set built from them. The
-// returned close releases the store and the database.
-func openMatchers(cfg *Config, lockTimeout time.Duration) (*store.DB, *matchers.Set, func(), error) {
+// database, and the matchers built from its canaries and the fingerprint
+// store. The returned close releases the matchers and the database.
+func openMatchers(cfg *Config, lockTimeout time.Duration) (*store.DB, *liveMatchers, func(), error) {
 	h, textKey, err := loadKeys(cfg)
 	if err != nil {
 		return nil, nil, nil, err
@@ -41,18 +44,70 @@ func openMatchers(cfg *Config, lockTimeout time.Duration) (*store.DB, *matchers.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	fp, err := fpstore.Open(cfg.fingerprintsDir())
-	if err != nil {
+	lm := &liveMatchers{cfg: cfg, db: db, h: h}
+	if err := lm.Reload(); err != nil {
 		db.Close()
 		return nil, nil, nil, err
 	}
-	set, err := loadSet(db, h, fp, cfg.Matchers)
+	return db, lm, func() { lm.close(); db.Close() }, nil
+}
+
+// liveMatchers is the matcher set in use, rebuilt in place by Reload (new
+// canaries in the database, a new fingerprint generation after an import)
+// while matches run: a match in progress finishes on the set it started
+// with.
+type liveMatchers struct {
+	cfg *Config
+	db  *store.DB
+	h   *matchers.Hasher
+
+	mu  sync.Mutex
+	fps []*fpstore.Store // every generation opened; unmapped only at close
+	set atomic.Pointer[matchers.Set]
+}
+
+// Match runs the current set.
+func (l *liveMatchers) Match(text string) leak.Evidence { return l.set.Load().Match(text) }
+
+// Set is the current set.
+func (l *liveMatchers) Set() *matchers.Set { return l.set.Load() }
+
+// Reload rebuilds the set from the stored canaries and the newest
+// fingerprint generation.
+func (l *liveMatchers) Reload() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	dir := l.cfg.fingerprintsDir()
+	gen, err := fpstore.CurrentGeneration(dir)
 	if err != nil {
+		return err
+	}
+	var fp *fpstore.Store
+	if n := len(l.fps); n > 0 && l.fps[n-1].Generation() == gen {
+		fp = l.fps[n-1]
+	} else {
+		if fp, err = fpstore.Open(dir); err != nil {
+			return err
+		}
+		// The old generation stays mapped: matches in flight may be
+		// reading it.
+		l.fps = append(l.fps, fp)
+	}
+	set, err := loadSet(l.db, l.h, fp, l.cfg.Matchers)
+	if err != nil {
+		return err
+	}
+	l.set.Store(set)
+	return nil
+}
+
+func (l *liveMatchers) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, fp := range l.fps {
 		fp.Close()
-		db.Close()
-		return nil, nil, nil, err
 	}
-	return db, set, func() { fp.Close(); db.Close() }, nil
+	l.fps = nil
 }
 
 // jobSpec is one source to crawl and what only it has.
