@@ -45,7 +45,9 @@ func DeriveTextKey(secret []byte) ([]byte, error) {
 }
 
 var (
-	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault)) // EncodeAll from many goroutines at once
+	// EncodeAll from many goroutines at once; no frame checksum, the AEAD
+	// tag authenticates every byte.
+	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderCRC(false))
 	// Sealed text is authenticated before it is decompressed, so only text
 	// leakwatch wrote reaches the decoder; the memory cap is belt and braces.
 	zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(256<<20))

@@ -65,14 +65,17 @@ func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
 		fmt.Fprintln(out, "daemon: not running (read from the database)")
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tHEALTH\tLAST CRAWL\tLAST SUCCESS\tFAILS\tPOSTS\tHITS\tREASON")
+	fmt.Fprintln(tw, "SOURCE\tHEALTH\tLAST CRAWL\tLAST SUCCESS\tFAILS\tPOSTS\tHITS\tREASON / LAST ERROR")
 	for _, s := range rep.Sources {
-		health := "ok"
+		health, why := "ok", s.Reason
 		if !s.Healthy {
 			health = "UNHEALTHY"
 		}
+		if why == "" && s.ConsecutiveFailures > 0 {
+			why = s.LastError
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, health, stamp(s.LastCrawl), stamp(s.LastSuccess),
-			s.ConsecutiveFailures, s.Posts, s.Hits, s.Reason)
+			s.ConsecutiveFailures, s.Posts, s.Hits, oneLine(why, 200))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
