@@ -82,7 +82,7 @@ type Local struct {
 	// after an import sees the new canaries and datasets.
 	Reload  func() error
 	AlertAt leak.Severity // the lowest severity a rescan alerts
-	Daemon  bool             // this is the daemon (Status says so)
+	Daemon  bool          // this is the daemon (Status says so)
 	Started time.Time
 
 	rescan sync.Mutex
