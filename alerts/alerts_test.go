@@ -149,21 +149,56 @@ func TestDispatcherOutageKeepsAlertsQueued(t *testing.T) {
 	}
 }
 
-func TestDispatcherPermanentErrorMarksFailed(t *testing.T) {
+// TestDestinationErrorKeepsAlertsQueued: a revoked token is reported
+// (error, the "slack" condition) and every alert stays queued; Slack is not
+// hammered meanwhile; once the token is fixed everything goes, in order.
+func TestDestinationErrorKeepsAlertsQueued(t *testing.T) {
 	srv := slackserver.New("xoxb-good")
 	defer srv.Close()
-	db := newOutbox(t, 1)
-	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-revoked"), nil, fastOpts())
+	db := newOutbox(t, 3)
+	opts := fastOpts()
+	opts.DestinationRetry = time.Hour
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-revoked"), nil, opts)
 	res, err := d.Flush(context.Background())
-	if err != nil || res.Failed != 1 || res.Sent != 0 {
-		t.Fatalf("Flush = %+v, %v; want 1 failed", res, err)
+	if !errors.Is(err, alerts.ErrDestination) || res.Sent != 0 || res.Left != 3 || res.Failed != 0 {
+		t.Fatalf("Flush = %+v, %v; want ErrDestination with 3 left", res, err)
 	}
-	if srv.Calls() != 1 {
-		t.Errorf("invalid_auth retried: %d calls, want 1", srv.Calls())
+	if _, err := d.Flush(context.Background()); !errors.Is(err, alerts.ErrDestination) || srv.Calls() != 1 {
+		t.Errorf("second flush within the retry delay: %v, %d calls; want no new call", err, srv.Calls())
+	}
+	if p, _ := db.Pending(0); len(p) != 3 || !strings.Contains(p[0].LastError, "invalid_auth") {
+		t.Fatalf("pending after invalid_auth: %d, last error %q", len(p), p[0].LastError)
+	}
+	conds, _ := db.Conditions()
+	if len(conds) != 1 || conds[0].ID != "slack" || !conds[0].Active || !strings.Contains(conds[0].Reason, "invalid_auth") {
+		t.Errorf("conditions %+v; want slack active with invalid_auth", conds)
+	}
+	// The operator fixes the token (a restart builds a new dispatcher).
+	d = alerts.NewDispatcher(db, botSender(t, srv, "xoxb-good"), nil, opts)
+	res, err = d.Flush(context.Background())
+	if err != nil || res.Sent != 3 || len(srv.Messages()) != 3 {
+		t.Fatalf("after the fix: %+v, %v, %d messages", res, err, len(srv.Messages()))
+	}
+	if conds, _ := db.Conditions(); conds[0].Active {
+		t.Errorf("slack condition still active after delivery")
+	}
+}
+
+// TestMessageErrorFailsOnlyThatMessage: Slack refusing one message for
+// good (malformed) fails that alert; the others go.
+func TestMessageErrorFailsOnlyThatMessage(t *testing.T) {
+	srv := slackserver.New("xoxb-good")
+	defer srv.Close()
+	srv.Script(slackserver.Response{Error: "invalid_blocks"})
+	db := newOutbox(t, 2)
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-good"), nil, fastOpts())
+	res, err := d.Flush(context.Background())
+	if err != nil || res.Failed != 1 || res.Sent != 1 {
+		t.Fatalf("Flush = %+v, %v; want 1 failed, 1 sent", res, err)
 	}
 	a, _ := db.Alert(1)
-	if a.State != leak.AlertFailed || !strings.Contains(a.LastError, "invalid_auth") {
-		t.Errorf("alert state %s error %q; want failed with invalid_auth", a.State, a.LastError)
+	if a.State != leak.AlertFailed || !strings.Contains(a.LastError, "invalid_blocks") {
+		t.Errorf("alert 1: %s %q", a.State, a.LastError)
 	}
 }
 
@@ -186,7 +221,7 @@ func TestWebhookSender(t *testing.T) {
 	// A webhook that no longer exists (404) is permanent, and its secret
 	// URL is not in the error.
 	bad, _ := alerts.NewSlack(alerts.SlackOptions{WebhookURL: srv.WebhookURL() + "-gone"})
-	_, err = bad.Send(context.Background(), leak.Alert{ID: 9})
+	_, err = bad.Send(context.Background(), alerts.Outgoing{Kind: alerts.MessageAlert, Alert: leak.Alert{ID: 9}})
 	if err == nil || !alerts.Permanent(err) {
 		t.Fatalf("Send to a dead webhook = %v; want a permanent error", err)
 	}

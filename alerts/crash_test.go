@@ -47,19 +47,21 @@ type receiver struct {
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	switch req.URL.Path {
 	case "/send":
-		var a leak.Alert
-		if err := json.NewDecoder(req.Body).Decode(&a); err != nil {
+		var as []leak.Alert
+		if err := json.NewDecoder(req.Body).Decode(&as); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		r.mu.Lock()
-		r.byPost[a.Hit.PostKey]++
-		r.byID[a.ID] = a.Hit.PostKey
+		for _, a := range as {
+			r.byPost[a.Hit.PostKey]++
+			r.byID[a.ID] = a.Hit.PostKey
+		}
 		r.mu.Unlock()
 		// The child may die between this arrival and its MarkSent: the
 		// window the Sending mark exists for. Widen it a little.
 		time.Sleep(time.Millisecond)
-		fmt.Fprintf(w, "ok %d", a.ID)
+		fmt.Fprintf(w, "ok %d", as[0].ID)
 	case "/delivered":
 		id, _ := strconv.ParseUint(req.URL.Query().Get("id"), 10, 64)
 		r.mu.Lock()
@@ -76,8 +78,8 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // httpSender sends alerts to the receiver and asks it about cut-short ones.
 type httpSender struct{ base string }
 
-func (s httpSender) Send(ctx context.Context, a leak.Alert) (string, error) {
-	b, _ := json.Marshal(a)
+func (s httpSender) Send(ctx context.Context, o alerts.Outgoing) (string, error) {
+	b, _ := json.Marshal(append([]leak.Alert{o.Alert}, o.Also...))
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.base+"/send", bytes.NewReader(b))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -91,16 +93,24 @@ func (s httpSender) Send(ctx context.Context, a leak.Alert) (string, error) {
 	return string(body), nil
 }
 
-func (s httpSender) Delivered(ctx context.Context, a leak.Alert) (string, bool, error) {
-	u := fmt.Sprintf("%s/delivered?id=%d&post=%s", s.base, a.ID, a.Hit.PostKey)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", false, err
+func (s httpSender) Delivered(ctx context.Context, o alerts.Outgoing) (string, []uint64, error) {
+	var ref string
+	var arrived []uint64
+	for _, a := range append([]leak.Alert{o.Alert}, o.Also...) {
+		u := fmt.Sprintf("%s/delivered?id=%d&post=%s", s.base, a.ID, a.Hit.PostKey)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", nil, err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			ref = string(body)
+			arrived = append(arrived, a.ID)
+		}
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return string(body), resp.StatusCode == http.StatusOK, nil
+	return ref, arrived, nil
 }
 
 func crashKey() []byte {

@@ -3,6 +3,7 @@ package alerts
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ const (
 	maxHeader  = 150
 	maxSection = 3000
 	maxField   = 2000
+	maxBlocks  = 50
 )
 
 var severityIcon = map[leak.Severity]string{
@@ -32,10 +34,30 @@ var severityIcon = map[leak.Severity]string{
 	leak.SeverityInfo:     "🔵",
 }
 
-// Format builds the Slack message for an alert.
-func Format(a leak.Alert) Message {
+// Format builds the Slack message for an outgoing message.
+func Format(o Outgoing) Message {
+	switch {
+	case o.Alert.Kind == leak.AlertOperator:
+		return formatOperator(o.Alert)
+	case o.Alert.Kind == leak.AlertTest:
+		return formatTest(o.Alert)
+	case o.Kind == MessageUpdate && o.Root != nil:
+		return formatUpdate(o)
+	case o.Kind == MessageBurst:
+		return formatList(o, "⚠️ Burst: %d more hits at once", "These hits arrived together; each is in `watcher hits list`.")
+	case o.Kind == MessageDigest:
+		return formatList(o, "🔵 Digest: %d info-level hits", "Mentions without a sale claim or verified records, collected for review.")
+	}
+	return formatLeak(o)
+}
+
+// formatLeak is the message for a new leak: the evidence, and the other
+// posts of the same leak folded in.
+func formatLeak(o Outgoing) Message {
+	a := o.Alert
 	h, ev := a.Hit, a.Hit.Evidence
-	head := fmt.Sprintf("%s %s: %s", severityIcon[ev.Severity], strings.ToUpper(ev.Severity.String()), ev.Headline)
+	sev := a.Severity()
+	head := fmt.Sprintf("%s %s: %s", severityIcon[sev], strings.ToUpper(sev.String()), ev.Headline)
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(cut(head, maxHeader))),
 	}
@@ -75,14 +97,146 @@ func Format(a leak.Alert) Message {
 	if len(ev.Brands) > 0 {
 		blocks = append(blocks, section("*Brand terms*\n"+esc(strings.Join(ev.Brands, ", "))))
 	}
+	if len(o.Also) > 0 {
+		blocks = append(blocks, section(fmt.Sprintf("*Also seen in %d more posts*\n%s", len(o.Also), listHits(o.Also, 10))))
+	}
+	if a.Shown != leak.SeverityNone {
+		blocks = append(blocks, section("_Raised in place by newer evidence: see the thread._"))
+	}
 	blocks = append(blocks,
 		slack.NewDividerBlock(),
 		slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Hit %d · alert %d · next: `watcher hits show %d`, then `watcher hits ack %d --note \"...\"`", h.ID, a.ID, h.ID, h.ID))),
 	)
 	return Message{
-		Text:   cut(fmt.Sprintf("[%s] %s (%s)", strings.ToUpper(ev.Severity.String()), ev.Headline, h.Source), maxSection),
+		Text:   cut(fmt.Sprintf("[%s] %s (%s)", strings.ToUpper(sev.String()), ev.Headline, h.Source), maxSection),
 		Blocks: blocks,
 	}
+}
+
+// formatUpdate is a reply in a leak's thread: stronger evidence on the
+// same post, or the leak seen again elsewhere.
+func formatUpdate(o Outgoing) Message {
+	a, root := o.Alert, o.Root
+	h, ev := a.Hit, a.Hit.Evidence
+	var what string
+	switch {
+	case h.RepostOf != "" && len(o.Also) == 0:
+		what = "Seen again in another place"
+	case h.RepostOf != "":
+		what = fmt.Sprintf("Seen again in %d more places", 1+len(o.Also))
+	case h.Rescan:
+		what = "A rescan found more evidence"
+	default:
+		what = "The post changed and says more"
+	}
+	head := fmt.Sprintf("↳ %s %s: %s", severityIcon[ev.Severity], strings.ToUpper(ev.Severity.String()), what)
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(cut(head, maxHeader)))}
+	if o.Raise {
+		blocks = append(blocks, section(fmt.Sprintf("*Severity raised from %s to %s.*", strings.ToUpper(root.Severity().String()), strings.ToUpper(ev.Severity.String()))))
+	}
+	blocks = append(blocks, slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+		mrkdwn("*Source*\n" + esc(h.Source)),
+		mrkdwn("*Thread*\n" + esc(orDash(h.Title))),
+	}, nil), slack.NewSectionBlock(mrkdwn("*Link* (defanged)\n`"+cut(Defang(h.PostURL), 500)+"`"), nil, nil))
+	if v := verification(ev); v != "" {
+		blocks = append(blocks, section("*Verification*\n"+v))
+	}
+	if len(o.Also) > 0 {
+		blocks = append(blocks, section(fmt.Sprintf("*And %d more*\n%s", len(o.Also), listHits(o.Also, 10))))
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Hit %d (follows hit %d) · `watcher hits show %d`", h.ID, h.Thread, h.ID))))
+	return Message{
+		Text:   cut(fmt.Sprintf("[%s] Update: %s (%s)", strings.ToUpper(ev.Severity.String()), what, h.Source), maxSection),
+		Blocks: blocks,
+	}
+}
+
+// formatList is a burst summary or a digest: one line per hit.
+func formatList(o Outgoing, title, intro string) Message {
+	all := append([]leak.Alert{o.Alert}, o.Also...)
+	head := fmt.Sprintf(title, len(all))
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(cut(head, maxHeader))),
+		section(intro),
+		section(listHits(all, 25)),
+		slack.NewContextBlock("", mrkdwn("Every hit: `watcher hits list --since 1d`; one hit: `watcher hits show ID`")),
+	}
+	return Message{Text: cut(head, maxSection), Blocks: blocks}
+}
+
+// listHits is one line per hit, at most n, then how many more.
+func listHits(as []leak.Alert, n int) string {
+	var lines []string
+	for i, a := range as {
+		if i == n {
+			lines = append(lines, fmt.Sprintf("… and %d more", len(as)-n))
+			break
+		}
+		h := a.Hit
+		lines = append(lines, fmt.Sprintf("• %s %s · %s · %s (hit %d)", severityIcon[h.Evidence.Severity],
+			esc(cut(h.Evidence.Headline, 120)), esc(h.Source), esc(cut(orDash(h.Title), 80)), h.ID))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// formatOperator reports a condition of leakwatch itself.
+func formatOperator(a leak.Alert) Message {
+	ev := a.Operator
+	if ev == nil {
+		ev = &leak.OperatorEvent{Condition: "unknown"}
+	}
+	state, icon := "started", "⚙️"
+	if ev.Cleared {
+		state, icon = "cleared", "✅"
+	}
+	head := fmt.Sprintf("%s leakwatch: %s %s", icon, describeCondition(ev.Condition), state)
+	text := "*Since* " + when(ev.Since)
+	if ev.Reason != "" {
+		text = "*Why*\n" + esc(ev.Reason) + "\n" + text
+	}
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(cut(head, maxHeader))),
+		section(text),
+		slack.NewContextBlock("", mrkdwn("Operator alert " + strconv.FormatUint(a.ID, 10) + " · `watcher status` shows every source and the outbox")),
+	}
+	return Message{Text: cut(head, maxSection), Blocks: blocks}
+}
+
+func describeCondition(c string) string {
+	switch {
+	case strings.HasPrefix(c, "source:"):
+		return "source " + strings.TrimPrefix(c, "source:") + " unhealthy"
+	case c == "tor":
+		return "Tor unreachable"
+	case c == "outbox":
+		return "alert outbox backing up"
+	case c == "matchers":
+		return "matchers failed to load"
+	}
+	return c
+}
+
+// formatTest is watcher test-alert's message: marked as a test all over.
+func formatTest(a leak.Alert) Message {
+	sev := a.Hit.Evidence.Severity
+	head := fmt.Sprintf("🧪 TEST ALERT (%s): no leak, this checks the alert path", strings.ToUpper(sev.String()))
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(cut(head, maxHeader))),
+		section("This message was sent by `watcher test-alert` through leakwatch's outbox and Slack delivery, as a real alert would be. *Nothing was found; no action is needed.*"),
+		slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Test alert %d · sent %s", a.ID, when(a.Created)))),
+	}
+	return Message{Text: cut("[TEST] "+head, maxSection), Blocks: blocks}
+}
+
+// withMention opens a message with a mention (in the notification text
+// and in the first block, where Slack notifies from).
+func withMention(m Message, mention string) Message {
+	m.Text = mention + " " + m.Text
+	m.Blocks = append([]slack.Block{section(mention + " new critical leak alert")}, m.Blocks...)
+	if len(m.Blocks) > maxBlocks {
+		m.Blocks = m.Blocks[:maxBlocks]
+	}
+	return m
 }
 
 // verification says how much of the post is proven real.

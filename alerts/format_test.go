@@ -27,7 +27,7 @@ func sampleAlert() leak.Alert {
 }
 
 func TestFormatCarriesEvidence(t *testing.T) {
-	m := Format(sampleAlert())
+	m := Format(Outgoing{Kind: MessageAlert, Alert: sampleAlert()})
 	text := Render(m)
 	for _, want := range []string{
 		"CRITICAL: Sale claim: 68M Halcyon customer records, SSN+DL",
@@ -56,7 +56,7 @@ func TestFormatRespectsSlackLimits(t *testing.T) {
 	a := sampleAlert()
 	a.Hit.Evidence.Headline = strings.Repeat("very long headline ", 40)
 	a.Hit.Title = strings.Repeat("x", 5000)
-	m := Format(a)
+	m := Format(Outgoing{Kind: MessageAlert, Alert: a})
 	for _, b := range m.Blocks {
 		switch v := b.(type) {
 		case *slack.HeaderBlock:

@@ -20,6 +20,7 @@ type Status struct {
 	PID      int                 `json:"pid,omitempty"`
 	Started  time.Time           `json:"started,omitzero"`
 	Sources  []store.SourceState `json:"sources"`
+	Problems []store.Condition   `json:"problems,omitempty"` // active operator conditions
 	Outbox   Outbox              `json:"outbox"`
 	Posts    int                 `json:"posts"`
 	Hits     int                 `json:"hits"`
@@ -99,6 +100,15 @@ func (l *Local) Status(context.Context) (Status, error) {
 	var err error
 	if st.Sources, err = l.DB.Sources(); err != nil {
 		return st, err
+	}
+	conds, err := l.DB.Conditions()
+	if err != nil {
+		return st, err
+	}
+	for _, c := range conds {
+		if c.Active {
+			st.Problems = append(st.Problems, c)
+		}
 	}
 	c, err := l.DB.Counts()
 	if err != nil {

@@ -135,6 +135,10 @@ type Hit struct {
 	// UpdateOf is the earlier hit on the same post that this one
 	// supersedes with stronger evidence (a rescan found canaries, say).
 	UpdateOf uint64 `json:"update_of,omitempty"`
+	// Thread is the first hit of the leak this hit adds to (an update of
+	// the same post, or a repost of it elsewhere): its alert goes as a
+	// reply in that hit's alert thread.
+	Thread uint64 `json:"thread,omitempty"`
 	// Rescan says the hit was found by a rescan of stored posts.
 	Rescan bool `json:"rescan,omitempty"`
 	// Acknowledged: an analyst has handled the hit (watcher hits ack);
@@ -148,7 +152,10 @@ type Hit struct {
 type AlertState string
 
 // Outbox states. An alert moves pending -> sent, or pending -> failed when
-// Slack refuses it for good; failed alerts stay queued for an operator.
+// Slack refuses that message for good (malformed, too long); failed
+// alerts stay in the outbox for an operator. When Slack refuses the
+// destination itself (a revoked token, a missing channel) alerts stay
+// pending until it is fixed.
 const (
 	AlertPending AlertState = "pending"
 	AlertSent    AlertState = "sent"
@@ -157,8 +164,17 @@ const (
 
 // Alert is one message waiting in, or delivered from, the outbox.
 type Alert struct {
-	ID        uint64     `json:"id"`  // outbox sequence number, also the idempotency key
-	Hit       Hit        `json:"hit"` // a copy, so delivery needs no other lookup
+	ID   uint64    `json:"id"` // outbox sequence number; with Instance, the idempotency key
+	Kind AlertKind `json:"kind,omitempty"`
+	Hit  Hit       `json:"hit"` // a copy, so delivery needs no other lookup (leak alerts)
+	// Operator is the condition an operator alert reports.
+	Operator *OperatorEvent `json:"operator,omitempty"`
+	// Instance names the database that queued the alert (random, made
+	// when the database was created): alert IDs are unique within it.
+	Instance string `json:"instance,omitempty"`
+	// Shown is the severity the alert's message shows now, when an update
+	// raised it in place (chat.update).
+	Shown Severity `json:"shown,omitempty"`
 	State     AlertState `json:"state"`
 	Attempts  int        `json:"attempts"`
 	LastError string     `json:"last_error,omitempty"`
@@ -169,6 +185,31 @@ type Alert struct {
 	// cleared with its outcome: an alert still Sending after a crash may
 	// have reached Slack, and is checked there before it is sent again.
 	Sending bool `json:"sending,omitempty"`
+}
+
+// AlertKind says what an outbox entry reports.
+type AlertKind string
+
+// Alert kinds.
+const (
+	AlertLeak     AlertKind = ""         // a hit
+	AlertOperator AlertKind = "operator" // leakwatch's own health: a condition started or cleared
+	AlertTest     AlertKind = "test"     // watcher test-alert
+)
+
+// OperatorEvent is a condition of leakwatch itself (a source unhealthy,
+// Tor unreachable, the outbox backing up, the matchers failing to load)
+// that started or cleared.
+type OperatorEvent struct {
+	Condition string    `json:"condition"` // e.g. "source:breachbazaar", "tor", "outbox", "matchers"
+	Reason    string    `json:"reason,omitempty"`
+	Cleared   bool      `json:"cleared,omitempty"`
+	Since     time.Time `json:"since"`
+}
+
+// Severity of an alert: its hit's, or the severity shown after an update.
+func (a Alert) Severity() Severity {
+	return max(a.Shown, a.Hit.Evidence.Severity)
 }
 
 // Canary is a planted fake customer value, known to leakwatch only by its

@@ -59,8 +59,11 @@ func TestRecordFindings(t *testing.T) {
 	if out[2].HitID == 0 || out[2].AlertID == 0 || out[2].UpdateOf != 0 {
 		t.Errorf("first evidence on /t/2: %+v", out[2])
 	}
-	if out[3].HitID == 0 || out[3].AlertID != 0 || out[3].Quiet != "repost" {
-		t.Errorf("repost: %+v, want a hit without alert", out[3])
+	if out[3].HitID == 0 || out[3].AlertID == 0 {
+		t.Errorf("repost of /t/2: %+v, want a hit alerted in /t/2's thread", out[3])
+	}
+	if h, _ := db.Hit(out[3].HitID); h.Thread != out[2].HitID || h.RepostOf != "forum//t/2" {
+		t.Errorf("repost hit: thread %d repost_of %q", h.Thread, h.RepostOf)
 	}
 	if out[4] != (store.Outcome{}) {
 		t.Errorf("empty evidence: %+v", out[4])

@@ -14,11 +14,12 @@ import (
 // inside Open's one write transaction, after every bucket of the current
 // layout exists, so a crash mid-migration leaves the old version intact.
 var migrations = []func(tx *bolt.Tx) error{
-	indexPostHits, // 1 -> 2: post text bucket; post -> latest hit index
+	indexPostHits,  // 1 -> 2: post text bucket; post -> latest hit index
+	indexHitAlerts, // 2 -> 3: hit -> alert index (threads); conditions bucket
 }
 
 // SchemaVersion is the layout this code reads and writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 func init() {
 	if SchemaVersion != len(migrations)+1 {
@@ -63,5 +64,20 @@ func indexPostHits(tx *bolt.Tx) error {
 			return fmt.Errorf("hit %x: %w", k, err)
 		}
 		return idx.Put(postKey(h.Source, h.PostKey), k)
+	})
+}
+
+// indexHitAlerts fills the hit -> alert index from the outbox.
+func indexHitAlerts(tx *bolt.Tx) error {
+	idx := tx.Bucket(bucketHitAlert)
+	return tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+		var a leak.Alert
+		if err := json.Unmarshal(v, &a); err != nil {
+			return fmt.Errorf("alert %x: %w", k, err)
+		}
+		if a.Kind != leak.AlertLeak || a.Hit.ID == 0 {
+			return nil
+		}
+		return idx.Put(u64(a.Hit.ID), k)
 	})
 }

@@ -34,42 +34,69 @@ func (db *DB) Pending(limit int) ([]leak.Alert, error) {
 func (db *DB) Alert(id uint64) (leak.Alert, error) {
 	var a leak.Alert
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketOutbox).Get(u64(id))
-		if v == nil {
-			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
+		if err := getJSON(tx.Bucket(bucketOutbox), u64(id), &a); err != nil {
+			return fmt.Errorf("alert %d: %w", id, err)
 		}
-		return json.Unmarshal(v, &a)
+		return nil
 	})
 	return a, err
 }
 
-// MarkSending records, durably, that a delivery attempt of alert id
-// starts: after a crash the alert comes back from Pending with Sending set,
-// and the dispatcher asks Slack whether it arrived before sending again.
-func (db *DB) MarkSending(id uint64) error {
-	return db.updateAlert(id, func(a *leak.Alert) {
+// AlertForHit returns the alert queued for a hit (the root of its thread,
+// for a hit others follow up); found is false when the hit had none.
+func (db *DB) AlertForHit(hitID uint64) (a leak.Alert, found bool, err error) {
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketHitAlert).Get(u64(hitID))
+		if v == nil {
+			return nil
+		}
+		found = true
+		return getJSON(tx.Bucket(bucketOutbox), v, &a)
+	})
+	return a, found, err
+}
+
+// Enqueue queues an alert that reports no hit (an operator or test
+// alert) and returns it with its ID.
+func (db *DB) Enqueue(a leak.Alert) (leak.Alert, error) {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		now := time.Now().UTC()
+		id, err := enqueue(tx, a, now)
+		a.ID, a.State, a.Created, a.Instance = id, leak.AlertPending, now, db.instance
+		return err
+	})
+	return a, err
+}
+
+// MarkSending records, durably, that a delivery attempt of the alerts
+// starts: after a crash they come back from Pending with Sending set, and
+// the dispatcher asks Slack whether they arrived before sending again.
+func (db *DB) MarkSending(ids ...uint64) error {
+	return db.updateAlerts(ids, func(a *leak.Alert) {
 		if a.State == leak.AlertPending {
 			a.Sending = true
 		}
 	})
 }
 
-// MarkSent records that alert id was delivered to ref. It is idempotent.
-func (db *DB) MarkSent(id uint64, ref string) error {
-	return db.updateAlert(id, func(a *leak.Alert) {
+// MarkSent records that the alerts were delivered, in one message, to ref.
+// It is idempotent.
+func (db *DB) MarkSent(ref string, ids ...uint64) error {
+	now := time.Now().UTC()
+	return db.updateAlerts(ids, func(a *leak.Alert) {
 		if a.State == leak.AlertSent {
 			return
 		}
-		a.State, a.Ref, a.Sent, a.LastError, a.Sending = leak.AlertSent, ref, time.Now().UTC(), "", false
+		a.State, a.Ref, a.Sent, a.LastError, a.Sending = leak.AlertSent, ref, now, "", false
 		a.Attempts++
 	})
 }
 
 // MarkFailed records a failed delivery attempt. A permanent failure moves
-// the alert to the failed state, where it stays until an operator acts; a
-// transient one leaves it pending.
-func (db *DB) MarkFailed(id uint64, reason string, permanent bool) error {
-	return db.updateAlert(id, func(a *leak.Alert) {
+// the alerts to the failed state, where they stay until an operator acts;
+// a transient one leaves them pending.
+func (db *DB) MarkFailed(reason string, permanent bool, ids ...uint64) error {
+	return db.updateAlerts(ids, func(a *leak.Alert) {
 		if a.State == leak.AlertSent {
 			return
 		}
@@ -81,18 +108,71 @@ func (db *DB) MarkFailed(id uint64, reason string, permanent bool) error {
 	})
 }
 
-func (db *DB) updateAlert(id uint64, f func(*leak.Alert)) error {
+// MarkShown records the severity an alert's message shows after an
+// update raised it in place.
+func (db *DB) MarkShown(id uint64, sev leak.Severity) error {
+	return db.updateAlerts([]uint64{id}, func(a *leak.Alert) { a.Shown = max(a.Shown, sev) })
+}
+
+func (db *DB) updateAlerts(ids []uint64, f func(*leak.Alert)) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOutbox)
-		v := b.Get(u64(id))
-		if v == nil {
-			return fmt.Errorf("alert %d: %w", id, ErrNotFound)
+		for _, id := range ids {
+			var a leak.Alert
+			if err := getJSON(b, u64(id), &a); err != nil {
+				return fmt.Errorf("alert %d: %w", id, err)
+			}
+			f(&a)
+			if err := putJSON(b, u64(id), a); err != nil {
+				return err
+			}
 		}
-		var a leak.Alert
-		if err := json.Unmarshal(v, &a); err != nil {
-			return err
-		}
-		f(&a)
-		return putJSON(b, u64(id), a)
+		return nil
 	})
 }
+
+// Condition is a state of leakwatch itself that an operator should know
+// of: a source unhealthy, Tor unreachable, Slack refusing, the outbox
+// backing up, the matchers failing to load.
+type Condition struct {
+	ID     string    `json:"id"` // e.g. "source:breachbazaar", "tor", "slack", "outbox", "matchers"
+	Active bool      `json:"active"`
+	Reason string    `json:"reason,omitempty"`
+	Since  time.Time `json:"since"`
+}
+
+// SetCondition records whether a condition holds. Only a change is
+// recorded: when it starts and when it clears, and then, with alert set,
+// an operator alert is queued in the same transaction. changed says
+// whether this call changed it.
+func (db *DB) SetCondition(id string, active bool, reason string, alert bool) (changed bool, err error) {
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketConds)
+		var c Condition
+		if v := b.Get([]byte(id)); v != nil {
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+		}
+		if c.Active == active {
+			return nil
+		}
+		now := time.Now().UTC()
+		c = Condition{ID: id, Active: active, Reason: reason, Since: now}
+		changed = true
+		if err := putJSON(b, []byte(id), c); err != nil {
+			return err
+		}
+		if !alert {
+			return nil
+		}
+		_, err := enqueue(tx, leak.Alert{Kind: leak.AlertOperator, Operator: &leak.OperatorEvent{
+			Condition: id, Reason: reason, Cleared: !active, Since: now,
+		}}, now)
+		return err
+	})
+	return changed, err
+}
+
+// Conditions returns every condition recorded, active or cleared.
+func (db *DB) Conditions() ([]Condition, error) { return listAll[Condition](db, bucketConds) }

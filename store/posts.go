@@ -211,42 +211,15 @@ func (db *DB) RecordFindings(fs []Finding, dryRun bool) ([]Outcome, error) {
 }
 
 func recordFinding(tx *bolt.Tx, f Finding, now time.Time) (Outcome, error) {
-	var o Outcome
 	if f.Evidence.Empty() {
-		return o, nil
+		return Outcome{}, nil
 	}
 	p := f.Post
-	key := postKey(p.Source, p.Key)
-	alert := f.Alert
-	if v := tx.Bucket(bucketPostHits).Get(key); v != nil {
-		var prev leak.Hit
-		if err := getJSON(tx.Bucket(bucketHits), v, &prev); err != nil {
-			return o, err
-		}
-		if !Stronger(f.Evidence, prev.Evidence) {
-			return o, nil
-		}
-		o.UpdateOf = prev.ID
-		if !prev.Acked.IsZero() {
-			alert, o.Quiet = false, "acknowledged"
-		}
-	}
-	repost, err := repostOf(tx, key, p.Hash, false)
+	repost, err := repostOf(tx, postKey(p.Source, p.Key), p.Hash, false)
 	if err != nil {
-		return o, err
+		return Outcome{}, err
 	}
-	if repost != "" && alert {
-		alert, o.Quiet = false, "repost"
-	}
-	if !f.Alert && o.Quiet == "" {
-		o.Quiet = "below alert severity"
-	}
-	hit := leak.Hit{
-		Source: p.Source, PostKey: p.Key, PostURL: p.URL, Title: p.Title, Author: p.Author,
-		Posted: p.Posted, Found: now, Evidence: f.Evidence, RepostOf: repost, UpdateOf: o.UpdateOf, Rescan: true,
-	}
-	o.HitID, o.AlertID, err = addHit(tx, hit, alert, now)
-	return o, err
+	return newHit(tx, p, f.Evidence, f.Alert, repost, true, now)
 }
 
 // Stronger reports whether evidence a says more than b: a higher severity,

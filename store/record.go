@@ -180,12 +180,70 @@ func recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, er
 	if e.Evidence.Empty() {
 		return r, nil
 	}
-	hit := leak.Hit{
-		Source: p.Source, PostKey: p.Key, PostURL: p.URL, Title: p.Title,
-		Author: p.Author, Posted: p.Posted, Found: now, Evidence: e.Evidence, RepostOf: r.RepostOf,
-	}
-	r.HitID, r.AlertID, err = addHit(tx, hit, e.Alert && r.RepostOf == "", now)
+	o, err := newHit(tx, p, e.Evidence, e.Alert, r.RepostOf, false, now)
+	r.HitID, r.AlertID = o.HitID, o.AlertID
 	return r, err
+}
+
+// newHit decides what evidence on a post adds, and records it:
+//   - a post without a hit gets one, alerted when alert is set;
+//   - a post with a hit gets a new one only for stronger evidence (more
+//     severe, more canaries, more real rows), in the first hit's thread,
+//     alerted unless the post's hit was acknowledged;
+//   - a repost of an alerted post gets a hit in the original's thread,
+//     alerted there (as a reply), never as a new leak.
+func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost string, rescan bool, now time.Time) (Outcome, error) {
+	var o Outcome
+	key := postKey(p.Source, p.Key)
+	hit := leak.Hit{
+		Source: p.Source, PostKey: p.Key, PostURL: p.URL, Title: p.Title, Author: p.Author,
+		Posted: p.Posted, Found: now, Evidence: ev, RepostOf: repost, Rescan: rescan,
+	}
+	if !alert {
+		o.Quiet = "below alert severity"
+	}
+	hits := tx.Bucket(bucketHits)
+	if v := tx.Bucket(bucketPostHits).Get(key); v != nil {
+		var prev leak.Hit
+		if err := getJSON(hits, v, &prev); err != nil {
+			return o, err
+		}
+		if !Stronger(ev, prev.Evidence) {
+			return Outcome{}, nil
+		}
+		hit.UpdateOf, hit.Thread = prev.ID, threadOf(prev)
+		o.UpdateOf = prev.ID
+		if !prev.Acked.IsZero() && alert {
+			alert, o.Quiet = false, "acknowledged"
+		}
+	} else if repost != "" {
+		src, k, _ := strings.Cut(repost, "/")
+		var orig leak.Hit
+		if v := tx.Bucket(bucketPostHits).Get(postKey(src, k)); v != nil {
+			if err := getJSON(hits, v, &orig); err != nil {
+				return o, err
+			}
+			hit.Thread = threadOf(orig)
+		}
+		if hit.Thread == 0 || tx.Bucket(bucketHitAlert).Get(u64(hit.Thread)) == nil {
+			// The original was never alerted: a repost does not start a
+			// leak of its own.
+			if alert {
+				alert, o.Quiet = false, "repost"
+			}
+		}
+	}
+	var err error
+	o.HitID, o.AlertID, err = addHit(tx, hit, alert, now)
+	return o, err
+}
+
+// threadOf is the hit whose alert thread h belongs to.
+func threadOf(h leak.Hit) uint64 {
+	if h.Thread != 0 {
+		return h.Thread
+	}
+	return h.ID
 }
 
 // repostOf returns "source/key" of the post first recorded with this
@@ -223,10 +281,22 @@ func addHit(tx *bolt.Tx, hit leak.Hit, alert bool, now time.Time) (hitID, alertI
 	if !alert {
 		return hit.ID, 0, nil
 	}
-	out := tx.Bucket(bucketOutbox)
-	if alertID, err = out.NextSequence(); err != nil {
+	if alertID, err = enqueue(tx, leak.Alert{Hit: hit}, now); err != nil {
 		return 0, 0, err
 	}
-	err = putJSON(out, u64(alertID), leak.Alert{ID: alertID, Hit: hit, State: leak.AlertPending, Created: now})
-	return hit.ID, alertID, err
+	return hit.ID, alertID, tx.Bucket(bucketHitAlert).Put(u64(hit.ID), u64(alertID))
+}
+
+// enqueue adds a pending alert to the outbox and returns its ID.
+func enqueue(tx *bolt.Tx, a leak.Alert, now time.Time) (uint64, error) {
+	out := tx.Bucket(bucketOutbox)
+	id, err := out.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	a.ID, a.State, a.Created = id, leak.AlertPending, now
+	if v := tx.Bucket(bucketMeta).Get(keyInstance); v != nil {
+		a.Instance = string(v)
+	}
+	return id, putJSON(out, u64(id), a)
 }

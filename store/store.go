@@ -1,7 +1,9 @@
 package store
 
 import (
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +26,11 @@ var (
 	bucketContent  = []byte("content")
 	bucketText     = []byte("text")
 	bucketPostHits = []byte("posthits")
-	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits}
+	bucketHitAlert = []byte("hitalerts")
+	bucketConds    = []byte("conditions")
+	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits, bucketHitAlert, bucketConds}
 	keySchema      = []byte("schema_version")
+	keyInstance    = []byte("instance")
 )
 
 // ErrLocked is returned by Open when another process holds the database
@@ -37,9 +42,10 @@ var ErrNotFound = errors.New("not found")
 
 // DB is leakwatch's database.
 type DB struct {
-	bolt *bolt.DB
-	path string
-	text *sealer // nil: post text is neither written nor read
+	bolt     *bolt.DB
+	path     string
+	text     *sealer // nil: post text is neither written nor read
+	instance string  // this database's random id (meta "instance")
 }
 
 // Options configure Open.
@@ -83,7 +89,14 @@ func Open(path string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := &DB{bolt: b, path: path, text: text}
-	err = b.Update(migrate)
+	err = b.Update(func(tx *bolt.Tx) error {
+		if err := migrate(tx); err != nil {
+			return err
+		}
+		var err error
+		db.instance, err = instanceID(tx)
+		return err
+	})
 	if err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -169,4 +182,21 @@ func (db *DB) SchemaVersion() uint64 {
 		return nil
 	})
 	return v
+}
+
+// Instance is this database's random id, made when it was created: with an
+// alert's ID it names the alert uniquely (a restored copy keeps it).
+func (db *DB) Instance() string { return db.instance }
+
+func instanceID(tx *bolt.Tx) (string, error) {
+	meta := tx.Bucket(bucketMeta)
+	if v := meta.Get(keyInstance); v != nil {
+		return string(v), nil
+	}
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	id := hex.EncodeToString(b)
+	return id, meta.Put(keyInstance, []byte(id))
 }

@@ -71,10 +71,21 @@ func TestRecordWritesPostHitAndAlertTogether(t *testing.T) {
 	if err != nil || r2.New || r2.HitID != 0 || r2.AlertID != 0 {
 		t.Errorf("re-Record of same content = %+v, %v; want nothing new", r2, err)
 	}
-	// Edited content: a new hit.
-	r3, err := db.Record(post("/t/1", "selling, sample added"), "v3", critical, true)
-	if err != nil || !r3.New || r3.HitID != r.HitID+1 {
-		t.Errorf("Record of edited post = %+v, %v; want a new hit", r3, err)
+	// Edited content saying no more: recorded, no new hit.
+	r3, err := db.Record(post("/t/1", "selling, bump"), "v3", critical, true)
+	if err != nil || !r3.New || r3.HitID != 0 || r3.AlertID != 0 {
+		t.Errorf("Record of an edit with the same evidence = %+v, %v; want no new hit", r3, err)
+	}
+	// The seller adds a sample with canaries: a new hit in the first one's
+	// thread, alerted there.
+	stronger := critical
+	stronger.Canaries = []leak.CanaryHit{{ID: "c1", Partition: "billing-db"}}
+	r3, err = db.Record(post("/t/1", "selling, sample added"), "v4", stronger, true)
+	if err != nil || !r3.New || r3.HitID != r.HitID+1 || r3.AlertID == 0 {
+		t.Errorf("Record of an edit with stronger evidence = %+v, %v; want a new hit and alert", r3, err)
+	}
+	if h, _ := db.Hit(r3.HitID); h.UpdateOf != r.HitID || h.Thread != r.HitID {
+		t.Errorf("update hit: update_of %d thread %d, want %d", h.UpdateOf, h.Thread, r.HitID)
 	}
 	// No evidence: recorded, no hit. Evidence below the alert level: hit, no alert.
 	if r4, _ := db.Record(post("/t/2", "hello"), "v1", leak.Evidence{}, true); !r4.New || r4.HitID != 0 {
@@ -116,13 +127,13 @@ func TestOutboxStates(t *testing.T) {
 		}
 		ids = append(ids, r.AlertID)
 	}
-	if err := db.MarkSent(ids[0], "C1/1.0"); err != nil {
+	if err := db.MarkSent("C1/1.0", ids[0]); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkFailed(ids[1], "invalid_auth", true); err != nil {
+	if err := db.MarkFailed("invalid_auth", true, ids[1]); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkFailed(ids[2], "HTTP 503", false); err != nil {
+	if err := db.MarkFailed("HTTP 503", false, ids[2]); err != nil {
 		t.Fatal(err)
 	}
 	pending, _ := db.Pending(0)
@@ -130,12 +141,12 @@ func TestOutboxStates(t *testing.T) {
 		t.Fatalf("pending %+v; want only the transient failure", pending)
 	}
 	// Marking sent twice, or failing a sent alert, changes nothing.
-	_ = db.MarkSent(ids[0], "other")
-	_ = db.MarkFailed(ids[0], "late", true)
+	_ = db.MarkSent("other", ids[0])
+	_ = db.MarkFailed("late", true, ids[0])
 	if a, _ := db.Alert(ids[0]); a.State != leak.AlertSent || a.Ref != "C1/1.0" {
 		t.Errorf("sent alert became %+v", a)
 	}
-	if err := db.MarkSent(999, ""); !errors.Is(err, store.ErrNotFound) {
+	if err := db.MarkSent("", 999); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("MarkSent(999) = %v, want ErrNotFound", err)
 	}
 	// State survives a reopen.
@@ -199,12 +210,19 @@ func TestRepostIsRecognised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.RepostOf != "forum//t/1" || again.HitID == 0 || again.AlertID != 0 {
-		t.Errorf("repost = %+v; want a hit naming forum//t/1 and no new alert", again)
+	if again.RepostOf != "forum//t/1" || again.HitID == 0 || again.AlertID == 0 {
+		t.Errorf("repost = %+v; want a hit naming forum//t/1, alerted in its thread", again)
 	}
 	hits, _ := db.Hits(store.HitFilter{})
-	if len(hits) != 2 || hits[0].RepostOf != "forum//t/1" {
+	if len(hits) != 2 || hits[0].RepostOf != "forum//t/1" || hits[0].Thread != first.HitID {
 		t.Errorf("hits %+v", hits)
+	}
+	// A repost of a post that was never alerted stays quiet.
+	quiet, _ := db.Record(post("/t/5", "just chatter"), "v", leak.Evidence{Severity: leak.SeverityInfo, Headline: "m"}, false)
+	p = post("/p/10", "just chatter")
+	p.Source = "paste"
+	if r, _ := db.Record(p, "v", leak.Evidence{Severity: leak.SeverityInfo, Headline: "m"}, true); r.HitID == 0 || r.AlertID != 0 || quiet.AlertID != 0 {
+		t.Errorf("repost of an unalerted post = %+v", r)
 	}
 }
 

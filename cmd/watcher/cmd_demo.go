@@ -181,17 +181,17 @@ type printOnce struct {
 	done map[uint64]bool
 }
 
-func (p *printOnce) Send(ctx context.Context, a leak.Alert) (string, error) {
+func (p *printOnce) Send(ctx context.Context, o alerts.Outgoing) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.done[a.ID] {
+	if p.done[o.Alert.ID] {
 		return "console", nil
 	}
 	if p.done == nil {
 		p.done = map[uint64]bool{}
 	}
-	p.done[a.ID] = true
-	return alerts.Console{W: p.w}.Send(ctx, a)
+	p.done[o.Alert.ID] = true
+	return alerts.Console{W: p.w}.Send(ctx, o)
 }
 
 // demoFingerprints imports the demo company's fingerprints into the store

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -94,7 +95,7 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	if sender == nil {
 		log.Warn("no Slack destination configured: alerts stay queued in the outbox")
 	} else {
-		d = alerts.NewDispatcher(db, sender, log, alerts.DispatcherOptions{MinInterval: time.Second})
+		d = alerts.NewDispatcher(db, sender, log, cfg.dispatchOptions())
 	}
 	flush := func(ctx context.Context) alerts.FlushResult {
 		if d == nil {
@@ -185,6 +186,15 @@ func printUnhealthy(out io.Writer, db *store.DB, stats []pipeline.Stats) error {
 	for _, s := range states {
 		if !s.Healthy {
 			fmt.Fprintf(out, "unhealthy: %s since %s: %s\n", s.Name, s.Since.Format(time.RFC3339), s.Reason)
+		}
+	}
+	conds, err := db.Conditions()
+	if err != nil {
+		return err
+	}
+	for _, c := range conds {
+		if c.Active && !strings.HasPrefix(c.ID, "source:") {
+			fmt.Fprintf(out, "problem: %s since %s: %s\n", c.ID, c.Since.Format(time.RFC3339), oneLine(c.Reason, 300))
 		}
 	}
 	return nil

@@ -83,6 +83,9 @@ func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
 	if len(rep.Sources) == 0 {
 		fmt.Fprintln(out, "(no crawl recorded yet)")
 	}
+	for _, c := range rep.Problems {
+		fmt.Fprintf(out, "problem: %s since %s: %s\n", c.ID, stamp(c.Since), oneLine(c.Reason, 300))
+	}
 	ob := rep.Outbox
 	fmt.Fprintf(out, "outbox: %d pending, %d failed, %d sent", ob.Pending, ob.Failed, ob.Sent)
 	if !ob.OldestPending.IsZero() {

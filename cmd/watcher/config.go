@@ -126,15 +126,26 @@ type CanaryConfig struct {
 // AlertsConfig says what is alerted.
 type AlertsConfig struct {
 	MinSeverity string `yaml:"min_severity"`
+	// BurstLimit is the most leak messages one delivery round sends; the
+	// rest go as one summary.
+	BurstLimit int `yaml:"burst_limit"`
+	// InfoDigest holds info-level alerts and sends them as one digest a day.
+	InfoDigest bool `yaml:"info_digest"`
+	// BacklogAfter raises an operator alert when an alert has waited this long.
+	BacklogAfter Duration `yaml:"backlog_after"`
 }
 
 // SlackConfig says where alerts go. Secrets are files (or environment
 // variables), never values in this file.
 type SlackConfig struct {
-	WebhookURLFile string `yaml:"webhook_url_file"`
-	BotTokenFile   string `yaml:"bot_token_file"`
-	Channel        string `yaml:"channel"`
-	APIURL         string `yaml:"api_url"`
+	WebhookURLFile  string `yaml:"webhook_url_file"`
+	BotTokenFile    string `yaml:"bot_token_file"`
+	Channel         string `yaml:"channel"`
+	CriticalChannel string `yaml:"critical_channel"`
+	CriticalMention string `yaml:"critical_mention"`
+	InfoChannel     string `yaml:"info_channel"`
+	OperatorChannel string `yaml:"operator_channel"`
+	APIURL          string `yaml:"api_url"`
 }
 
 // Duration reads "90s", "2m", "90d" and the like.
@@ -189,7 +200,7 @@ func defaultConfig() Config {
 			MaxRetryAfter:  Duration(crawler.DefaultMaxRetryAfter),
 		},
 		Matchers: MatchersConfig{SaleThreshold: matchers.DefaultSaleThreshold, PhoneRegion: "US"},
-		Alerts:   AlertsConfig{MinSeverity: "high"},
+		Alerts:   AlertsConfig{MinSeverity: "high", BurstLimit: 10, BacklogAfter: Duration(30 * time.Minute)},
 		// Seller samples are customer data: keep their text (sealed) long
 		// enough to rescan when new canaries or datasets arrive, no longer.
 		TextRetention: Duration(90 * 24 * time.Hour),

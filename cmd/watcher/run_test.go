@@ -141,7 +141,7 @@ func TestRunOnceCrawlsMatchesAndAlerts(t *testing.T) {
 
 func TestRunOnceKeepsAlertsThroughSlackOutage(t *testing.T) {
 	f := newRunFixture(t)
-	f.slack.Script(slackserver.Response{Error: "invalid_auth"}, slackserver.Response{Error: "invalid_auth"})
+	f.slack.Script(slackserver.Response{Error: "invalid_auth"})
 	out, _, code := execute(t, "run", "--config", f.config, "--once")
 	if code != exitPartial {
 		t.Fatalf("run --once with Slack refusing exited %d, want %d: %s", code, exitPartial, out)
@@ -155,8 +155,20 @@ func TestRunOnceKeepsAlertsThroughSlackOutage(t *testing.T) {
 	}
 	c, _ := db.Counts()
 	db.Close()
-	if c.Failed != 2 || c.Hits != 4 {
-		t.Errorf("counts %+v; want both alerts kept as failed, 4 hits", c)
+	if c.Pending != 2 || c.Failed != 0 || c.Hits != 4 {
+		t.Errorf("counts %+v; want both alerts kept queued, 4 hits", c)
+	}
+	if !strings.Contains(out, "problem: slack") || !strings.Contains(out, "invalid_auth") {
+		t.Errorf("run --once does not say Slack refuses:\n%s", out)
+	}
+	st, _, _ := execute(t, "status", "--config", f.config)
+	if !strings.Contains(st, "problem: slack") || !strings.Contains(st, "2 pending") {
+		t.Errorf("status does not show the Slack problem:\n%s", st)
+	}
+	// The token works again: the next run delivers both, and the problem clears.
+	out, _, code = execute(t, "run", "--config", f.config, "--once")
+	if code != exitOK || len(f.slack.Messages()) != 2 || strings.Contains(out, "problem: slack") {
+		t.Errorf("run after the fix (exit %d), %d messages:\n%s", code, len(f.slack.Messages()), out)
 	}
 }
 

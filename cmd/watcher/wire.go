@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -153,10 +154,13 @@ func slackSender(cfg *Config) (alerts.Sender, error) {
 		HTTPClient: &http.Client{Timeout: 30 * time.Second}, // Slack's own client, never the crawler's
 	}
 	if cfg != nil {
-		opts.APIURL = cfg.Slack.APIURL
-		if cfg.Slack.Channel != "" {
-			opts.Channel = cfg.Slack.Channel
+		sc := cfg.Slack
+		opts.APIURL = sc.APIURL
+		if sc.Channel != "" {
+			opts.Channel = sc.Channel
 		}
+		opts.CriticalChannel, opts.CriticalMention = sc.CriticalChannel, strings.TrimPrefix(sc.CriticalMention, "@")
+		opts.InfoChannel, opts.OperatorChannel = sc.InfoChannel, sc.OperatorChannel
 		if f := cfg.Slack.WebhookURLFile; f != "" {
 			b, err := readSecret(cfg.secretPath(f))
 			if err != nil {
@@ -213,4 +217,17 @@ func loadKeys(cfg *Config) (*matchers.Hasher, []byte, error) {
 		return nil, nil, fmt.Errorf("secret_key_file: %w", err)
 	}
 	return h, textKey, nil
+}
+
+// dispatchOptions are the alert delivery settings from the config.
+func (c *Config) dispatchOptions() alerts.DispatcherOptions {
+	o := alerts.DispatcherOptions{
+		MinInterval:  time.Second,
+		BurstLimit:   c.Alerts.BurstLimit,
+		BacklogAfter: time.Duration(c.Alerts.BacklogAfter),
+	}
+	if c.Alerts.InfoDigest {
+		o.DigestEvery = 24 * time.Hour
+	}
+	return o
 }

@@ -1,7 +1,9 @@
 // Package slackserver is a local Slack API server for tests: it speaks
-// chat.postMessage, auth.test and incoming webhooks on 127.0.0.1, records
-// what it receives, and can be scripted to answer with Slack's failures
-// (429 with Retry-After, 5xx, invalid_auth, channel_not_found).
+// chat.postMessage (threads, message metadata), chat.update,
+// conversations.history and conversations.replies (with metadata),
+// auth.test and incoming webhooks on 127.0.0.1, records what it receives,
+// and can be scripted to answer with Slack's failures (429 with
+// Retry-After, 5xx, invalid_auth, channel_not_found).
 package slackserver
 
 import (
@@ -12,6 +14,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Response scripts one answer. The zero value is success.
@@ -23,11 +26,14 @@ type Response struct {
 
 // Message is one message Slack accepted.
 type Message struct {
-	Via     string // "api" or "webhook"
-	Channel string
-	Text    string
-	Blocks  json.RawMessage
-	TS      string
+	Via      string // "api" or "webhook"
+	Channel  string
+	Text     string
+	Blocks   json.RawMessage
+	TS       string
+	ThreadTS string          // the thread it replies in, if any
+	Metadata json.RawMessage // message metadata, as posted
+	Edits    int             // times chat.update replaced it
 }
 
 // Server is a running fake of Slack's API.
@@ -38,6 +44,7 @@ type Server struct {
 	script   []Response
 	messages []Message
 	calls    int
+	reads    int
 	seq      int
 }
 
@@ -46,6 +53,9 @@ func New(token string) *Server {
 	s := &Server{token: token}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/chat.postMessage", s.postMessage)
+	mux.HandleFunc("POST /api/chat.update", s.update)
+	mux.HandleFunc("POST /api/conversations.history", s.history)
+	mux.HandleFunc("POST /api/conversations.replies", s.history)
 	mux.HandleFunc("POST /api/auth.test", s.authTest)
 	mux.HandleFunc("POST /webhook/", s.webhook)
 	s.srv = httptest.NewServer(mux)
@@ -132,9 +142,78 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.seq++
-	ts := fmt.Sprintf("1700000000.%06d", s.seq)
-	s.messages = append(s.messages, Message{Via: "api", Channel: ch, Text: r.FormValue("text"), Blocks: json.RawMessage(r.FormValue("blocks")), TS: ts})
+	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq) // Slack's ts: epoch seconds, unique
+	s.messages = append(s.messages, Message{Via: "api", Channel: ch, Text: r.FormValue("text"), Blocks: json.RawMessage(r.FormValue("blocks")),
+		TS: ts, ThreadTS: r.FormValue("thread_ts"), Metadata: json.RawMessage(r.FormValue("metadata"))})
 	writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": ts})
+}
+
+// update is chat.update: it replaces a message's text and blocks.
+func (s *Server) update(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.next(w) {
+		return
+	}
+	if !s.authorized(r) {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	for i := range s.messages {
+		m := &s.messages[i]
+		if m.Channel == r.FormValue("channel") && m.TS == r.FormValue("ts") {
+			m.Text, m.Blocks = r.FormValue("text"), json.RawMessage(r.FormValue("blocks"))
+			m.Edits++
+			writeJSON(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS})
+			return
+		}
+	}
+	writeJSON(w, map[string]any{"ok": false, "error": "message_not_found"})
+}
+
+// history is conversations.history (a channel's top-level messages) and
+// conversations.replies (a thread: its root and replies), newest first,
+// with metadata when asked, from oldest on.
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	if !s.authorized(r) {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	thread := r.FormValue("ts")
+	var out []map[string]any
+	for i := len(s.messages) - 1; i >= 0; i-- {
+		m := s.messages[i]
+		if m.Via != "api" || m.Channel != r.FormValue("channel") || m.TS < r.FormValue("oldest") {
+			continue
+		}
+		if thread == "" && m.ThreadTS != "" || thread != "" && m.TS != thread && m.ThreadTS != thread {
+			continue
+		}
+		msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "thread_ts": m.ThreadTS}
+		if r.FormValue("include_all_metadata") == "1" && len(m.Metadata) > 0 {
+			msg["metadata"] = m.Metadata
+		}
+		out = append(out, msg)
+	}
+	writeJSON(w, map[string]any{"ok": true, "messages": out, "has_more": false})
+}
+
+// Reads counts conversations.history and conversations.replies calls.
+func (s *Server) Reads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
 }
 
 func (s *Server) authTest(w http.ResponseWriter, r *http.Request) {
