@@ -197,7 +197,7 @@ func formatOperator(a leak.Alert) Message {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(cut(head, maxHeader))),
 		section(text),
-		slack.NewContextBlock("", mrkdwn("Operator alert " + strconv.FormatUint(a.ID, 10) + " · `watcher status` shows every source and the outbox")),
+		slack.NewContextBlock("", mrkdwn("Operator alert "+strconv.FormatUint(a.ID, 10)+" · `watcher status` shows every source and the outbox")),
 	}
 	return Message{Text: cut(head, maxSection), Blocks: blocks}
 }

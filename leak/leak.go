@@ -174,7 +174,7 @@ type Alert struct {
 	Instance string `json:"instance,omitempty"`
 	// Shown is the severity the alert's message shows now, when an update
 	// raised it in place (chat.update).
-	Shown Severity `json:"shown,omitempty"`
+	Shown     Severity   `json:"shown,omitempty"`
 	State     AlertState `json:"state"`
 	Attempts  int        `json:"attempts"`
 	LastError string     `json:"last_error,omitempty"`
