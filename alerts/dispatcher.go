@@ -226,8 +226,15 @@ func (d *Dispatcher) deliver(ctx context.Context, o Outgoing) (string, error) {
 		sending = sending || a.Sending
 	}
 	if sending {
-		if c, ok := d.sender.(Confirmer); ok {
-			ref, arrived, err := c.Delivered(ctx, o)
+		c, ok := d.sender.(Confirmer)
+		var ref string
+		var arrived []uint64
+		var err error
+		if ok {
+			ref, arrived, err = c.Delivered(ctx, o)
+			ok = !errors.Is(err, ErrCannotConfirm)
+		}
+		if ok {
 			if err != nil {
 				return "", fmt.Errorf("check whether alert %d arrived: %w", o.Alert.ID, err)
 			}

@@ -185,11 +185,11 @@ func formatOperator(a leak.Alert) Message {
 	if ev == nil {
 		ev = &leak.OperatorEvent{Condition: "unknown"}
 	}
-	state, icon := "started", "⚙️"
+	icon := "⚠️"
 	if ev.Cleared {
-		state, icon = "cleared", "✅"
+		icon = "✅"
 	}
-	head := fmt.Sprintf("%s leakwatch: %s %s", icon, describeCondition(ev.Condition), state)
+	head := fmt.Sprintf("%s leakwatch: %s", icon, describeCondition(ev.Condition, ev.Cleared))
 	text := "*Since* " + when(ev.Since)
 	if ev.Reason != "" {
 		text = "*Why*\n" + esc(ev.Reason) + "\n" + text
@@ -202,18 +202,25 @@ func formatOperator(a leak.Alert) Message {
 	return Message{Text: cut(head, maxSection), Blocks: blocks}
 }
 
-func describeCondition(c string) string {
+func describeCondition(c string, cleared bool) string {
+	pick := func(bad, good string) string {
+		if cleared {
+			return good
+		}
+		return bad
+	}
 	switch {
 	case strings.HasPrefix(c, "source:"):
-		return "source " + strings.TrimPrefix(c, "source:") + " unhealthy"
+		name := strings.TrimPrefix(c, "source:")
+		return pick("source "+name+" is unhealthy", "source "+name+" is healthy again")
 	case c == "tor":
-		return "Tor unreachable"
+		return pick("Tor is unreachable: crawls are skipped", "Tor is reachable again")
 	case c == "outbox":
-		return "alert outbox backing up"
+		return pick("the alert outbox is backing up", "the alert outbox has drained")
 	case c == "matchers":
-		return "matchers failed to load"
+		return pick("the matchers failed to reload", "the matchers reload again")
 	}
-	return c
+	return pick(c+" started", c+" cleared")
 }
 
 // formatTest is watcher test-alert's message: marked as a test all over.

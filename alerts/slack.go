@@ -205,7 +205,7 @@ func raisedRoot(root, update leak.Alert) leak.Alert {
 // twice. It reads at most 1,000 messages back from the alert's creation.
 func (s *Slack) Delivered(ctx context.Context, o Outgoing) (string, []uint64, error) {
 	if s.api == nil {
-		return "", nil, errors.New("a webhook cannot be asked what it received")
+		return "", nil, ErrCannotConfirm
 	}
 	ch := s.Channel(o)
 	oldest := o.Alert.Created
@@ -264,6 +264,10 @@ func (s *Slack) Delivered(ctx context.Context, o Outgoing) (string, []uint64, er
 	}
 	return ref, arrived, nil
 }
+
+// ErrCannotConfirm is Delivered's answer when the destination cannot be
+// asked (an incoming webhook): the alert is sent again, at least once.
+var ErrCannotConfirm = errors.New("this destination cannot be asked what it received")
 
 // redactURL drops the URL from net/http errors: a webhook URL is a secret.
 func redactURL(err error) error {

@@ -29,6 +29,7 @@ type Recorder interface {
 	Unseen(source string, marks []store.Mark) ([]bool, error)
 	RecordAll(es []store.Entry) ([]store.Recorded, error)
 	UpdateSource(name string, f func(*store.SourceState)) (before, after store.SourceState, err error)
+	SetCondition(id string, active bool, reason string, alert bool) (bool, error)
 }
 
 var (
@@ -243,10 +244,7 @@ type Job struct {
 func (p *Pipeline) CrawlAll(ctx context.Context, jobs []Job) ([]Stats, int) {
 	var all []Stats
 	failed := 0
-	var pre error
-	if p.Preflight != nil {
-		pre = p.Preflight(ctx)
-	}
+	pre := p.preflight(ctx)
 	for _, j := range jobs {
 		var st Stats
 		var err error
@@ -266,10 +264,8 @@ func (p *Pipeline) CrawlAll(ctx context.Context, jobs []Job) ([]Stats, int) {
 // RunJob runs one source's cycle: the preflight, the crawl, the health
 // bookkeeping and the log line.
 func (p *Pipeline) RunJob(ctx context.Context, j Job) (Stats, error) {
-	if p.Preflight != nil {
-		if err := p.Preflight(ctx); err != nil {
-			return p.skip(j, err)
-		}
+	if err := p.preflight(ctx); err != nil {
+		return p.skip(j, err)
 	}
 	return p.runJob(ctx, j)
 }
@@ -337,6 +333,34 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 	case !before.Healthy && after.Healthy:
 		p.logger().Info("source recovered", "source", name)
 	}
+	if err == nil {
+		p.condition("source:"+name, !after.Healthy, after.Reason)
+	}
+}
+
+// condition records an operator condition; the store queues an operator
+// alert when it starts and when it clears, never every cycle.
+func (p *Pipeline) condition(id string, active bool, reason string) {
+	if _, err := p.Store.SetCondition(id, active, reason, true); err != nil {
+		p.logger().Error("record condition", "condition", id, "error", err.Error())
+	}
+}
+
+// preflight runs the preflight, if any, and records the "tor" condition.
+func (p *Pipeline) preflight(ctx context.Context) error {
+	if p.Preflight == nil {
+		return nil
+	}
+	err := p.Preflight(ctx)
+	if ctx.Err() != nil {
+		return err // stopping, not Tor's fault
+	}
+	reason := ""
+	if err != nil {
+		reason = err.Error()
+	}
+	p.condition("tor", err != nil, reason)
+	return err
 }
 
 func (p *Pipeline) logCycle(st Stats, err error) {

@@ -118,7 +118,7 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		}}
 
 	if !o.once {
-		stopControl, err := serveControl(ctx, cfg, &control.Local{DB: db, Matcher: set, Reload: set.Reload, AlertAt: cfg.minSeverity(), Daemon: true, Started: time.Now().UTC()}, log)
+		stopControl, err := serveControl(ctx, cfg, &control.Local{DB: db, Matcher: set, Reload: reloadReporting(db, set, log), AlertAt: cfg.minSeverity(), Daemon: true, Started: time.Now().UTC()}, log)
 		if err != nil {
 			return err
 		}
@@ -244,5 +244,23 @@ func retain(ctx context.Context, db *store.DB, keep time.Duration, log *slog.Log
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// reloadReporting is the daemon's matcher reload: a failure keeps the
+// matchers it has, and raises the "matchers" operator condition (an
+// operator alert) until a reload works again.
+func reloadReporting(db *store.DB, set *liveMatchers, log *slog.Logger) func() error {
+	return func() error {
+		err := set.Reload()
+		reason := ""
+		if err != nil {
+			reason = err.Error()
+			log.Error("matchers failed to reload; the previous ones stay in use", "error", reason)
+		}
+		if _, cerr := db.SetCondition("matchers", err != nil, reason, true); cerr != nil {
+			log.Error("record condition", "condition", "matchers", "error", cerr.Error())
+		}
+		return err
 	}
 }
