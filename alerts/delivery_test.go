@@ -290,3 +290,48 @@ func TestRoutingAndMention(t *testing.T) {
 		t.Errorf("metadata %+v, %v", md, err)
 	}
 }
+
+// TestBacklogOperatorAlert: alerts waiting longer than BacklogAfter raise
+// the "outbox" condition once; when the outbox drains it clears once.
+func TestBacklogOperatorAlert(t *testing.T) {
+	srv := slackserver.New("xoxb-good")
+	defer srv.Close()
+	for range 10 {
+		srv.Script(slackserver.Response{Status: 503})
+	}
+	db := newOutbox(t, 2)
+	opts := fastOpts()
+	opts.MaxWait = 10 * time.Millisecond
+	opts.BacklogAfter = time.Nanosecond
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-good"), nil, opts)
+	for range 3 {
+		_, _ = d.Flush(context.Background())
+	}
+	conds, _ := db.Conditions()
+	if len(conds) != 1 || conds[0].ID != "outbox" || !conds[0].Active {
+		t.Fatalf("conditions during the outage: %+v", conds)
+	}
+	p, _ := db.Pending(0)
+	ops := 0
+	for _, a := range p {
+		if a.Kind == leak.AlertOperator {
+			ops++
+		}
+	}
+	if ops != 1 {
+		t.Errorf("%d operator alerts queued after 3 flushes, want 1", ops)
+	}
+	for i := 0; i < 20 && srv.Calls() < 10; i++ { // the outage ends
+		_, _ = d.Flush(context.Background())
+	}
+	_, _ = d.Flush(context.Background())
+	_, _ = d.Flush(context.Background()) // delivers the "drained" alert queued by the one before
+	var texts []string
+	for _, m := range srv.Messages() {
+		texts = append(texts, m.Text)
+	}
+	joined := strings.Join(texts, "\n")
+	if strings.Count(joined, "outbox is backing up") != 1 || strings.Count(joined, "outbox has drained") != 1 || len(texts) != 4 {
+		t.Errorf("messages after the outage:\n%s", joined)
+	}
+}

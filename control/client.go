@@ -226,3 +226,15 @@ func (c *Client) PutCanaries(ctx context.Context, cs []leak.Canary) error {
 	var out map[string]int
 	return c.get(ctx, http.MethodPost, "/v1/canaries", cs, &out)
 }
+
+// TestAlert asks the daemon to send a test alert through its outbox.
+func (c *Client) TestAlert(ctx context.Context, sev leak.Severity) (leak.Alert, error) {
+	var r testAlertReply
+	if err := c.get(ctx, http.MethodPost, "/v1/test-alert", map[string]leak.Severity{"severity": sev}, &r); err != nil {
+		return r.Alert, err
+	}
+	if r.Error != "" {
+		return r.Alert, errors.New(r.Error)
+	}
+	return r.Alert, nil
+}

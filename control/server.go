@@ -239,6 +239,23 @@ func (s *Server) routes(log *slog.Logger) http.Handler {
 		}
 		reply(w, map[string]int{"stored": len(cs)}, err)
 	})
+	mux.HandleFunc("POST /v1/test-alert", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Severity leak.Severity `json:"severity"`
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("test-alert body: %w", err))
+			return
+		}
+		a, err := svc.TestAlert(r.Context(), body.Severity)
+		if err != nil {
+			// The alert is queued: report it and why it did not go.
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(testAlertReply{Alert: a, Error: err.Error()})
+			return
+		}
+		reply(w, testAlertReply{Alert: a}, nil)
+	})
 	mux.HandleFunc("GET /v1/backup", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "Backup-Bytes, Backup-Error")
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -282,6 +299,13 @@ func hitFilter(r *http.Request) (store.HitFilter, error) {
 	f.Source = q.Get("source")
 	f.Unacked = q.Get("unacked") == "true"
 	return f, nil
+}
+
+// testAlertReply is the test alert as it stands, and why it was not
+// delivered, if it was not.
+type testAlertReply struct {
+	Alert leak.Alert `json:"alert"`
+	Error string     `json:"error,omitempty"`
 }
 
 // errorBody is a failed request's answer.

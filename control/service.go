@@ -65,6 +65,9 @@ type Service interface {
 	// PutCanaries stores canary digests; a daemon starts matching them at
 	// once.
 	PutCanaries(ctx context.Context, cs []leak.Canary) error
+	// TestAlert queues a clearly marked test alert, delivers the outbox,
+	// and returns the test alert as it stands (sent, or why not).
+	TestAlert(ctx context.Context, sev leak.Severity) (leak.Alert, error)
 }
 
 // ErrBusy is returned when a rescan is asked for while another runs.
@@ -83,6 +86,8 @@ type Local struct {
 	// after an import sees the new canaries and datasets.
 	Reload  func() error
 	AlertAt leak.Severity // the lowest severity a rescan alerts
+	// Deliver, if set, delivers the outbox now (the daemon's dispatcher).
+	Deliver func(ctx context.Context) error
 	Daemon  bool          // this is the daemon (Status says so)
 	Started time.Time
 
@@ -181,4 +186,24 @@ func (l *Local) PutCanaries(_ context.Context, cs []leak.Canary) error {
 		}
 	}
 	return nil
+}
+
+// TestAlert queues a test alert and delivers it through the real path.
+func (l *Local) TestAlert(ctx context.Context, sev leak.Severity) (leak.Alert, error) {
+	a, err := l.DB.Enqueue(leak.Alert{Kind: leak.AlertTest, Hit: leak.Hit{Evidence: leak.Evidence{Severity: sev, Headline: "test alert"}}})
+	if err != nil {
+		return a, err
+	}
+	if l.Deliver == nil {
+		return a, errors.New("no Slack destination is configured: the test alert stays queued")
+	}
+	derr := l.Deliver(ctx)
+	got, err := l.DB.Alert(a.ID)
+	if err != nil {
+		return a, err
+	}
+	if got.State != leak.AlertSent && derr != nil {
+		return got, derr
+	}
+	return got, nil
 }

@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"leakwatch/control"
+	"leakwatch/internal/slackserver"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
@@ -327,4 +328,28 @@ func dropCanaries(path string) error {
 		_, err := tx.CreateBucket([]byte("canaries"))
 		return err
 	})
+}
+
+// TestTestAlert sends a test alert with the daemon stopped and running,
+// and shows a refusal clearly.
+func TestTestAlert(t *testing.T) {
+	f := newRunFixture(t)
+	out, stderr, code := execute(t, "test-alert", "--config", f.config)
+	if code != exitOK || !strings.Contains(out, "test alert 1 (critical) delivered: #leaks/") {
+		t.Fatalf("test-alert (exit %d): %s %s", code, out, stderr)
+	}
+	startDaemon(t, f.config)
+	out, stderr, code = execute(t, "test-alert", "--config", f.config, "--severity", "info")
+	if code != exitOK || !strings.Contains(out, "(info) delivered") {
+		t.Fatalf("test-alert through the daemon (exit %d): %s %s", code, out, stderr)
+	}
+	msgs := f.slack.Messages()
+	if len(msgs) != 2 || !strings.HasPrefix(msgs[0].Text, "[TEST]") || !strings.Contains(msgs[1].Text, "TEST ALERT (INFO)") {
+		t.Errorf("slack got %+v", msgs)
+	}
+	f.slack.Script(slackserver.Response{Error: "channel_not_found"})
+	_, stderr, code = execute(t, "test-alert", "--config", f.config)
+	if code != exitError || !strings.Contains(stderr, "queued but was not delivered") || !strings.Contains(stderr, "channel_not_found") {
+		t.Errorf("test-alert with Slack refusing (exit %d): %s", code, stderr)
+	}
 }

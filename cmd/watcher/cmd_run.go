@@ -118,7 +118,14 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 		}}
 
 	if !o.once {
-		stopControl, err := serveControl(ctx, cfg, &control.Local{DB: db, Matcher: set, Reload: reloadReporting(db, set, log), AlertAt: cfg.minSeverity(), Daemon: true, Started: time.Now().UTC()}, log)
+		local := &control.Local{DB: db, Matcher: set, Reload: reloadReporting(db, set, log), AlertAt: cfg.minSeverity(), Daemon: true, Started: time.Now().UTC()}
+		if d != nil {
+			local.Deliver = func(ctx context.Context) error {
+				_, err := d.Flush(ctx)
+				return err
+			}
+		}
+		stopControl, err := serveControl(ctx, cfg, local, log)
 		if err != nil {
 			return err
 		}

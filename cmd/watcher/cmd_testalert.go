@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"leakwatch/alerts"
+	"leakwatch/control"
+	"leakwatch/leak"
+)
+
+func newTestAlertCmd(g *globals) *cobra.Command {
+	var config, severity string
+	cmd := &cobra.Command{
+		Use:   "test-alert --config FILE [--severity critical]",
+		Short: "Send a clearly marked test alert through the real alert path",
+		Long: `test-alert queues a test alert in the outbox and delivers the outbox to Slack, the way a
+real alert goes (routing by severity, the critical mention, retries): it proves the token,
+the channels and the delivery work. The message says it is a test and that no leak was
+found. While the daemon runs, the daemon sends it.` + "\n" + exitStatusHelp,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sev, err := leak.ParseSeverity(severity)
+			if err != nil || sev == leak.SeverityNone {
+				return usageError{fmt.Errorf("--severity %q: want info, high or critical", severity)}
+			}
+			cfg, err := needConfig(config, "test-alert")
+			if err != nil {
+				return err
+			}
+			log, err := g.logger(slog.LevelWarn)
+			if err != nil {
+				return err
+			}
+			return runTestAlert(cmd.Context(), cmd, cfg, sev, log)
+		},
+	}
+	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	cmd.Flags().StringVar(&severity, "severity", "critical", "the severity to test: info, high or critical (each may route elsewhere)")
+	return cmd
+}
+
+func runTestAlert(ctx context.Context, cmd *cobra.Command, cfg *Config, sev leak.Severity, log *slog.Logger) error {
+	svc, closeSvc, err := openService(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	if l, ok := svc.(*control.Local); ok {
+		sender, err := slackSender(cfg)
+		if err != nil {
+			return err
+		}
+		if sender != nil {
+			d := alerts.NewDispatcher(l.DB, sender, log, cfg.dispatchOptions())
+			l.Deliver = func(ctx context.Context) error {
+				_, err := d.Flush(ctx)
+				return err
+			}
+		}
+	}
+	a, err := svc.TestAlert(ctx, sev)
+	if err != nil {
+		return fmt.Errorf("test alert %d is queued but was not delivered: %w", a.ID, err)
+	}
+	if a.State != leak.AlertSent {
+		return fmt.Errorf("test alert %d is %s: %s", a.ID, a.State, a.LastError)
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "test alert %d (%s) delivered: %s\n", a.ID, sev, a.Ref)
+	return err
+}
