@@ -88,7 +88,7 @@ type Local struct {
 	AlertAt leak.Severity // the lowest severity a rescan alerts
 	// Deliver, if set, delivers the outbox now (the daemon's dispatcher).
 	Deliver func(ctx context.Context) error
-	Daemon  bool          // this is the daemon (Status says so)
+	Daemon  bool // this is the daemon (Status says so)
 	Started time.Time
 
 	rescan sync.Mutex
