@@ -265,6 +265,19 @@ func (s *Slack) Delivered(ctx context.Context, o Outgoing) (string, []uint64, er
 	return ref, arrived, nil
 }
 
+// Check asks Slack whether the bot token is accepted (auth.test) and says
+// who it is; a webhook cannot be checked without posting.
+func (s *Slack) Check(ctx context.Context) (string, error) {
+	if s.api == nil {
+		return "", ErrCannotConfirm
+	}
+	r, err := s.api.AuthTestContext(ctx)
+	if err != nil {
+		return "", fmt.Errorf("slack auth.test: %w", err)
+	}
+	return fmt.Sprintf("team %s, bot user %s", r.Team, r.User), nil
+}
+
 // ErrCannotConfirm is Delivered's answer when the destination cannot be
 // asked (an incoming webhook): the alert is sent again, at least once.
 var ErrCannotConfirm = errors.New("this destination cannot be asked what it received")

@@ -92,6 +92,26 @@ type Local struct {
 	Started time.Time
 
 	rescan sync.Mutex
+
+	mu      sync.Mutex
+	alertAt *leak.Severity // SetAlertAt's value, once set
+}
+
+// SetAlertAt changes the lowest severity a rescan alerts (a reloaded
+// config).
+func (l *Local) SetAlertAt(sev leak.Severity) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.alertAt = &sev
+}
+
+func (l *Local) currentAlertAt() leak.Severity {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.alertAt != nil {
+		return *l.alertAt
+	}
+	return l.AlertAt
 }
 
 var _ Service = (*Local)(nil)
@@ -161,7 +181,7 @@ func (l *Local) Rescan(ctx context.Context, r RescanRequest, progress func(Progr
 		report = func(p pipeline.RescanProgress) { progress(Progress{RescanProgress: p, Total: total}) }
 	}
 	sum, err := pipeline.Rescan(ctx, l.DB, l.Matcher, pipeline.RescanOptions{
-		Source: r.Source, Since: r.Since, Dataset: r.Dataset, DryRun: r.DryRun, AlertAt: l.AlertAt,
+		Source: r.Source, Since: r.Since, Dataset: r.Dataset, DryRun: r.DryRun, AlertAt: l.currentAlertAt(),
 	}, report)
 	if err != nil {
 		return sum, fmt.Errorf("rescan: %w", err)

@@ -105,6 +105,8 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL) (*Page, error) {
 	// The transport has already undone gzip, so the cap applies to the
 	// decompressed bytes and a gzip bomb stops here.
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBody+1))
+	c.pages.Add(1)
+	c.bytes.Add(int64(len(raw)))
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}

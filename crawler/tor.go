@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/proxy"
@@ -86,7 +87,13 @@ type Client struct {
 	allowed map[string]bool
 	limit   *limiter
 	cookie  *cookieFile
+
+	pages, bytes atomic.Int64 // responses read, and their bytes (for metrics)
 }
+
+// Counters returns how many pages the client has read and their size in
+// bytes, since it was made.
+func (c *Client) Counters() (pages, bytes int64) { return c.pages.Load(), c.bytes.Load() }
 
 // NewClient returns a client whose every connection goes through the SOCKS5
 // proxy in opts. It never dials directly and ignores proxy settings in the

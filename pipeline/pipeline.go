@@ -53,6 +53,8 @@ type Pipeline struct {
 	// unhealthy (default 3). Login walls, captchas and selectors that match
 	// nothing make it unhealthy at once.
 	UnhealthyAfter int
+	// Observe, if set, sees every crawl cycle's stats (metrics).
+	Observe func(st Stats, err error)
 }
 
 // Stats is one crawl cycle of one source.
@@ -65,6 +67,12 @@ type Stats struct {
 	Hits    int           // hits recorded
 	Alerts  int           // alerts queued
 	Errors  int           // entries that failed to fetch (retried next cycle)
+	Pages   int64         // pages read (listings, threads, raw pastes), retries included
+	Bytes   int64         // bytes read
+	// BySeverity counts the new hits by severity (index: leak.Severity).
+	BySeverity [4]int
+	// Matching is the time spent in the matchers.
+	Matching time.Duration
 	Skipped bool          // the preflight failed: the source was not crawled
 	Took    time.Duration //
 }
@@ -73,9 +81,16 @@ type Stats struct {
 // returned (the source could not be seen, which is never the same as "no
 // new posts"); a failure to fetch one entry is logged, counted, and the
 // entry is tried again next cycle since it was not recorded as seen.
-func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, workers int) (Stats, error) {
+func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, workers int) (st Stats, err error) {
 	start := time.Now()
-	st := Stats{Source: src.Name}
+	st = Stats{Source: src.Name}
+	if c, ok := f.(interface{ Counters() (int64, int64) }); ok {
+		pages0, bytes0 := c.Counters()
+		defer func() {
+			pages, bytes := c.Counters()
+			st.Pages, st.Bytes = pages-pages0, bytes-bytes0
+		}()
+	}
 	log := p.logger()
 	refs, err := f.List(ctx, src)
 	st.Listed = len(refs)
@@ -130,6 +145,7 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 				continue
 			}
 			st.Fetched++
+			st.Matching += res.took
 			es = append(es, store.Entry{Post: res.post, Version: res.ref.Version, Evidence: res.ev, Alert: res.ev.Severity >= p.alertAt()})
 			refs = append(refs, res.ref)
 		}
@@ -146,6 +162,9 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 			}
 			if rec.HitID != 0 {
 				st.Hits++
+				if sev := es[i].Evidence.Severity; sev >= 0 && int(sev) < len(st.BySeverity) {
+					st.BySeverity[sev]++
+				}
 				log.Info("hit", "source", src.Name, "post_key", refs[i].Key, "hit_id", rec.HitID, "severity", es[i].Evidence.Severity.String())
 			}
 			if rec.AlertID != 0 {
@@ -187,6 +206,7 @@ type fetched struct {
 	ref  crawler.Ref
 	post leak.Post
 	ev   leak.Evidence
+	took time.Duration // matching
 	err  error
 }
 
@@ -205,7 +225,9 @@ func (p *Pipeline) fetchAll(ctx context.Context, src crawler.Source, f Fetcher, 
 				post, err := f.Fetch(ctx, src, r)
 				res := fetched{ref: r, post: post, err: err}
 				if err == nil {
+					t0 := time.Now()
 					res.ev = p.Matcher.Match(post.Text)
+					res.took = time.Since(t0)
 				}
 				select {
 				case out <- res:
@@ -274,6 +296,9 @@ func (p *Pipeline) runJob(ctx context.Context, j Job) (Stats, error) {
 	st, err := p.Crawl(ctx, j.Source, j.Fetcher, j.Workers)
 	p.noteHealth(j.Source.Name, st, err)
 	p.logCycle(st, err)
+	if p.Observe != nil {
+		p.Observe(st, err)
+	}
 	return st, err
 }
 
@@ -283,7 +308,11 @@ func (p *Pipeline) runJob(ctx context.Context, j Job) (Stats, error) {
 func (p *Pipeline) skip(j Job, why error) (Stats, error) {
 	st := Stats{Source: j.Source.Name, Skipped: true}
 	p.logger().Warn("crawl skipped", "source", j.Source.Name, "reason", why.Error())
-	return st, fmt.Errorf("crawl %s skipped: %w", j.Source.Name, why)
+	err := fmt.Errorf("crawl %s skipped: %w", j.Source.Name, why)
+	if p.Observe != nil {
+		p.Observe(st, err)
+	}
+	return st, err
 }
 
 // noteHealth updates the source's state after a cycle and logs when it
@@ -364,7 +393,7 @@ func (p *Pipeline) preflight(ctx context.Context) error {
 }
 
 func (p *Pipeline) logCycle(st Stats, err error) {
-	args := []any{"source", st.Source, "listed", st.Listed, "seen", st.Seen, "fetched", st.Fetched,
+	args := []any{"source", st.Source, "pages", st.Pages, "bytes", st.Bytes, "listed", st.Listed, "seen", st.Seen, "fetched", st.Fetched,
 		"new", st.New, "hits", st.Hits, "alerts", st.Alerts, "errors", st.Errors, "took", st.Took.Round(time.Millisecond).String()}
 	if err != nil {
 		p.logger().Warn("crawl failed", append(args, "error", err.Error())...)

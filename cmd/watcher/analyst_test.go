@@ -22,8 +22,8 @@ import (
 	"leakwatch/store"
 )
 
-// daemon runs `watcher run --config FILE` in this process until stop.
-type daemon struct {
+// testDaemon runs `watcher run --config FILE` in this process until stop.
+type testDaemon struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	code   int
@@ -31,10 +31,10 @@ type daemon struct {
 	mu     sync.Mutex
 }
 
-func startDaemon(t *testing.T, config string) *daemon {
+func startDaemon(t *testing.T, config string) *testDaemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &daemon{cancel: cancel, done: make(chan struct{})}
+	d := &testDaemon{cancel: cancel, done: make(chan struct{})}
 	var out bytes.Buffer
 	go func() {
 		defer close(d.done)
@@ -67,19 +67,19 @@ func startDaemon(t *testing.T, config string) *daemon {
 	return d
 }
 
-func (d *daemon) log() string {
+func (d *testDaemon) log() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.stderr.String()
 }
 
-func (d *daemon) stop(t *testing.T) {
+func (d *testDaemon) stop(t *testing.T) {
 	t.Helper()
 	d.cancel()
 	select {
 	case <-d.done:
 	case <-time.After(15 * time.Second):
-		t.Fatal("daemon did not stop within 15 s")
+		t.Fatalf("daemon did not stop within 15 s:\n%s", d.log())
 	}
 }
 

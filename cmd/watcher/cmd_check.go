@@ -1,16 +1,22 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"leakwatch/alerts"
+	"leakwatch/crawler"
 )
 
 type checkOptions struct {
 	config string
+	online bool
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
@@ -22,13 +28,18 @@ func newCheckCmd(g *globals) *cobra.Command {
 validates every value: proxy address, cron schedules, URLs (including the checksum of
 .onion v3 addresses), CSS selectors, severities. Each problem is printed as
 FILE:LINE:COLUMN: field: message. Secret files it names are checked for existence
-and mode 0600 when they are present on this machine, as warnings.` + "\n" + exitStatusHelp,
+and mode 0600 when they are present on this machine, as warnings.
+
+With --online it also checks what the daemon needs to reach: that the SOCKS proxy answers,
+that Tor is bootstrapped (through tor_control, if configured), and that Slack accepts the
+bot token (auth.test). Each prints ok or what is wrong; any failure exits 1.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheck(cmd, o)
 		},
 	}
 	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
+	cmd.Flags().BoolVar(&o.online, "online", false, "also check the proxy, Tor and Slack")
 	return cmd
 }
 
@@ -45,7 +56,62 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
 	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", o.config, len(cfg.Sources), strings.Join(cfg.sourceNames(), ", "))
-	return err
+	if err != nil || !o.online {
+		return err
+	}
+	return checkOnline(cmd.Context(), out, cfg)
+}
+
+// checkOnline checks the proxy, Tor and Slack, printing a line for each.
+func checkOnline(ctx context.Context, out io.Writer, cfg *Config) error {
+	var failed []string
+	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
+	if cfg.TorControlCookie != "" {
+		pre.ControlCookie = cfg.resolvePath(cfg.TorControlCookie)
+	}
+	st, err := crawler.Preflight(ctx, pre)
+	switch {
+	case !st.ProxyOK:
+		fmt.Fprintf(out, "proxy %s: FAILED: %v\n", cfg.Proxy, err)
+		failed = append(failed, "proxy")
+	default:
+		fmt.Fprintf(out, "proxy %s: ok (SOCKS5 answers)\n", cfg.Proxy)
+	}
+	switch {
+	case cfg.TorControl == "":
+		fmt.Fprintln(out, "tor: not checked (no tor_control in the config)")
+	case st.ProxyOK && err != nil:
+		fmt.Fprintf(out, "tor %s: FAILED: %v\n", cfg.TorControl, err)
+		failed = append(failed, "tor")
+	case st.ProxyOK:
+		fmt.Fprintf(out, "tor %s: ok (bootstrapped %d%%)\n", cfg.TorControl, st.Bootstrap)
+	}
+	sender, err := slackSender(cfg)
+	switch {
+	case err != nil:
+		fmt.Fprintf(out, "slack: FAILED: %v\n", err)
+		failed = append(failed, "slack")
+	case sender == nil:
+		fmt.Fprintln(out, "slack: not configured (alerts would wait in the outbox)")
+	default:
+		checker, _ := sender.(interface {
+			Check(context.Context) (string, error)
+		})
+		who, err := checker.Check(ctx)
+		switch {
+		case errors.Is(err, alerts.ErrCannotConfirm):
+			fmt.Fprintln(out, "slack: webhook: cannot be checked without posting; try watcher test-alert")
+		case err != nil:
+			fmt.Fprintf(out, "slack: FAILED: %v\n", err)
+			failed = append(failed, "slack")
+		default:
+			fmt.Fprintf(out, "slack: ok (token accepted: %s)\n", who)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("online check failed: %s", strings.Join(failed, ", "))
+	}
+	return nil
 }
 
 // fileWarnings checks the secret files the config names, where they can be

@@ -69,76 +69,24 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	st := set.Set().Stats()
 	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "terms", st.Terms)
 
-	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), crawler.Options{
-		Proxy:          cfg.Proxy,
-		Timeout:        time.Duration(cfg.Crawl.Timeout),
-		HeaderTimeout:  time.Duration(cfg.Crawl.HeaderTimeout),
-		ConnectTimeout: time.Duration(cfg.Crawl.ConnectTimeout),
-		MaxBody:        cfg.Crawl.MaxBodyBytes,
-		Parallelism:    cfg.Crawl.Parallelism,
-		Delay:          time.Duration(cfg.Crawl.Delay),
-		Jitter:         time.Duration(cfg.Crawl.Jitter),
-		Retries:        retries(cfg.Crawl.Retries),
-		Backoff:        time.Duration(cfg.Crawl.Backoff),
-		MaxRetryAfter:  time.Duration(cfg.Crawl.MaxRetryAfter),
-	})
+	if !o.once {
+		return runDaemon(ctx, o, cfg, db, set, log)
+	}
+	parts, err := build(cfg, db, set, log)
 	if err != nil {
 		return err
 	}
-	defer closeClients()
-
-	sender, err := slackSender(cfg)
-	if err != nil {
-		return err
-	}
-	var d *alerts.Dispatcher
-	if sender == nil {
-		log.Warn("no Slack destination configured: alerts stay queued in the outbox")
-	} else {
-		d = alerts.NewDispatcher(db, sender, log, cfg.dispatchOptions())
-	}
+	defer parts.closeClients()
+	jobs, p := parts.jobs, parts.p
 	flush := func(ctx context.Context) alerts.FlushResult {
-		if d == nil {
+		if parts.d == nil {
 			return alerts.FlushResult{}
 		}
-		res, err := d.Flush(ctx)
+		res, err := parts.d.Flush(ctx)
 		if err != nil {
 			log.Warn("alert delivery incomplete", "sent", res.Sent, "left", res.Left, "error", err.Error())
 		}
 		return res
-	}
-	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
-	if cfg.TorControlCookie != "" {
-		pre.ControlCookie = cfg.resolvePath(cfg.TorControlCookie)
-	}
-	p := &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: cfg.minSeverity(),
-		Preflight: func(ctx context.Context) error {
-			_, err := crawler.Preflight(ctx, pre)
-			return err
-		}}
-
-	if !o.once {
-		local := &control.Local{DB: db, Matcher: set, Reload: reloadReporting(db, set, log), AlertAt: cfg.minSeverity(), Daemon: true, Started: time.Now().UTC()}
-		if d != nil {
-			local.Deliver = func(ctx context.Context) error {
-				_, err := d.Flush(ctx)
-				return err
-			}
-		}
-		stopControl, err := serveControl(ctx, cfg, local, log)
-		if err != nil {
-			return err
-		}
-		defer stopControl()
-		log.Info("watcher started", "sources", len(jobs), "database", db.Path(), "control_socket", cfg.controlSocket())
-		ctx, cancel := context.WithCancel(ctx)
-		retained := make(chan struct{})
-		go func() { defer close(retained); retain(ctx, db, time.Duration(cfg.TextRetention), log) }()
-		defer func() { cancel(); <-retained }() // before the database closes
-		flush(ctx)
-		err = p.Schedule(ctx, jobs, func(ctx context.Context) { flush(ctx) }, o.flushEvery)
-		log.Info("watcher stopped")
-		return err
 	}
 
 	stats, failed := p.CrawlAll(ctx, jobs)
@@ -230,30 +178,6 @@ func serveControl(ctx context.Context, cfg *Config, svc control.Service, log *sl
 	return func() { cancel(); <-done }, nil
 }
 
-// retain drops post text older than keep, at start and then every six
-// hours, until ctx ends; keep 0 keeps text forever.
-func retain(ctx context.Context, db *store.DB, keep time.Duration, log *slog.Logger) {
-	if keep <= 0 {
-		return
-	}
-	t := time.NewTicker(6 * time.Hour)
-	defer t.Stop()
-	for {
-		n, err := db.DropText(time.Now().Add(-keep))
-		switch {
-		case err != nil:
-			log.Error("post text retention failed", "error", err.Error())
-		case n > 0:
-			log.Info("post text retention", "dropped", n, "older_than", keep.String())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // reloadReporting is the daemon's matcher reload: a failure keeps the
 // matchers it has, and raises the "matchers" operator condition (an
 // operator alert) until a reload works again.
@@ -270,4 +194,53 @@ func reloadReporting(db *store.DB, set *liveMatchers, log *slog.Logger) func() e
 		}
 		return err
 	}
+}
+
+// parts is what a config builds around the database and the matchers:
+// the crawl clients and jobs, the alert dispatcher, the pipeline.
+type parts struct {
+	jobs         []pipeline.Job
+	closeClients func()
+	d            *alerts.Dispatcher // nil without a Slack destination
+	p            *pipeline.Pipeline
+}
+
+func build(cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) (*parts, error) {
+	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), crawler.Options{
+		Proxy:          cfg.Proxy,
+		Timeout:        time.Duration(cfg.Crawl.Timeout),
+		HeaderTimeout:  time.Duration(cfg.Crawl.HeaderTimeout),
+		ConnectTimeout: time.Duration(cfg.Crawl.ConnectTimeout),
+		MaxBody:        cfg.Crawl.MaxBodyBytes,
+		Parallelism:    cfg.Crawl.Parallelism,
+		Delay:          time.Duration(cfg.Crawl.Delay),
+		Jitter:         time.Duration(cfg.Crawl.Jitter),
+		Retries:        retries(cfg.Crawl.Retries),
+		Backoff:        time.Duration(cfg.Crawl.Backoff),
+		MaxRetryAfter:  time.Duration(cfg.Crawl.MaxRetryAfter),
+	})
+	if err != nil {
+		return nil, err
+	}
+	sender, err := slackSender(cfg)
+	if err != nil {
+		closeClients()
+		return nil, err
+	}
+	pt := &parts{jobs: jobs, closeClients: closeClients}
+	if sender == nil {
+		log.Warn("no Slack destination configured: alerts stay queued in the outbox")
+	} else {
+		pt.d = alerts.NewDispatcher(db, sender, log, cfg.dispatchOptions())
+	}
+	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
+	if cfg.TorControlCookie != "" {
+		pre.ControlCookie = cfg.resolvePath(cfg.TorControlCookie)
+	}
+	pt.p = &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: cfg.minSeverity(),
+		Preflight: func(ctx context.Context) error {
+			_, err := crawler.Preflight(ctx, pre)
+			return err
+		}}
+	return pt, nil
 }

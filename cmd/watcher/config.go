@@ -24,6 +24,7 @@ import (
 	"leakwatch/crawler"
 	"leakwatch/leak"
 	"leakwatch/matchers"
+	"leakwatch/metrics"
 )
 
 // Config is the YAML configuration (config.example.yaml documents it).
@@ -36,6 +37,8 @@ type Config struct {
 	Fingerprints     string         `yaml:"fingerprints"`
 	SecretKeyFile    string         `yaml:"secret_key_file"`
 	ControlSocket    string         `yaml:"control_socket"`
+	MetricsListen    string         `yaml:"metrics_listen"`
+	ShutdownGrace    Duration       `yaml:"shutdown_grace"`
 	ControlMode      string         `yaml:"control_socket_mode"`
 	TextRetention    Duration       `yaml:"post_text_retention"`
 	Crawl            CrawlConfig    `yaml:"crawl"`
@@ -52,6 +55,8 @@ type Config struct {
 // CrawlConfig holds defaults for every source.
 type CrawlConfig struct {
 	Schedule       string   `yaml:"schedule"`
+	TimeZone       string   `yaml:"timezone"`
+	ScheduleJitter Duration `yaml:"schedule_jitter"`
 	Timeout        Duration `yaml:"timeout"`
 	ConnectTimeout Duration `yaml:"connect_timeout"`
 	HeaderTimeout  Duration `yaml:"header_timeout"`
@@ -146,6 +151,9 @@ type SlackConfig struct {
 	InfoChannel     string `yaml:"info_channel"`
 	OperatorChannel string `yaml:"operator_channel"`
 	APIURL          string `yaml:"api_url"`
+	// Proxy sends Slack traffic through Tor (socks5h://127.0.0.1:9050) or
+	// an HTTPS egress proxy (http://proxy:3128) instead of directly.
+	Proxy string `yaml:"proxy"`
 }
 
 // Duration reads "90s", "2m", "90d" and the like.
@@ -188,6 +196,8 @@ func defaultConfig() Config {
 		Proxy: "127.0.0.1:9050",
 		Crawl: CrawlConfig{
 			Schedule:       defaultSchedule,
+			TimeZone:       "UTC",
+			ScheduleJitter: Duration(time.Minute),
 			Timeout:        Duration(crawler.DefaultTimeout),
 			ConnectTimeout: Duration(crawler.DefaultConnectTimeout),
 			HeaderTimeout:  Duration(crawler.DefaultHeaderTimeout),
@@ -204,6 +214,7 @@ func defaultConfig() Config {
 		// Seller samples are customer data: keep their text (sealed) long
 		// enough to rescan when new canaries or datasets arrive, no longer.
 		TextRetention: Duration(90 * 24 * time.Hour),
+		ShutdownGrace: Duration(20 * time.Second),
 		ControlMode:   "0600",
 	}
 }
@@ -333,6 +344,19 @@ func (c *Config) validate() error {
 	}
 	if sock := c.controlSocket(); len(sock) > 100 {
 		p.add("control_socket", "path is %d bytes; a Unix socket path must be under 100", len(sock))
+	}
+	if _, err := c.location(); err != nil {
+		p.add("crawl.timezone", "%v", err)
+	}
+	if c.MetricsListen != "" {
+		if err := metrics.CheckLoopback(c.MetricsListen); err != nil {
+			p.add("metrics_listen", "%v", err)
+		}
+	}
+	if c.Slack.Proxy != "" {
+		if u, err := url.Parse(c.Slack.Proxy); err != nil || u.Host == "" || (u.Scheme != "socks5h" && u.Scheme != "socks5" && u.Scheme != "http" && u.Scheme != "https") {
+			p.add("slack.proxy", "want socks5h://host:port (Tor) or http(s)://host:port (an egress proxy), got %q", c.Slack.Proxy)
+		}
 	}
 	if c.TextRetention < 0 {
 		p.add("post_text_retention", "must not be negative (0 keeps post text forever)")
@@ -644,4 +668,16 @@ func (c *Config) controlMode() (os.FileMode, error) {
 		return 0o660, nil
 	}
 	return 0, fmt.Errorf("want 0600 (the daemon's user only) or 0660 (and its group), got %q", c.ControlMode)
+}
+
+// location is the time zone cron schedules are read in.
+func (c *Config) location() (*time.Location, error) {
+	if c.Crawl.TimeZone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(c.Crawl.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Berlin)", c.Crawl.TimeZone)
+	}
+	return loc, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // crawl.timezone works on hosts without a zoneinfo database
 )
 
 func main() { os.Exit(run()) }

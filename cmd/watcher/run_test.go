@@ -238,3 +238,19 @@ func TestStatusShowsSourceHealth(t *testing.T) {
 		t.Errorf("forum state %+v; want unhealthy after listing 5 before", forum)
 	}
 }
+
+func TestCheckOnline(t *testing.T) {
+	f := newRunFixture(t)
+	out, stderr, code := execute(t, "check", "--config", f.config, "--online")
+	if code != exitOK || !strings.Contains(out, "proxy "+f.world.Proxy.Addr()+": ok") || !strings.Contains(out, "slack: ok (token accepted") ||
+		!strings.Contains(out, "tor: not checked") {
+		t.Errorf("check --online (exit %d):\n%s%s", code, out, stderr)
+	}
+	f.world.Proxy.Close()
+	mustWrite(t, filepath.Join(f.dir, "slack-token"), "xoxb-revoked\n", 0o600)
+	out, stderr, code = execute(t, "check", "--config", f.config, "--online")
+	if code != exitError || !strings.Contains(out, "FAILED: socks proxy not answering") || !strings.Contains(out, "slack: FAILED") ||
+		!strings.Contains(stderr, "online check failed: proxy, slack") {
+		t.Errorf("check --online with the proxy down and a bad token (exit %d):\n%s%s", code, out, stderr)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -65,6 +66,13 @@ type liveMatchers struct {
 	mu  sync.Mutex
 	fps []*fpstore.Store // every generation opened; unmapped only at close
 	set atomic.Pointer[matchers.Set]
+}
+
+// setConfig changes the matcher settings the next Reload builds with.
+func (l *liveMatchers) setConfig(cfg *Config) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cfg = cfg
 }
 
 // Match runs the current set.
@@ -152,6 +160,17 @@ func slackSender(cfg *Config) (alerts.Sender, error) {
 	opts := alerts.SlackOptions{
 		Channel:    os.Getenv("SLACK_CHANNEL"),
 		HTTPClient: &http.Client{Timeout: 30 * time.Second}, // Slack's own client, never the crawler's
+	}
+	if cfg != nil && cfg.Slack.Proxy != "" {
+		// Through Tor (socks5h: Slack's name is resolved by Tor) or an
+		// egress proxy: for a unit that allows no direct egress.
+		u, err := url.Parse(cfg.Slack.Proxy)
+		if err != nil {
+			return nil, fmt.Errorf("slack.proxy: %w", err)
+		}
+		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+			Proxy: http.ProxyURL(u), ForceAttemptHTTP2: true, TLSHandshakeTimeout: 30 * time.Second,
+		}}
 	}
 	if cfg != nil {
 		sc := cfg.Slack

@@ -1,0 +1,327 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	sd "github.com/coreos/go-systemd/v22/daemon"
+
+	"leakwatch/control"
+	"leakwatch/crawler"
+	"leakwatch/metrics"
+	"leakwatch/pipeline"
+	"leakwatch/store"
+)
+
+// daemon is `watcher run` without --once: the systemd service.
+type daemon struct {
+	opts  runOptions
+	log   *slog.Logger
+	db    *store.DB
+	set   *liveMatchers
+	met   *metrics.Metrics
+	sched *pipeline.Scheduler
+	local *control.Local
+
+	mu       sync.Mutex // guards cfg, parts, retired
+	cfg      *Config
+	parts    *parts
+	retired  []func() // crawl clients of replaced configs, closed at exit
+	flushMu  sync.Mutex
+	proxyOK  atomic.Bool
+	stopping atomic.Bool
+}
+
+// runDaemon runs until ctx ends (SIGTERM, SIGINT): it tells systemd when
+// it is ready (config valid, database open, proxy answering), pings the
+// watchdog while the scheduler lives, reloads on SIGHUP, and on stop lets
+// running crawls finish (or cancels them at shutdown_grace), delivers what
+// Slack will take, and closes the database.
+func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) error {
+	d := &daemon{opts: o, log: log, db: db, set: set, cfg: cfg, met: metrics.New(db)}
+	pt, err := build(cfg, db, set, log)
+	if err != nil {
+		return err
+	}
+	d.parts = pt
+	d.instrument(pt)
+	defer func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.parts.closeClients()
+		for _, f := range d.retired {
+			f()
+		}
+	}()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	d.local = &control.Local{DB: db, Matcher: set, Reload: reloadReporting(db, set, log), AlertAt: cfg.minSeverity(),
+		Daemon: true, Started: time.Now().UTC(), Deliver: d.deliver}
+	bg, stopBG := context.WithCancel(context.Background()) // control socket and metrics: until the very end
+	defer stopBG()
+	stopControl, err := serveControl(bg, cfg, d.local, log)
+	if err != nil {
+		return err
+	}
+	defer stopControl()
+	loc, _ := cfg.location()
+	d.sched = pipeline.NewScheduler(log, pipeline.SchedulerOptions{
+		Location: loc, Jitter: time.Duration(cfg.Crawl.ScheduleJitter), LastCrawl: d.lastCrawl,
+		AfterCrawl: func(ctx context.Context, st pipeline.Stats) {
+			if st.Alerts > 0 {
+				_ = d.deliver(ctx)
+			}
+		},
+	})
+	if cfg.MetricsListen != "" {
+		addr, done, err := d.met.Serve(bg, cfg.MetricsListen, metrics.Checks{Healthy: d.healthy, Ready: d.ready}, log)
+		if err != nil {
+			return err
+		}
+		defer func() { stopBG(); <-done }()
+		log.Info("metrics listening", "address", addr)
+	}
+
+	// Watchdog: pinged while the scheduler beats (from here on: waiting
+	// for the proxy counts as alive).
+	if interval, err := sd.SdWatchdogEnabled(false); err == nil && interval > 0 {
+		go d.watchdog(bg, interval)
+	}
+	if err := d.waitProxy(ctx, cfg); err != nil {
+		return d.shutdown(err)
+	}
+	if err := d.sched.Start(pt.p, pt.jobs, d.tasks(cfg)); err != nil {
+		return err
+	}
+	_, _ = sd.SdNotify(false, sd.SdNotifyReady+"\nSTATUS=watching "+fmt.Sprint(len(pt.jobs))+" sources")
+	log.Info("watcher started", "sources", len(pt.jobs), "database", db.Path(), "control_socket", cfg.controlSocket())
+	_ = d.deliver(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return d.shutdown(nil)
+		case <-hup:
+			d.reload()
+		}
+	}
+}
+
+// instrument points a pipeline at the metrics and the readiness flag.
+func (d *daemon) instrument(pt *parts) {
+	pt.p.Observe = d.met.Crawl
+	pre := pt.p.Preflight
+	pt.p.Preflight = func(ctx context.Context) error {
+		err := pre(ctx)
+		if ctx.Err() == nil {
+			d.proxyOK.Store(err == nil)
+		}
+		return err
+	}
+	for _, j := range pt.jobs {
+		d.met.Source(j.Source.Name)
+	}
+}
+
+// tasks are the scheduled work besides crawls.
+func (d *daemon) tasks(cfg *Config) []pipeline.Task {
+	keep := time.Duration(cfg.TextRetention)
+	return []pipeline.Task{
+		{Name: "alerts", Schedule: fmt.Sprintf("@every %s", d.opts.flushEvery), Run: func(ctx context.Context) { _ = d.deliver(ctx) }},
+		{Name: "retention", Schedule: "@every 6h", Run: func(context.Context) { d.retain(keep) }},
+	}
+}
+
+// deliver flushes the outbox with the current dispatcher; one flush at a
+// time, also across a reload that replaced the dispatcher.
+func (d *daemon) deliver(ctx context.Context) error {
+	d.mu.Lock()
+	disp := d.parts.d
+	d.mu.Unlock()
+	if disp == nil {
+		return errors.New("no Slack destination is configured: alerts stay queued")
+	}
+	d.flushMu.Lock()
+	defer d.flushMu.Unlock()
+	res, err := disp.Flush(ctx)
+	if err != nil {
+		d.log.Warn("alert delivery incomplete", "sent", res.Sent, "left", res.Left, "error", err.Error())
+	}
+	return err
+}
+
+func (d *daemon) retain(keep time.Duration) {
+	if keep <= 0 {
+		return
+	}
+	n, err := d.db.DropText(time.Now().Add(-keep))
+	switch {
+	case err != nil:
+		d.log.Error("post text retention failed", "error", err.Error())
+	case n > 0:
+		d.log.Info("post text retention", "dropped", n, "older_than", days(keep))
+	}
+}
+
+func (d *daemon) lastCrawl(source string) time.Time {
+	states, err := d.db.Sources()
+	if err != nil {
+		return time.Time{}
+	}
+	for _, s := range states {
+		if s.Name == source {
+			return s.LastCrawl
+		}
+	}
+	return time.Time{}
+}
+
+// waitProxy returns once the SOCKS proxy answers (READY=1 waits for it),
+// or when ctx ends.
+func (d *daemon) waitProxy(ctx context.Context, cfg *Config) error {
+	said := false
+	for {
+		_, err := crawler.Preflight(ctx, crawler.PreflightOptions{Proxy: cfg.Proxy})
+		if err == nil {
+			d.proxyOK.Store(true)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !said {
+			d.log.Warn("waiting for the SOCKS proxy before starting", "proxy", cfg.Proxy, "error", err.Error())
+			_, _ = sd.SdNotify(false, "STATUS=waiting for the SOCKS proxy at "+cfg.Proxy)
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func (d *daemon) watchdog(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if d.healthy() == nil {
+			_, _ = sd.SdNotify(false, sd.SdNotifyWatchdog)
+		} else {
+			d.log.Error("scheduler stalled: not pinging the watchdog", "last_beat", d.sched.Heartbeat().Format(time.RFC3339))
+		}
+	}
+}
+
+// healthy: the scheduler beats (or has not started yet: waiting for the
+// proxy is alive).
+func (d *daemon) healthy() error {
+	if d.sched == nil {
+		return nil
+	}
+	beat := d.sched.Heartbeat()
+	if beat.Unix() > 0 && time.Since(beat) > 30*time.Second {
+		return fmt.Errorf("scheduler stalled since %s", beat.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ready: the daemon can do its job (not stopping, the proxy answered at
+// the last check).
+func (d *daemon) ready() error {
+	switch {
+	case d.stopping.Load():
+		return errors.New("stopping")
+	case !d.proxyOK.Load():
+		return errors.New("the SOCKS proxy or Tor is not ready (see the log)")
+	}
+	return nil
+}
+
+// reload re-reads the config (SIGHUP). An invalid config is rejected and
+// the running one stays; a valid one replaces sources, schedules, matcher
+// settings and Slack settings without a restart.
+func (d *daemon) reload() {
+	_, _ = sd.SdNotify(false, sd.SdNotifyReloading)
+	defer func() { _, _ = sd.SdNotify(false, sd.SdNotifyReady) }()
+	cfg, err := loadConfig(d.opts.config)
+	if err != nil {
+		d.met.Reload(false)
+		d.log.Error("config reload rejected; the running config stays", "error", err.Error())
+		return
+	}
+	d.mu.Lock()
+	old := d.cfg
+	d.mu.Unlock()
+	for _, f := range []struct{ name, was, now string }{
+		{"database", old.resolvePath(old.Database), cfg.resolvePath(cfg.Database)},
+		{"control_socket", old.controlSocket(), cfg.controlSocket()},
+		{"metrics_listen", old.MetricsListen, cfg.MetricsListen},
+		{"secret_key_file", old.secretPath(old.SecretKeyFile), cfg.secretPath(cfg.SecretKeyFile)},
+		{"crawl.timezone", old.Crawl.TimeZone, cfg.Crawl.TimeZone},
+	} {
+		if f.was != f.now {
+			d.log.Warn("config change needs a restart to apply", "field", f.name)
+		}
+	}
+	pt, err := build(cfg, d.db, d.set, d.log)
+	if err != nil {
+		d.met.Reload(false)
+		d.log.Error("config reload rejected; the running config stays", "error", err.Error())
+		return
+	}
+	d.instrument(pt)
+	d.set.setConfig(cfg)
+	if err := d.local.Reload(); err != nil {
+		d.log.Error("matchers did not reload; the previous ones stay", "error", err.Error())
+	}
+	if err := d.sched.Replace(pt.p, pt.jobs, d.tasks(cfg)); err != nil {
+		pt.closeClients()
+		d.met.Reload(false)
+		d.log.Error("config reload rejected; the running config stays", "error", err.Error())
+		return
+	}
+	d.local.SetAlertAt(cfg.minSeverity())
+	d.mu.Lock()
+	d.retired = append(d.retired, d.parts.closeClients)
+	d.cfg, d.parts = cfg, pt
+	d.mu.Unlock()
+	d.met.Reload(true)
+	d.log.Info("config reloaded", "sources", len(pt.jobs))
+}
+
+// shutdown stops taking work, lets crawls finish within shutdown_grace
+// (then cancels them), delivers what Slack takes within 10 s, and returns
+// cause (nil for a clean stop).
+func (d *daemon) shutdown(cause error) error {
+	d.stopping.Store(true)
+	_, _ = sd.SdNotify(false, sd.SdNotifyStopping)
+	d.mu.Lock()
+	grace := time.Duration(d.cfg.ShutdownGrace)
+	d.mu.Unlock()
+	d.log.Info("stopping: waiting for running crawls", "grace", grace.String())
+	if d.sched != nil && !d.sched.Stop(grace) {
+		d.log.Warn("crawls cancelled at the stop deadline; their posts are fetched again next time")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = d.deliver(ctx)
+	d.log.Info("watcher stopped")
+	return cause
+}
