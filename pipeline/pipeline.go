@@ -60,21 +60,21 @@ type Pipeline struct {
 // Stats is one crawl cycle of one source.
 type Stats struct {
 	Source  string
-	Listed  int           // entries on the listing pages
-	Seen    int           // entries already seen, not fetched
-	Fetched int           // entries fetched
-	New     int           // posts with new content recorded
-	Hits    int           // hits recorded
-	Alerts  int           // alerts queued
-	Errors  int           // entries that failed to fetch (retried next cycle)
-	Pages   int64         // pages read (listings, threads, raw pastes), retries included
-	Bytes   int64         // bytes read
+	Listed  int   // entries on the listing pages
+	Seen    int   // entries already seen, not fetched
+	Fetched int   // entries fetched
+	New     int   // posts with new content recorded
+	Hits    int   // hits recorded
+	Alerts  int   // alerts queued
+	Errors  int   // entries that failed to fetch (retried next cycle)
+	Pages   int64 // pages read (listings, threads, raw pastes), retries included
+	Bytes   int64 // bytes read
 	// BySeverity counts the new hits by severity (index: leak.Severity).
 	BySeverity [4]int
 	// Matching is the time spent in the matchers.
 	Matching time.Duration
-	Skipped bool          // the preflight failed: the source was not crawled
-	Took    time.Duration //
+	Skipped  bool          // the preflight failed: the source was not crawled
+	Took     time.Duration //
 }
 
 // Crawl runs one cycle for src with its fetcher. A failure to list is
