@@ -56,6 +56,7 @@ type World struct {
 	done                 chan struct{}
 	mu                   sync.Mutex
 	served               []ServedRequest
+	latency              time.Duration
 }
 
 // Start serves the demo sites and the proxy on 127.0.0.1.
@@ -80,7 +81,15 @@ func Start() (*World, error) {
 		Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 			w.mu.Lock()
 			w.served = append(w.served, ServedRequest{Host: r.Host, Path: r.URL.Path, RemoteAddr: r.RemoteAddr})
+			delay := w.latency
 			w.mu.Unlock()
+			if delay > 0 { // a slow onion service, for tests
+				select {
+				case <-time.After(delay):
+				case <-r.Context().Done():
+					return
+				}
+			}
 			mux.ServeHTTP(rw, r)
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -99,6 +108,13 @@ func Start() (*World, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// SetLatency makes every answer wait d first, like a slow onion service.
+func (w *World) SetLatency(d time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.latency = d
 }
 
 // Served returns a copy of every request the sites answered.
