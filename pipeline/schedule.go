@@ -51,6 +51,7 @@ type Scheduler struct {
 	stopWaits  context.CancelFunc
 	running    sync.WaitGroup
 	beat       atomic.Int64 // unix nanoseconds of the scheduler's last heartbeat
+	crawling   atomic.Int32 // crawls in progress
 
 	mu      sync.Mutex
 	cron    *cron.Cron
@@ -74,6 +75,9 @@ func NewScheduler(log *slog.Logger, opts SchedulerOptions) *Scheduler {
 // Heartbeat is when the scheduler last showed it is alive (it beats every
 // few seconds while it runs): the systemd watchdog and /healthz use it.
 func (s *Scheduler) Heartbeat() time.Time { return time.Unix(0, s.beat.Load()) }
+
+// Crawling is the number of crawls in progress.
+func (s *Scheduler) Crawling() int { return int(s.crawling.Load()) }
 
 // Start schedules p's jobs and the tasks, and crawls at once (after the
 // jitter) every source that missed its slot while the daemon was down.
@@ -190,7 +194,9 @@ func (s *Scheduler) crawl(p *Pipeline, j Job) {
 			return // stopping: a crawl not yet started is not started
 		}
 	}
+	s.crawling.Add(1)
 	st, _ := p.RunJob(s.runCtx, j)
+	s.crawling.Add(-1)
 	if s.opts.AfterCrawl != nil && s.runCtx.Err() == nil {
 		s.opts.AfterCrawl(s.runCtx, st)
 	}

@@ -146,6 +146,22 @@ type Condition struct {
 // an operator alert is queued in the same transaction. changed says
 // whether this call changed it.
 func (db *DB) SetCondition(id string, active bool, reason string, alert bool) (changed bool, err error) {
+	// Most calls change nothing (every flush, every crawl): a read
+	// transaction says so without a write and its fsync.
+	same := false
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		var c Condition
+		if v := tx.Bucket(bucketConds).Get([]byte(id)); v != nil {
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+		}
+		same = c.Active == active
+		return nil
+	})
+	if err != nil || same {
+		return false, err
+	}
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketConds)
 		var c Condition

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -81,6 +82,12 @@ func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set
 		AfterCrawl: func(ctx context.Context, st pipeline.Stats) {
 			if st.Alerts > 0 {
 				_ = d.deliver(ctx)
+			}
+			if d.sched.Crawling() == 0 {
+				// The last crawl of a round: give the pages and matcher
+				// garbage back to the system now rather than over minutes
+				// (the daemon idles between rounds).
+				debug.FreeOSMemory()
 			}
 		},
 	})

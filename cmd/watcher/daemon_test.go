@@ -59,7 +59,7 @@ type process struct {
 	metrics string
 }
 
-func startProcess(t *testing.T, config, metricsAddr string) *process {
+func startProcess(t *testing.T, config, metricsAddr string, args ...string) *process {
 	t.Helper()
 	sock := filepath.Join(t.TempDir(), "notify.sock")
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
@@ -82,7 +82,10 @@ func startProcess(t *testing.T, config, metricsAddr string) *process {
 			}
 		}
 	}()
-	p.cmd = exec.Command(watcherBinary(t), "run", "--config", config, "--log-format", "json", "--flush-every", "1s")
+	if args == nil {
+		args = []string{"--flush-every", "1s"}
+	}
+	p.cmd = exec.Command(watcherBinary(t), append([]string{"run", "--config", config, "--log-format", "json"}, args...)...)
 	p.cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=1500000")
 	stderr, _ := p.cmd.StderrPipe()
 	if err := p.cmd.Start(); err != nil {
@@ -304,4 +307,75 @@ func TestDaemonStopMidCrawl(t *testing.T) {
 	if n := len(f.slack.Messages()); n != 2 {
 		t.Errorf("slack got %d messages, want each of the 2 alerts once", n)
 	}
+}
+
+// TestDaemonIdleFootprint measures the daemon idle with 20 sources and an
+// empty fingerprint set: resident memory after its first crawls, and CPU
+// time over 10 idle seconds. The issue's target is under 30 MB.
+func TestDaemonIdleFootprint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	f := newRunFixture(t)
+	b, _ := os.ReadFile(f.config)
+	cfg := string(b)
+	i := strings.Index(cfg, "sources:\n")
+	j := strings.Index(cfg, "matchers:\n")
+	srcs := cfg[i+len("sources:\n") : j]
+	var many strings.Builder
+	for n := range 10 {
+		many.WriteString(strings.NewReplacer("name: breachbazaar", fmt.Sprintf("name: forum%02d", n),
+			"name: quietbin", fmt.Sprintf("name: paste%02d", n)).Replace(srcs))
+	}
+	cfg = cfg[:i] + "sources:\n" + many.String() + cfg[j:]
+	cfg = strings.Replace(cfg, "crawl:\n", "crawl:\n  schedule: \"0 0 1 1 *\"\n  schedule_jitter: 0s\n", 1)
+	// An empty fingerprint set: this test imports none (the fixture did; use another directory).
+	cfg += "fingerprints: empty-fingerprints\n"
+	mustWrite(t, f.config, cfg, 0o644)
+	p := startProcess(t, f.config, "", "--flush-every", "30s") // the default
+	p.expectNotify(t, "READY=1")
+	t.Logf("at READY: RSS %.1f MB", float64(rssKiB(t, p.cmd.Process.Pid))/1024)
+	for k := 0; k < 400 && strings.Count(p.logText(), `"msg":"crawl"`) < 20; k++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := strings.Count(p.logText(), `"msg":"crawl"`); n < 20 {
+		t.Fatalf("%d of 20 start-up crawls logged", n)
+	}
+	time.Sleep(3 * time.Second)
+	pid := p.cmd.Process.Pid
+	cpu0 := cpuTicks(t, pid)
+	time.Sleep(10 * time.Second)
+	cpu1 := cpuTicks(t, pid)
+	rss := rssKiB(t, pid)
+	t.Logf("idle with 20 sources: RSS %.1f MB, CPU %.1f%% of a core over 10 s (%d ticks)", float64(rss)/1024, float64(cpu1-cpu0)/10, cpu1-cpu0)
+	if rss > 60*1024 {
+		t.Errorf("idle RSS %d KiB: far above the 30 MB target", rss)
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	p.waitExit(t, 15*time.Second)
+}
+
+func rssKiB(t *testing.T, pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no VmRSS")
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// cpuTicks is utime+stime of a process, in clock ticks (100 a second).
+func cpuTicks(t *testing.T, pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	u, _ := strconv.Atoi(f[11])
+	s, _ := strconv.Atoi(f[12])
+	return u + s
 }
