@@ -110,6 +110,42 @@ func Start() (*World, error) {
 	return w, nil
 }
 
+// SingleHost serves both demo sites under one host name (one onion
+// service in front of one backend, as the private Tor network in the
+// integration test has): the forum under /forums/ and /threads/, the
+// paste site under /, /p/ and /raw/. latency, if set, is read before each
+// answer (a slow or stalling onion service); served is called with each
+// request's path.
+func SingleHost(latency func() time.Duration, served func(path string)) (http.Handler, error) {
+	forum, err := fs.Sub(files, "site/forum")
+	if err != nil {
+		return nil, err
+	}
+	paste, err := fs.Sub(files, "site/paste")
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/forums/", http.FileServerFS(forum))
+	mux.Handle("/threads/", http.FileServerFS(forum))
+	mux.Handle("/", http.FileServerFS(paste))
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if served != nil {
+			served(r.URL.Path)
+		}
+		if latency != nil {
+			if d := latency(); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-r.Context().Done():
+					return
+				}
+			}
+		}
+		mux.ServeHTTP(rw, r)
+	}), nil
+}
+
 // SetLatency makes every answer wait d first, like a slow onion service.
 func (w *World) SetLatency(d time.Duration) {
 	w.mu.Lock()

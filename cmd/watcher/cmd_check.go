@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +63,39 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 	return checkOnline(cmd.Context(), out, cfg)
 }
 
-// checkOnline checks the proxy, Tor and Slack, printing a line for each.
+// checkSources fetches each source's first page through the proxy, as a
+// crawl would (one attempt, within the connect and request timeouts), and
+// names the sources that could not be reached.
+func checkSources(ctx context.Context, out io.Writer, cfg *Config) []string {
+	o := cfg.crawlOptions()
+	o.Retries, o.Delay, o.Jitter = -1, 0, 0
+	jobs, closeAll, err := crawlJobs(cfg.jobSpecs(), o)
+	if err != nil {
+		fmt.Fprintf(out, "sources: FAILED: %v\n", err)
+		return []string{"sources"}
+	}
+	defer closeAll()
+	var failed []string
+	for _, j := range jobs {
+		c, ok := j.Fetcher.(*crawler.Client)
+		if !ok || len(j.Source.URLs) == 0 {
+			continue
+		}
+		start := time.Now()
+		page, err := c.Get(ctx, j.Source.URLs[0])
+		took := time.Since(start).Round(10 * time.Millisecond)
+		if err != nil {
+			fmt.Fprintf(out, "source %s: FAILED after %s: %v\n", j.Source.Name, took, err)
+			failed = append(failed, "source "+j.Source.Name)
+			continue
+		}
+		fmt.Fprintf(out, "source %s: ok (HTTP %d, %d bytes in %s)\n", j.Source.Name, page.Status, len(page.Body), took)
+	}
+	return failed
+}
+
+// checkOnline checks the proxy, Tor, every source and Slack, printing a
+// line for each.
 func checkOnline(ctx context.Context, out io.Writer, cfg *Config) error {
 	var failed []string
 	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
@@ -85,6 +118,9 @@ func checkOnline(ctx context.Context, out io.Writer, cfg *Config) error {
 		failed = append(failed, "tor")
 	case st.ProxyOK:
 		fmt.Fprintf(out, "tor %s: ok (bootstrapped %d%%)\n", cfg.TorControl, st.Bootstrap)
+	}
+	if st.ProxyOK && err == nil {
+		failed = append(failed, checkSources(ctx, out, cfg)...)
 	}
 	sender, err := slackSender(cfg)
 	switch {

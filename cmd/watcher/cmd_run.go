@@ -206,19 +206,7 @@ type parts struct {
 }
 
 func build(cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) (*parts, error) {
-	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), crawler.Options{
-		Proxy:          cfg.Proxy,
-		Timeout:        time.Duration(cfg.Crawl.Timeout),
-		HeaderTimeout:  time.Duration(cfg.Crawl.HeaderTimeout),
-		ConnectTimeout: time.Duration(cfg.Crawl.ConnectTimeout),
-		MaxBody:        cfg.Crawl.MaxBodyBytes,
-		Parallelism:    cfg.Crawl.Parallelism,
-		Delay:          time.Duration(cfg.Crawl.Delay),
-		Jitter:         time.Duration(cfg.Crawl.Jitter),
-		Retries:        retries(cfg.Crawl.Retries),
-		Backoff:        time.Duration(cfg.Crawl.Backoff),
-		MaxRetryAfter:  time.Duration(cfg.Crawl.MaxRetryAfter),
-	})
+	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), cfg.crawlOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -243,4 +231,21 @@ func build(cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) (*par
 			return err
 		}}
 	return pt, nil
+}
+
+// crawlOptions are the crawler settings every source's client starts from.
+func (c *Config) crawlOptions() crawler.Options {
+	return crawler.Options{
+		Proxy:          c.Proxy,
+		Timeout:        time.Duration(c.Crawl.Timeout),
+		HeaderTimeout:  time.Duration(c.Crawl.HeaderTimeout),
+		ConnectTimeout: time.Duration(c.Crawl.ConnectTimeout),
+		MaxBody:        c.Crawl.MaxBodyBytes,
+		Parallelism:    c.Crawl.Parallelism,
+		Delay:          time.Duration(c.Crawl.Delay),
+		Jitter:         time.Duration(c.Crawl.Jitter),
+		Retries:        retries(c.Crawl.Retries),
+		Backoff:        time.Duration(c.Crawl.Backoff),
+		MaxRetryAfter:  time.Duration(c.Crawl.MaxRetryAfter),
+	}
 }

@@ -242,7 +242,7 @@ func TestStatusShowsSourceHealth(t *testing.T) {
 func TestCheckOnline(t *testing.T) {
 	f := newRunFixture(t)
 	out, stderr, code := execute(t, "check", "--config", f.config, "--online")
-	if code != exitOK || !strings.Contains(out, "proxy "+f.world.Proxy.Addr()+": ok") || !strings.Contains(out, "slack: ok (token accepted") ||
+	if code != exitOK || !strings.Contains(out, "proxy "+f.world.Proxy.Addr()+": ok") || !strings.Contains(out, "slack: ok (token accepted") || !strings.Contains(out, "source breachbazaar: ok (HTTP 200") || !strings.Contains(out, "source quietbin: ok") ||
 		!strings.Contains(out, "tor: not checked") {
 		t.Errorf("check --online (exit %d):\n%s%s", code, out, stderr)
 	}

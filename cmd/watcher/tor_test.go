@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bufio"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"leakwatch/demo"
+	"leakwatch/internal/slackserver"
+)
+
+// The real-Tor integration test: ../shared/tools/tornet starts a private
+// Tor network on 127.0.0.1 (directory authorities, relays, exits, a v3
+// onion service in front of a backend served here, a client SocksPort) and
+// `watcher` crawls the demo forum and paste site through it. It runs when
+// LEAKWATCH_TORNET is set (.ci/run sets it after installing tor).
+
+// onionBackend serves both demo sites on one host, as the onion service's
+// backend; it can be slowed, stopped and started again on the same address.
+type onionBackend struct {
+	addr    string
+	latency atomic.Int64
+	mu      sync.Mutex
+	paths   []string
+	srv     *http.Server
+	done    chan struct{}
+}
+
+func (b *onionBackend) start(t *testing.T) {
+	t.Helper()
+	h, err := demo.SingleHost(func() time.Duration { return time.Duration(b.latency.Load()) }, func(p string) {
+		b.mu.Lock()
+		b.paths = append(b.paths, p)
+		b.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := b.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var ln net.Listener
+	for i := 0; i < 50; i++ { // the old listener's port may take a moment to free
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.addr = ln.Addr().String()
+	b.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	b.done = make(chan struct{})
+	go func() { defer close(b.done); _ = b.srv.Serve(ln) }()
+}
+
+func (b *onionBackend) stop() {
+	if b.srv != nil {
+		_ = b.srv.Close()
+		<-b.done
+		b.srv = nil
+	}
+}
+
+func (b *onionBackend) served() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.paths)
+}
+
+// tornet brings the private network up in dir and registers its teardown
+// (also when the test fails); it returns DIR/env as a map.
+func tornet(t *testing.T, backend string) map[string]string {
+	t.Helper()
+	script, err := filepath.Abs("../../../shared/tools/tornet/tornet.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(script); err != nil {
+		t.Fatalf("tornet: %v", err)
+	}
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("leakwatch-tornet-%d", os.Getpid()))
+	base := os.Getenv("TORNET_BASE_PORT")
+	if base == "" {
+		base = "15000"
+	}
+	env := append(os.Environ(), "TORNET_BACKEND="+backend, fmt.Sprintf("TORNET_OWNER_PID=%d", os.Getpid()), "TORNET_BASE_PORT="+base)
+	t.Cleanup(func() {
+		cmd := exec.Command(script, "down", dir)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Logf("tornet down: %v\n%s", err, out)
+		}
+		_ = os.RemoveAll(dir)
+	})
+	start := time.Now()
+	cmd := exec.Command(script, "up", dir)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("tornet up: %v\n%s", err, out)
+	}
+	t.Logf("tornet up in %s", time.Since(start).Round(time.Second))
+	b, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			vars[k] = strings.Trim(strings.TrimSpace(strings.SplitN(v, "#", 2)[0]), `"'`)
+		}
+	}
+	for _, k := range []string{"TORNET_SOCKS", "TORNET_ONION", "TORNET_CONTROL_PORT", "TORNET_CONTROL_COOKIE"} {
+		if vars[k] == "" {
+			t.Fatalf("tornet env lacks %s:\n%s", k, b)
+		}
+	}
+	return vars
+}
+
+// circuitUsers asks Tor's control port which SOCKS usernames its open
+// circuits were built for, and returns circuit ids per username.
+func circuitUsers(t *testing.T, controlPort, cookiePath string) map[string][]string {
+	t.Helper()
+	cookie, err := os.ReadFile(cookiePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+controlPort, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "AUTHENTICATE %s\r\nGETINFO circuit-status\r\nQUIT\r\n", hex.EncodeToString(cookie))
+	users := map[string][]string{}
+	re := regexp.MustCompile(`^(\d+) BUILT .*SOCKS_USERNAME="([^"]+)"`)
+	sc := bufio.NewScanner(conn)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(strings.TrimPrefix(sc.Text(), "250+circuit-status=")); m != nil {
+			users[m[2]] = append(users[m[2]], m[1])
+		}
+	}
+	return users
+}
+
+func TestTorNetwork(t *testing.T) {
+	if os.Getenv("LEAKWATCH_TORNET") == "" {
+		t.Skip("set LEAKWATCH_TORNET=1 to run against a private Tor network (needs tor)")
+	}
+	if _, err := exec.LookPath("tor"); err != nil {
+		t.Fatal("LEAKWATCH_TORNET is set but tor is not installed")
+	}
+	b := &onionBackend{}
+	b.start(t)
+	t.Cleanup(b.stop)
+	tn := tornet(t, b.addr)
+	onion := "http://" + tn["TORNET_ONION"]
+
+	slack := slackserver.New("xoxb-test-token")
+	t.Cleanup(slack.Close)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.yaml")
+	mustWrite(t, filepath.Join(dir, "hmac.key"), hex.EncodeToString(demo.Key())+"\n", 0o600)
+	mustWrite(t, filepath.Join(dir, "slack-token"), "xoxb-test-token\n", 0o600)
+	// The crawl settings are config.example.yaml's: this test is what they
+	// are tuned by.
+	example, err := loadConfig("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := example.Crawl
+	cfg := fmt.Sprintf(`proxy: %s
+tor_control: 127.0.0.1:%s
+tor_control_cookie: %s
+database: leakwatch.db
+secret_key_file: hmac.key
+crawl:
+  timeout: %s
+  connect_timeout: %s
+  header_timeout: %s
+  retries: %d
+  backoff: %s
+  delay: 0s
+  jitter: 0s
+sources:
+  - name: breachbazaar
+    kind: forum
+    urls: ["%s/forums/databases/"]
+    max_pages: 5
+    selectors: {thread: "tr.inline_row", link: "a.thread-link", author: ".author a", updated: ".lastpost time", next: "a.pagination_next", post: ".post_body"}
+  - name: quietbin
+    kind: paste
+    urls: ["%s/"]
+    selectors: {item: "li.paste", link: "a", author: ".by", posted: "time"}
+    raw_url: "%s/raw/{key}"
+matchers:
+  brands: [Halcyon Wireless, Halcyon]
+  profile: [US carrier, wireless provider]
+  customers: 70000000
+alerts:
+  min_severity: high
+slack:
+  bot_token_file: slack-token
+  channel: "#leaks"
+  api_url: %q
+`, tn["TORNET_SOCKS"], tn["TORNET_CONTROL_PORT"], tn["TORNET_CONTROL_COOKIE"],
+		time.Duration(cr.Timeout), time.Duration(cr.ConnectTimeout), time.Duration(cr.HeaderTimeout), cr.Retries, time.Duration(cr.Backoff),
+		onion, onion, onion, slack.APIURL())
+	mustWrite(t, config, cfg, 0o644)
+	if out, stderr, code := execute(t, "canary", "import", "--config", config, "../../demo/data/canaries.csv"); code != exitOK {
+		t.Fatalf("canary import: %s %s", out, stderr)
+	}
+	if out, stderr, code := execute(t, "fingerprint", "import", "--config", config, "--dataset", "crm", "--partition", "crm-prod",
+		"--columns", "email=email,phone=phone,ssn=ssn,imei=imei", "../../demo/data/customers.csv"); code != exitOK {
+		t.Fatalf("fingerprint import: %s %s", out, stderr)
+	}
+
+	// check --online: the proxy, Tor's bootstrap, each onion source.
+	out, stderr, code := execute(t, "check", "--config", config, "--online")
+	if code != exitOK || !strings.Contains(out, "ok (bootstrapped 100%)") || !strings.Contains(out, "source breachbazaar: ok (HTTP 200") {
+		t.Fatalf("check --online (exit %d):\n%s%s", code, out, stderr)
+	}
+
+	// One crawl through Tor: everything found, the sale alerted.
+	start := time.Now()
+	out, stderr, code = execute(t, "run", "--config", config, "--once", "--log-format", "json")
+	t.Logf("first run through Tor: %s", time.Since(start).Round(time.Millisecond))
+	if code != exitOK || !strings.Contains(out, "2 of 2 sources crawled, 8 posts listed, 8 fetched, 4 new hits, 2 alerts sent") {
+		t.Fatalf("run --once through Tor (exit %d):\n%s\n%s", code, out, stderr)
+	}
+	msgs := slack.Messages()
+	if len(msgs) != 2 || !strings.Contains(msgs[0].Text, "Sale claim: 68M Halcyon Wireless customer records") {
+		t.Errorf("slack messages: %+v", msgs)
+	}
+	// Stream isolation, observed: each source's SOCKS username got its own circuits.
+	users := circuitUsers(t, tn["TORNET_CONTROL_PORT"], tn["TORNET_CONTROL_COOKIE"])
+	forum, paste := users["leakwatch-breachbazaar"], users["leakwatch-quietbin"]
+	if len(forum) == 0 || len(paste) == 0 {
+		t.Errorf("circuits by SOCKS username: %v; want circuits for both sources", users)
+	}
+	for _, c := range forum {
+		for _, d := range paste {
+			if c == d {
+				t.Errorf("circuit %s carried both sources", c)
+			}
+		}
+	}
+	t.Logf("circuits: breachbazaar %v, quietbin %v", forum, paste)
+
+	// Nothing fetched twice.
+	before := b.served()
+	out, _, code = execute(t, "run", "--config", config, "--once")
+	if code != exitOK || !strings.Contains(out, "0 fetched, 0 new hits, 0 alerts sent") || b.served()-before != 3 {
+		t.Errorf("second run (exit %d, %d requests; want the 3 listing pages):\n%s", code, b.served()-before, out)
+	}
+
+	// A slow onion service (answers after 3 s) is still crawled within the
+	// example's timeouts.
+	b.latency.Store(int64(3 * time.Second))
+	start = time.Now()
+	out, stderr, code = execute(t, "run", "--config", config, "--once")
+	t.Logf("run against a slow onion service: %s", time.Since(start).Round(time.Millisecond))
+	if code != exitOK {
+		t.Errorf("slow onion service (exit %d):\n%s%s", code, out, stderr)
+	}
+	b.latency.Store(0)
+
+	// The onion service's backend vanishes: a bounded, reported failure.
+	b.stop()
+	start = time.Now()
+	out, stderr, code = execute(t, "run", "--config", config, "--once")
+	took := time.Since(start)
+	t.Logf("run with the backend gone: %s", took.Round(time.Millisecond))
+	if code != exitPartial || !strings.Contains(out, "0 of 2 sources crawled") {
+		t.Errorf("backend gone (exit %d):\n%s%s", code, out, stderr)
+	}
+	if took > 3*time.Minute {
+		t.Errorf("the failure took %s", took)
+	}
+	out, _, code = execute(t, "check", "--config", config, "--online")
+	if code != exitError || !strings.Contains(out, "source breachbazaar: FAILED") {
+		t.Errorf("check --online with the backend gone (exit %d):\n%s", code, out)
+	}
+	// It comes back: the next cycle recovers.
+	b.start(t)
+	out, stderr, code = execute(t, "run", "--config", config, "--once")
+	if code != exitOK || !strings.Contains(out, "2 of 2 sources crawled") {
+		t.Errorf("after the backend came back (exit %d):\n%s%s", code, out, stderr)
+	}
+
+	// Tor gone (its client stopped): the cycle is skipped with the reason,
+	// check --online says the SOCKS port is closed, and the backend sees
+	// nothing.
+	down := exec.Command("../../../shared/tools/tornet/tornet.sh", "down", tn["TORNET_DIR"])
+	if out, err := down.CombinedOutput(); err != nil {
+		t.Fatalf("tornet down: %v\n%s", err, out)
+	}
+	before = b.served()
+	out, _, code = execute(t, "run", "--config", config, "--once")
+	if code != exitPartial || !strings.Contains(out, "skipped: 2 sources") {
+		t.Errorf("Tor down (exit %d):\n%s", code, out)
+	}
+	out, _, code = execute(t, "check", "--config", config, "--online")
+	if code != exitError || !strings.Contains(out, "FAILED: socks proxy not answering") {
+		t.Errorf("check --online with Tor down (exit %d):\n%s", code, out)
+	}
+	if n := b.served() - before; n != 0 {
+		t.Errorf("the backend was reached %d times with Tor down", n)
+	}
+}
