@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"leakwatch/internal/wait"
 	"leakwatch/leak"
 )
 
@@ -198,18 +199,18 @@ func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
 			return res, fmt.Errorf("mark alert %d failed: %w", o.Alert.ID, merr)
 		}
 		attempts++
-		wait, limited := RetryAfter(err)
+		delay, limited := RetryAfter(err)
 		if !limited {
-			wait = backoff(d.opts.BaseBackoff, d.opts.MaxBackoff, attempts)
+			delay = backoff(d.opts.BaseBackoff, d.opts.MaxBackoff, attempts)
 		}
-		if waited+wait > d.opts.MaxWait {
+		if waited+delay > d.opts.MaxWait {
 			res.Left = left(i)
 			d.log.Warn("alert delivery deferred", "alert_id", o.Alert.ID, "attempt", attempts, "error", err.Error())
 			return res, fmt.Errorf("%w: %v", ErrGaveUp, err)
 		}
-		d.log.Warn("alert delivery failed, retrying", "alert_id", o.Alert.ID, "attempt", attempts, "wait", wait.String(), "error", err.Error())
-		waited += wait
-		if err := sleep(ctx, wait); err != nil {
+		d.log.Warn("alert delivery failed, retrying", "alert_id", o.Alert.ID, "attempt", attempts, "wait", delay.String(), "error", err.Error())
+		waited += delay
+		if err := wait.Sleep(ctx, delay); err != nil {
 			res.Left = left(i)
 			return res, err
 		}
@@ -380,7 +381,7 @@ func (d *Dispatcher) pace(ctx context.Context, channel string) error {
 	if d.opts.MinInterval <= 0 || last.IsZero() {
 		return nil
 	}
-	return sleep(ctx, time.Until(last.Add(d.opts.MinInterval)))
+	return wait.Sleep(ctx, time.Until(last.Add(d.opts.MinInterval)))
 }
 
 // backoff is base*2^(attempt-1), capped, with up to 20% jitter.
@@ -391,20 +392,6 @@ func backoff(base, limit time.Duration, attempt int) time.Duration {
 	}
 	d = min(d, limit)
 	return d + time.Duration(rand.Int64N(int64(d)/5+1))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func b2i(b bool) int {

@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+
+	"leakwatch/internal/wait"
 )
 
 // Page is a fetched response body, decoded to UTF-8.
@@ -57,11 +59,11 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*Page, error) {
 		if err == nil {
 			return p, nil
 		}
-		wait, retry := c.retryAfter(err, attempt)
+		delay, retry := c.retryAfter(err, attempt)
 		if !retry || ctx.Err() != nil {
 			return nil, fmt.Errorf("GET %s: %w", rawURL, err)
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := wait.Sleep(ctx, delay); err != nil {
 			return nil, fmt.Errorf("GET %s: %w", rawURL, err)
 		}
 	}
@@ -165,17 +167,6 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // toUTF8 decodes body using the charset named by the Content-Type header or

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"leakwatch/internal/wait"
 )
 
 // limiter bounds one source's requests: at most parallel in flight, and
@@ -43,8 +45,8 @@ func (l *limiter) acquire(ctx context.Context) (release func(), err error) {
 	}
 	l.next = start.Add(gap)
 	l.mu.Unlock()
-	if wait := start.Sub(now); wait > 0 {
-		if err := sleep(ctx, wait); err != nil {
+	if delay := start.Sub(now); delay > 0 {
+		if err := wait.Sleep(ctx, delay); err != nil {
 			release()
 			return nil, err
 		}

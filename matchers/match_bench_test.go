@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	corpusgen "leakwatch/internal/corpus"
 	"leakwatch/leak"
 )
 
@@ -42,22 +43,6 @@ func corpusSet(tb testing.TB, truth []truthItem) *Set {
 	return s
 }
 
-// posts cuts text into posts of about size bytes at line ends.
-func posts(text []byte, size int) []string {
-	var out []string
-	for len(text) > 0 {
-		n := min(size, len(text))
-		if i := bytes.IndexByte(text[n:], '\n'); i >= 0 {
-			n += i + 1
-		} else {
-			n = len(text)
-		}
-		out = append(out, string(text[:n]))
-		text = text[n:]
-	}
-	return out
-}
-
 // BenchmarkMatch is the whole matcher (scan, validate, normalise, keyed
 // hash, look up, brand terms, claim) on the corpus, on one core, in posts
 // of 16 KiB and of 4 KiB (a typical forum post: per-post costs weigh more).
@@ -65,7 +50,7 @@ func BenchmarkMatch(b *testing.B) {
 	text, truth := corpus(b, 64)
 	s := corpusSet(b, truth)
 	for _, size := range []int{16 << 10, 4 << 10} {
-		ps := posts(text, size)
+		ps := corpusgen.Cut(text, size)
 		b.Run(fmt.Sprintf("%dKiB", size>>10), func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
@@ -82,7 +67,7 @@ func BenchmarkMatch(b *testing.B) {
 func BenchmarkMatchParallel(b *testing.B) {
 	text, truth := corpus(b, 64)
 	s := corpusSet(b, truth)
-	ps := posts(text, 16<<10)
+	ps := corpusgen.Cut(text, 16<<10)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	workers := runtime.GOMAXPROCS(0)

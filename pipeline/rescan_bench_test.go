@@ -40,7 +40,7 @@ func BenchmarkRescan(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cuts := cutPosts(text, 4<<10)
+	cuts := corpus.Cut(text, 4<<10)
 	key := bytes.Repeat([]byte{7}, 32)
 	tk, _ := store.DeriveTextKey(key)
 	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{Timeout: time.Second, TextKey: tk})
@@ -140,20 +140,4 @@ func BenchmarkRescan(b *testing.B) {
 		}
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "posts/s")
 	})
-}
-
-// cutPosts cuts text into posts of about size bytes at line ends.
-func cutPosts(text []byte, size int) []string {
-	var out []string
-	for len(text) > 0 {
-		k := min(size, len(text))
-		if i := bytes.IndexByte(text[k:], '\n'); i >= 0 {
-			k += i + 1
-		} else {
-			k = len(text)
-		}
-		out = append(out, string(text[:k]))
-		text = text[k:]
-	}
-	return out
 }

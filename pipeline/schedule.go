@@ -6,11 +6,14 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"leakwatch/internal/wait"
 )
 
 // Task is work the scheduler runs besides crawls (alert delivery,
@@ -166,61 +169,65 @@ func (s *Scheduler) guard(name string) *atomic.Bool {
 	return b
 }
 
-// crawl runs one source's cycle: skipped if one is still running,
-// delayed by the jitter, recovered from a panic.
-func (s *Scheduler) crawl(p *Pipeline, j Job) {
+// enter starts a run of name (a source or a task) unless the scheduler is
+// stopping or name is still running (then it says so in the log); leave
+// ends it, recovering a panic and logging it as key=name with its stack.
+func (s *Scheduler) enter(name, what, key string) (leave func(), ok bool) {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
-		return
+		return nil, false
 	}
 	s.running.Add(1)
 	s.mu.Unlock()
-	defer s.running.Done()
-	busy := s.guard(j.Source.Name)
+	busy := s.guard(name)
 	if !busy.CompareAndSwap(false, true) {
-		s.log.Info("crawl skipped: the previous one is still running", "source", j.Source.Name)
-		return
+		if what == "crawl" {
+			s.log.Info("crawl skipped: the previous one is still running", key, name)
+		}
+		s.running.Done()
+		return nil, false
 	}
-	defer busy.Store(false)
-	defer func() {
+	return func() {
 		if r := recover(); r != nil {
-			s.log.Error("crawl panicked; the other sources go on", "source", j.Source.Name,
+			s.log.Error(what+" panicked; the others go on", key, strings.TrimPrefix(name, "task:"),
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
-	}()
+		busy.Store(false)
+		s.running.Done()
+	}, true
+}
+
+// crawl runs one source's cycle: skipped if one is still running,
+// delayed by the jitter, recovered from a panic.
+func (s *Scheduler) crawl(p *Pipeline, j Job) {
+	leave, ok := s.enter(j.Source.Name, "crawl", "source")
+	if !ok {
+		return
+	}
+	defer leave()
 	if s.opts.Jitter > 0 {
-		if err := sleep(s.waitCtx, rand.N(s.opts.Jitter)); err != nil {
+		if err := wait.Sleep(s.waitCtx, rand.N(s.opts.Jitter)); err != nil {
 			return // stopping: a crawl not yet started is not started
 		}
 	}
-	s.crawling.Add(1)
-	st, _ := p.RunJob(s.runCtx, j)
-	s.crawling.Add(-1)
+	st := func() Stats {
+		s.crawling.Add(1)
+		defer s.crawling.Add(-1) // also when the crawl panics
+		st, _ := p.RunJob(s.runCtx, j)
+		return st
+	}()
 	if s.opts.AfterCrawl != nil && s.runCtx.Err() == nil {
 		s.opts.AfterCrawl(s.runCtx, st)
 	}
 }
 
 func (s *Scheduler) task(t Task) {
-	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
+	leave, ok := s.enter("task:"+t.Name, "task", "task")
+	if !ok {
 		return
 	}
-	s.running.Add(1)
-	s.mu.Unlock()
-	defer s.running.Done()
-	busy := s.guard("task:" + t.Name)
-	if !busy.CompareAndSwap(false, true) {
-		return
-	}
-	defer busy.Store(false)
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("task panicked", "task", t.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-		}
-	}()
+	defer leave()
 	t.Run(s.runCtx)
 }
 
@@ -265,20 +272,6 @@ func (p *Pipeline) Schedule(ctx context.Context, jobs []Job, flush func(context.
 	<-ctx.Done()
 	s.Stop(0)
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // cronLogger adapts slog to cron's logger.

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,17 +27,7 @@ func BenchmarkRecordAll(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var cuts []string
-	for len(text) > 0 {
-		k := min(4<<10, len(text))
-		if i := bytes.IndexByte(text[k:], '\n'); i >= 0 {
-			k += i + 1
-		} else {
-			k = len(text)
-		}
-		cuts = append(cuts, string(text[:k]))
-		text = text[k:]
-	}
+	cuts := corpus.Cut(text, 4<<10)
 	for _, batch := range []int{1, 16, 64, 256} {
 		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
 			db, err := store.Open(filepath.Join(b.TempDir(), "w.db"), store.Options{Timeout: time.Second, TextKey: textKey(b, 1)})

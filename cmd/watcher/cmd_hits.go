@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/alerts"
+	"leakwatch/control"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
@@ -112,27 +113,16 @@ func newHitsShowCmd(_ *globals, config *string) *cobra.Command {
 		Short: "Show one hit's evidence",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := hitID(args[0])
-			if err != nil {
-				return err
-			}
-			cfg, err := needConfig(*config, "hits show")
-			if err != nil {
-				return err
-			}
-			svc, closeSvc, err := openService(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer closeSvc()
-			h, err := svc.Hit(cmd.Context(), id)
-			if err != nil {
-				return notFound(err)
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), h)
-			}
-			return printHit(cmd.OutOrStdout(), h)
+			return withHit(cmd, *config, "hits show", args[0], func(svc control.Service, id uint64) error {
+				h, err := svc.Hit(cmd.Context(), id)
+				if err != nil {
+					return notFound(err)
+				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), h)
+				}
+				return printHit(cmd.OutOrStdout(), h)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -214,29 +204,37 @@ func newHitsAckCmd(_ *globals, config *string) *cobra.Command {
 		Short: "Mark a hit handled",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := hitID(args[0])
-			if err != nil {
+			return withHit(cmd, *config, "hits ack", args[0], func(svc control.Service, id uint64) error {
+				h, err := svc.Ack(cmd.Context(), id, whoami(), note)
+				if err != nil {
+					return notFound(err)
+				}
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "hit %d acknowledged %s by %s\n", h.ID, stamp(h.Acked), h.AckedBy)
 				return err
-			}
-			cfg, err := needConfig(*config, "hits ack")
-			if err != nil {
-				return err
-			}
-			svc, closeSvc, err := openService(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer closeSvc()
-			h, err := svc.Ack(cmd.Context(), id, whoami(), note)
-			if err != nil {
-				return notFound(err)
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "hit %d acknowledged %s by %s\n", h.ID, stamp(h.Acked), h.AckedBy)
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&note, "note", "", "what was done (kept with the hit)")
 	return cmd
+}
+
+// withHit runs f for the hit id in arg, with the service the config leads
+// to (the daemon, or the database).
+func withHit(cmd *cobra.Command, config, what, arg string, f func(control.Service, uint64) error) error {
+	id, err := hitID(arg)
+	if err != nil {
+		return err
+	}
+	cfg, err := needConfig(config, what)
+	if err != nil {
+		return err
+	}
+	svc, closeSvc, err := openService(cmd.Context(), cfg, false)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	return f(svc, id)
 }
 
 func hitID(s string) (uint64, error) {

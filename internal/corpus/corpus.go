@@ -5,6 +5,7 @@
 package corpus
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -57,3 +58,20 @@ func File(sizeMiB int) (string, error) {
 // Required says whether a missing corpus fails a test (CI sets
 // LEAKWATCH_REQUIRE_CORPUS) rather than skipping it.
 func Required() bool { return os.Getenv("LEAKWATCH_REQUIRE_CORPUS") != "" }
+
+// Cut cuts text into posts of about size bytes each, at line ends: how the
+// benchmarks turn the corpus into forum posts.
+func Cut(text []byte, size int) []string {
+	var out []string
+	for len(text) > 0 {
+		n := min(size, len(text))
+		if i := bytes.IndexByte(text[n:], '\n'); i >= 0 {
+			n += i + 1
+		} else {
+			n = len(text)
+		}
+		out = append(out, string(text[:n]))
+		text = text[n:]
+	}
+	return out
+}

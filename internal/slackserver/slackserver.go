@@ -122,18 +122,30 @@ func (s *Server) authorized(r *http.Request) bool {
 	return tok == s.token
 }
 
-func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+// call starts a scripted Web API call: the form parsed, the lock held
+// (the caller unlocks), the script's answer or a bad token already written
+// when ok is false.
+func (s *Server) call(w http.ResponseWriter, r *http.Request) (ok bool) {
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+		s.mu.Lock()
+		return false
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.next(w) {
-		return
+		return false
 	}
 	if !s.authorized(r) {
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return false
+	}
+	return true
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+	ok := s.call(w, r)
+	defer s.mu.Unlock()
+	if !ok {
 		return
 	}
 	ch := r.FormValue("channel")
@@ -150,17 +162,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 
 // update is chat.update: it replaces a message's text and blocks.
 func (s *Server) update(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	s.mu.Lock()
+	ok := s.call(w, r)
 	defer s.mu.Unlock()
-	if !s.next(w) {
-		return
-	}
-	if !s.authorized(r) {
-		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+	if !ok {
 		return
 	}
 	for i := range s.messages {
