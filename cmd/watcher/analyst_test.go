@@ -211,9 +211,25 @@ func TestAnalystCommandsWithAndWithoutDaemon(t *testing.T) {
 	if code != exitOK || strings.Contains(out, "\n1 ") {
 		t.Errorf("hits list --unacked still lists hit 1:\n%s", out)
 	}
+	out, _, code = execute(t, "hits", "ack", "2", "--config", f.config, "--note", "duplicate of 1")
+	if code != exitOK || !strings.Contains(out, "hit 2 acknowledged") || !strings.Contains(out, fmt.Sprintf("(uid %d)", os.Getuid())) {
+		t.Errorf("ack without the daemon (exit %d): %s", code, out)
+	}
+	bk2 := filepath.Join(t.TempDir(), "offline.db")
+	if out, stderr, code := execute(t, "backup", "--config", f.config, bk2); code != exitOK || !strings.Contains(out, "backup: "+bk2) {
+		t.Errorf("backup without the daemon (exit %d): %s %s", code, out, stderr)
+	}
 	out, stderr, code = execute(t, "compact", "--config", f.config)
 	if code != exitOK || !strings.Contains(out, "compact: ") {
 		t.Errorf("compact (exit %d): %s %s", code, out, stderr)
+	}
+	db2, err := store.Open(bk2, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	if h, _ := db2.Hit(2); h.AckNote != "duplicate of 1" {
+		t.Errorf("offline backup lacks the offline ack: %+v", h)
 	}
 }
 
