@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"leakwatch/demo"
 	"leakwatch/store"
 )
 
@@ -259,6 +261,16 @@ func TestDaemonLifecycle(t *testing.T) {
 	}
 	if !strings.Contains(p.logText(), `"msg":"watcher stopped"`) {
 		t.Errorf("no clean stop in the log")
+	}
+	// The journal never gets a secret or a customer value.
+	logText := p.logText()
+	for _, v := range append(demoValues, "xoxb-test-token", hex.EncodeToString(demo.Key())) {
+		if strings.Contains(logText, v) {
+			t.Errorf("the daemon's log contains %q", v)
+		}
+	}
+	if !strings.Contains(logText, `"msg":"crawl","source":"breachbazaar","pages":`) {
+		t.Errorf("no per-crawl log line with pages:\n%s", logText)
 	}
 }
 
