@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"runtime/debug"
 	"strings"
@@ -59,6 +60,7 @@ type Scheduler struct {
 	mu      sync.Mutex
 	cron    *cron.Cron
 	busy    map[string]*atomic.Bool
+	known   map[string]bool // sources scheduled so far
 	stopped bool
 }
 
@@ -72,7 +74,8 @@ func NewScheduler(log *slog.Logger, opts SchedulerOptions) *Scheduler {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	wctx, wcancel := context.WithCancel(ctx)
-	return &Scheduler{log: log, opts: opts, runCtx: ctx, cancelRuns: cancel, waitCtx: wctx, stopWaits: wcancel, busy: map[string]*atomic.Bool{}}
+	return &Scheduler{log: log, opts: opts, runCtx: ctx, cancelRuns: cancel, waitCtx: wctx, stopWaits: wcancel,
+		busy: map[string]*atomic.Bool{}, known: map[string]bool{}}
 }
 
 // Heartbeat is when the scheduler last showed it is alive (it beats every
@@ -90,16 +93,17 @@ func (s *Scheduler) Start(p *Pipeline, jobs []Job, tasks []Task) error {
 
 // Replace swaps the schedule for a new one (a reloaded config): crawls in
 // progress finish; new slots follow the new schedule and pipeline. A
-// source still crawling under the old schedule is not started twice.
+// source still crawling under the old schedule is not started twice; a
+// source the reload added crawls soon if it missed its slot (never
+// crawled, say).
 func (s *Scheduler) Replace(p *Pipeline, jobs []Job, tasks []Task) error {
 	c := cron.New(cron.WithLocation(s.opts.Location), cron.WithLogger(cronLogger{s.log}))
-	first := false
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
 		return fmt.Errorf("scheduler stopped")
 	}
-	first = s.cron == nil
+	known := maps.Clone(s.known)
 	s.mu.Unlock()
 	now := time.Now()
 	var catchUp []Job
@@ -109,7 +113,8 @@ func (s *Scheduler) Replace(p *Pipeline, jobs []Job, tasks []Task) error {
 			return fmt.Errorf("schedule %s: %q: %w", j.Source.Name, j.Schedule, err)
 		}
 		c.Schedule(sched, cron.FuncJob(func() { s.crawl(p, j) }))
-		if first && s.opts.LastCrawl != nil {
+		// At start, and for a source a reload added: catch up a missed slot.
+		if !known[j.Source.Name] && s.opts.LastCrawl != nil {
 			last := s.opts.LastCrawl(j.Source.Name)
 			if last.IsZero() || sched.Next(last.In(s.opts.Location)).Before(now) {
 				catchUp = append(catchUp, j)
@@ -131,6 +136,9 @@ func (s *Scheduler) Replace(p *Pipeline, jobs []Job, tasks []Task) error {
 	}
 	old := s.cron
 	s.cron = c
+	for _, j := range jobs {
+		s.known[j.Source.Name] = true
+	}
 	s.beat.Store(time.Now().UnixNano())
 	c.Start()
 	s.mu.Unlock()

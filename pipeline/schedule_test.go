@@ -114,6 +114,25 @@ func TestSchedulerNoCatchUpWhenRecent(t *testing.T) {
 	}
 	waitFor(t, "the new schedule to crawl", func() bool { return g.lists.Load() >= 1 })
 	<-ran
+	// A source the reload adds, never crawled: it crawls at once, not at
+	// its first slot an hour away.
+	added := &gate{Fetcher: f.jobs[1].Fetcher}
+	job2 := f.jobs[1]
+	job2.Fetcher, job2.Schedule = added, "@every 1h"
+	s2 := pipeline.NewScheduler(nil, pipeline.SchedulerOptions{LastCrawl: func(name string) time.Time {
+		if name == job2.Source.Name {
+			return time.Time{}
+		}
+		return time.Now()
+	}})
+	if err := s2.Start(f.p, []pipeline.Job{job}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Replace(f.p, []pipeline.Job{job, job2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the added source to crawl", func() bool { return added.lists.Load() == 1 })
+	s2.Stop(5 * time.Second)
 	if !s.Stop(5 * time.Second) {
 		t.Error("Stop did not finish within its grace")
 	}
