@@ -117,6 +117,8 @@ func TestAnalystCommandsWithAndWithoutDaemon(t *testing.T) {
 		{"hits", "show", "99", "--config", f.config},
 		{"rescan", "--config", f.config, "--dry-run"},
 		{"rescan", "--config", f.config, "--dry-run", "--json", "--source", "quietbin"},
+		{"scan", "--config", f.config, "testdata/scan/sale-with-sample.txt"},
+		{"canary", "list", "--config", f.config},
 	}
 	type result struct {
 		out  string

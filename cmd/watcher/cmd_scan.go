@@ -1,16 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"leakwatch/fpstore"
 	"leakwatch/leak"
 	"leakwatch/matchers"
 )
@@ -79,12 +80,12 @@ func runScan(cmd *cobra.Command, o scanOptions, file string) error {
 	if int64(len(text)) > o.max {
 		return fmt.Errorf("%s is larger than --max-bytes %d", file, o.max)
 	}
-	_, set, closeAll, err := openMatchers(cfg, 5*time.Second)
+	set, closeAll, err := scanMatchers(cmd.Context(), cfg)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	ev, fs := set.Set().Explain(text)
+	ev, fs := set.Explain(text)
 	rep := scanReport{File: file, Bytes: len(text), Evidence: ev, Findings: fs}
 	if rep.Findings == nil {
 		rep.Findings = []matchers.Finding{}
@@ -129,4 +130,33 @@ func printScan(out io.Writer, rep scanReport) error {
 		fmt.Fprintf(out, "  line %-6d %-12s %s\n", f.Line, f.Kind, f.What)
 	}
 	return nil
+}
+
+// scanMatchers builds the matchers for a local scan: the key and the
+// fingerprint store from here, the canaries from the daemon when it runs
+// (it holds the database) or from the database when it does not.
+func scanMatchers(ctx context.Context, cfg *Config) (*matchers.Set, func(), error) {
+	h, err := loadHasher(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, closeSvc, err := openService(ctx, cfg, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	canaries, err := svc.Canaries(ctx)
+	closeSvc()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load canaries: %w", err)
+	}
+	fp, err := fpstore.Open(cfg.fingerprintsDir())
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := newSet(canaries, h, fp, cfg.Matchers)
+	if err != nil {
+		fp.Close()
+		return nil, nil, err
+	}
+	return set, func() { fp.Close() }, nil
 }

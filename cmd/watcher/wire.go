@@ -26,6 +26,11 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc Mat
 	if err != nil {
 		return nil, fmt.Errorf("load canaries: %w", err)
 	}
+	return newSet(canaries, h, idx, mc)
+}
+
+// newSet builds the matcher set from canaries, fingerprints and settings.
+func newSet(canaries []leak.Canary, h *matchers.Hasher, idx matchers.Fingerprints, mc MatchersConfig) (*matchers.Set, error) {
 	return matchers.NewSet(matchers.Config{
 		Hasher: h, Canaries: canaries, Index: idx, Brands: mc.Brands, Profile: mc.Profile,
 		Customers: mc.Customers, SaleThreshold: mc.SaleThreshold, CriticalRows: mc.CriticalRows, HighRows: mc.HighRows,
