@@ -184,6 +184,9 @@ func (m *Metrics) Serve(ctx context.Context, addr string, checks Checks, log *sl
 	if err := CheckLoopback(addr); err != nil {
 		return "", nil, err
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("metrics: %w", err)

@@ -1,0 +1,99 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"leakwatch/leak"
+	"leakwatch/pipeline"
+	"leakwatch/store"
+)
+
+func TestCheckLoopback(t *testing.T) {
+	for _, ok := range []string{"127.0.0.1:9464", "[::1]:9464", "localhost:9464", "127.0.0.2:1"} {
+		if err := CheckLoopback(ok); err != nil {
+			t.Errorf("%s refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"0.0.0.0:9464", ":9464", "10.0.0.5:9464", "[::]:9464", "example.com:80", "9464"} {
+		if err := CheckLoopback(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+type counts struct{ c store.Counts }
+
+func (c counts) Counts() (store.Counts, error) { return c.c, nil }
+
+// TestServe scrapes a real listener: crawl counters by result, hits by
+// severity, the outbox gauges read at scrape time, and the health checks.
+func TestServe(t *testing.T) {
+	m := New(counts{store.Counts{Pending: 3, Failed: 1, Sent: 7, OldestPending: time.Now().Add(-time.Minute)}})
+	m.Source("forum")
+	st := pipeline.Stats{Source: "forum", Pages: 4, Bytes: 1000, New: 2, Took: time.Second}
+	st.BySeverity[leak.SeverityCritical] = 1
+	m.Crawl(st, nil)
+	m.Crawl(pipeline.Stats{Source: "forum"}, errors.New("login wall"))
+	m.Crawl(pipeline.Stats{Source: "forum", Skipped: true}, errors.New("tor"))
+	ready := errors.New("the SOCKS proxy or Tor is not ready")
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, done, err := m.Serve(ctx, "127.0.0.1:0", Checks{Ready: func() error { return ready }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); <-done }()
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	_, body := get("/metrics")
+	for _, want := range []string{
+		`leakwatch_crawls_total{result="ok",source="forum"} 1`,
+		`leakwatch_crawls_total{result="error",source="forum"} 1`,
+		`leakwatch_crawls_total{result="skipped",source="forum"} 1`,
+		`leakwatch_pages_fetched_total{source="forum"} 4`,
+		`leakwatch_posts_total{source="forum"} 2`,
+		`leakwatch_hits_total{severity="critical"} 1`,
+		`leakwatch_hits_total{severity="info"} 0`,
+		`leakwatch_outbox_pending 3`,
+		`leakwatch_outbox_failed 1`,
+		`leakwatch_alerts_sent 7`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if !strings.Contains(body, "leakwatch_outbox_oldest_pending_age_seconds 6") {
+		t.Errorf("oldest pending age is not about a minute:\n%s", grep(body, "oldest"))
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz %d", code)
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not ready") {
+		t.Errorf("/readyz %d %q", code, body)
+	}
+	if _, _, err := m.Serve(ctx, "0.0.0.0:0", Checks{}, nil); err == nil {
+		t.Error("Serve on 0.0.0.0 succeeded")
+	}
+}
+
+func grep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
