@@ -2,6 +2,8 @@ package matchers
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -66,6 +68,7 @@ func FuzzTerms(f *testing.F) {
 func FuzzWords(f *testing.F) {
 	f.Add("HalcyonWireless leak, ha1cyon h4lcy0n 5btc ｈａｌｃｙｏｎ hal\u200bcyon a1b2c3 x")
 	f.Add("12345678abcdefgh12345678")
+	f.Add(strings.Repeat("Selling h4lcyon db, 30M rows: a1b2 x ", 6)) // longer than a 64-byte chunk
 	f.Fuzz(func(t *testing.T, text string) {
 		type word struct {
 			ws, we int
@@ -103,4 +106,39 @@ func FuzzTermsFastPath(f *testing.F) {
 			t.Fatalf("%q: fast %v, slow %v", text, fast.hits, slow.hits)
 		}
 	})
+}
+
+// TestWordsLongTexts holds the 64- and 8-byte paths of the word splitter
+// to the byte-by-byte one on long random texts (fuzzer inputs are mostly
+// shorter than a 64-byte chunk): letters, digits between letters,
+// punctuation, and now and then a non-ASCII letter or zero-width space.
+func TestWordsLongTexts(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"a", "Z", "q", "1", "4", "0", " ", " ", ",", ".", "\n", "@", "-", "é", "\u200b", "ｈ", "Я"}
+	type word struct {
+		ws, we int
+		high   bool
+	}
+	for n := range 3000 {
+		var b strings.Builder
+		size := 60 + rnd.IntN(400)
+		ascii := n%3 != 0
+		for b.Len() < size {
+			p := pieces[rnd.IntN(len(pieces))]
+			if ascii && p[0] >= 0x80 {
+				continue
+			}
+			if rnd.IntN(3) == 0 { // runs of letters make long words
+				p = strings.Repeat("k", 1+rnd.IntN(70))
+			}
+			b.WriteString(p)
+		}
+		text := b.String()
+		var fast, slow []word
+		splitWords([]byte(text), func(_ []byte, ws, we int, high bool) { fast = append(fast, word{ws, we, high}) }, true, nil)
+		splitWords([]byte(text), func(_ []byte, ws, we int, high bool) { slow = append(slow, word{ws, we, high}) }, false, nil)
+		if !slices.Equal(fast, slow) {
+			t.Fatalf("%q:\nfast %v\nslow %v", text, fast, slow)
+		}
+	}
 }

@@ -25,3 +25,16 @@ func BenchmarkTerms(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(ts.hits)), "hits")
 }
+
+// BenchmarkWords measures the word splitter alone on the corpus.
+func BenchmarkWords(b *testing.B) {
+	text, _ := corpus(b, 64)
+	n := 0
+	count := func([]byte, int, int, bool) { n++ }
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		n = 0
+		eachWord(text, count)
+	}
+	b.ReportMetric(float64(n), "words")
+}

@@ -191,6 +191,53 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 			if inWord {
 				prevW = 0x80
 			}
+			// 64 bytes at a time while they are ASCII: one bit per byte, so
+			// the loop over the words of a chunk ends (a mispredicted
+			// branch) once per 64 bytes, not once per 8.
+			for i+66 <= n {
+				var L, D uint64
+				k := 0
+				for ; k < 8; k++ {
+					x := binary.LittleEndian.Uint64(text[i+8*k:])
+					if x&highs != 0 {
+						break
+					}
+					lower := x | ones*0x20
+					L |= movemask((lower+ones*0x1f)&^(lower+ones*0x05)&highs) << (8 * k)
+					D |= movemask((x+ones*0x50)&^(x+ones*0x46)&highs) << (8 * k)
+				}
+				if k < 8 {
+					break // not all ASCII: eight bytes at a time from here
+				}
+				pl, pw := prevL>>7, prevW>>7
+				k64, k65 := byteKind[text[i+64]], byteKind[text[i+65]]
+				nl := uint64(k64 & kLetter)
+				nw := nl | uint64(k64>>1&1)&(L>>63)&uint64(k65&kLetter)
+				W := L | D&(L<<1|pl)&(L>>1|nl<<63)
+				if pw != 0 && W&1 == 0 {
+					emitWord(text, ws, i, high, fn, ts) // a word from before ends here
+					pw = 0
+				}
+				starts := W &^ (W<<1 | pw)
+				ends := W &^ (W>>1 | nw<<63)
+				for m := ends; m != 0; m &= m - 1 {
+					bit := m & -m
+					if sb := starts & (bit | (bit - 1)); sb != 0 {
+						ws = i + 63 - bits.LeadingZeros64(sb)
+						high = false
+					}
+					emitWord(text, ws, i+bits.TrailingZeros64(bit)+1, high, fn, ts)
+				}
+				if W>>63&^(ends>>63)&1 != 0 && starts != 0 { // a word still open began here
+					if last := 63 - bits.LeadingZeros64(starts); ends&(1<<uint(last)) == 0 {
+						ws = i + last
+						high = false
+					}
+				}
+				prevW = (W >> 63 &^ (ends >> 63)) << 7
+				prevL = (L >> 63) << 7
+				i += 64
+			}
 			for i+8 <= n {
 				x := binary.LittleEndian.Uint64(text[i:])
 				if x&highs != 0 {
@@ -291,6 +338,10 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 		fn(text, ws, n, high)
 	}
 }
+
+// movemask packs the high bits of x's eight bytes into eight bits (byte
+// i's into bit i).
+func movemask(x uint64) uint64 { return (x >> 7 * 0x0102040810204080) >> 56 }
 
 // isLetterAt: an ASCII letter, or a non-ASCII byte (taken as a letter, as
 // the rune-by-rune path would mostly find).
