@@ -222,30 +222,34 @@ func TestWebhookSender(t *testing.T) {
 	// URL is not in the error.
 	bad, _ := alerts.NewSlack(alerts.SlackOptions{WebhookURL: srv.WebhookURL() + "-gone"})
 	_, err = bad.Send(context.Background(), alerts.Outgoing{Kind: alerts.MessageAlert, Alert: leak.Alert{ID: 9}})
-	if err == nil || !alerts.Permanent(err) {
-		t.Fatalf("Send to a dead webhook = %v; want a permanent error", err)
+	if err == nil || !alerts.DestinationError(err) {
+		t.Fatalf("Send to a dead webhook = %v; want a destination error", err)
 	}
 	if strings.Contains(err.Error(), "secretpart") {
 		t.Errorf("error leaks the webhook URL: %v", err)
 	}
 }
 
-func TestPermanentAndRetryAfter(t *testing.T) {
+func TestErrorClassesAndRetryAfter(t *testing.T) {
 	cases := []struct {
-		err       error
-		permanent bool
+		err                  error
+		destination, message bool // neither: retried
 	}{
-		{slack.SlackErrorResponse{Err: "invalid_auth"}, true},
-		{slack.SlackErrorResponse{Err: "channel_not_found"}, true},
-		{slack.SlackErrorResponse{Err: "internal_error"}, false},
-		{slack.StatusCodeError{Code: 500}, false},
-		{slack.StatusCodeError{Code: 404}, true},
-		{&slack.RateLimitedError{RetryAfter: time.Second}, false},
-		{errors.New("connection refused"), false},
+		{slack.SlackErrorResponse{Err: "invalid_auth"}, true, false},
+		{slack.SlackErrorResponse{Err: "channel_not_found"}, true, false},
+		{slack.SlackErrorResponse{Err: "invalid_blocks"}, false, true},
+		{slack.SlackErrorResponse{Err: "msg_too_long"}, false, true},
+		{slack.SlackErrorResponse{Err: "internal_error"}, false, false},
+		{slack.StatusCodeError{Code: 500}, false, false},
+		{slack.StatusCodeError{Code: 404}, true, false},
+		{slack.StatusCodeError{Code: 400}, false, true},
+		{&slack.RateLimitedError{RetryAfter: time.Second}, false, false},
+		{errors.New("connection refused"), false, false},
 	}
 	for _, c := range cases {
-		if got := alerts.Permanent(fmt.Errorf("wrapped: %w", c.err)); got != c.permanent {
-			t.Errorf("Permanent(%v) = %v, want %v", c.err, got, c.permanent)
+		err := fmt.Errorf("wrapped: %w", c.err)
+		if d, m := alerts.DestinationError(err), alerts.MessageError(err); d != c.destination || m != c.message {
+			t.Errorf("%v: destination %v message %v, want %v %v", c.err, d, m, c.destination, c.message)
 		}
 	}
 	if d, ok := alerts.RetryAfter(fmt.Errorf("x: %w", &slack.RateLimitedError{RetryAfter: 7 * time.Second})); !ok || d != 7*time.Second {

@@ -360,10 +360,6 @@ func MessageError(err error) bool {
 	return errors.As(err, &sc) && sc.Code == http.StatusBadRequest
 }
 
-// Permanent reports whether retrying cannot help: a destination or a
-// message error.
-func Permanent(err error) bool { return DestinationError(err) || MessageError(err) }
-
 // RetryAfter returns how long Slack asked to wait, if err is a rate limit.
 func RetryAfter(err error) (time.Duration, bool) {
 	var rl *slack.RateLimitedError

@@ -61,7 +61,7 @@ func newWorld(t *testing.T) *world {
 		}
 	}
 	_, _, _ = db.UpdateSource("forum", func(s *store.SourceState) { s.Crawls = 1; s.Posts = 3 })
-	return &world{db: db, dir: dir, local: &control.Local{DB: db, Matcher: set, AlertAt: leak.SeverityHigh, Daemon: true, Started: time.Now()}}
+	return &world{db: db, dir: dir, local: &control.Local{DB: db, Matcher: set, AlertAt: func() leak.Severity { return leak.SeverityHigh }, Daemon: true, Started: time.Now()}}
 }
 
 // serve starts the control server on a socket in the world's directory.

@@ -84,34 +84,16 @@ type Local struct {
 	// fingerprint store (the daemon's, which it also crawls with): before
 	// each rescan and after canaries are added, so that a rescan right
 	// after an import sees the new canaries and datasets.
-	Reload  func() error
-	AlertAt leak.Severity // the lowest severity a rescan alerts
+	Reload func() error
+	// AlertAt says the lowest severity a rescan alerts (the daemon's
+	// follows its reloaded config); nil: info and above.
+	AlertAt func() leak.Severity
 	// Deliver, if set, delivers the outbox now (the daemon's dispatcher).
 	Deliver func(ctx context.Context) error
 	Daemon  bool // this is the daemon (Status says so)
 	Started time.Time
 
 	rescan sync.Mutex
-
-	mu      sync.Mutex
-	alertAt *leak.Severity // SetAlertAt's value, once set
-}
-
-// SetAlertAt changes the lowest severity a rescan alerts (a reloaded
-// config).
-func (l *Local) SetAlertAt(sev leak.Severity) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.alertAt = &sev
-}
-
-func (l *Local) currentAlertAt() leak.Severity {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.alertAt != nil {
-		return *l.alertAt
-	}
-	return l.AlertAt
 }
 
 var _ Service = (*Local)(nil)
@@ -181,7 +163,7 @@ func (l *Local) Rescan(ctx context.Context, r RescanRequest, progress func(Progr
 		report = func(p pipeline.RescanProgress) { progress(Progress{RescanProgress: p, Total: total}) }
 	}
 	sum, err := pipeline.Rescan(ctx, l.DB, l.Matcher, pipeline.RescanOptions{
-		Source: r.Source, Since: r.Since, Dataset: r.Dataset, DryRun: r.DryRun, AlertAt: l.currentAlertAt(),
+		Source: r.Source, Since: r.Since, Dataset: r.Dataset, DryRun: r.DryRun, AlertAt: l.alertAt(),
 	}, report)
 	if err != nil {
 		return sum, fmt.Errorf("rescan: %w", err)
@@ -191,6 +173,13 @@ func (l *Local) Rescan(ctx context.Context, r RescanRequest, progress func(Progr
 
 // Backup writes a hot copy of the database to w.
 func (l *Local) Backup(_ context.Context, w io.Writer) (int64, error) { return l.DB.Backup(w) }
+
+func (l *Local) alertAt() leak.Severity {
+	if l.AlertAt == nil {
+		return leak.SeverityInfo
+	}
+	return l.AlertAt()
+}
 
 // Canaries lists the stored canaries.
 func (l *Local) Canaries(context.Context) ([]leak.Canary, error) { return l.DB.Canaries() }

@@ -140,13 +140,18 @@ func TestScheduleRunsAndStops(t *testing.T) {
 	for i := range f.jobs {
 		f.jobs[i].Schedule = "@every 1s"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
-	defer cancel()
 	flushed := make(chan struct{}, 100)
-	err := f.p.Schedule(ctx, f.jobs, func(context.Context) { flushed <- struct{}{} }, time.Second)
-	if err != nil {
+	flush := func(context.Context) { flushed <- struct{}{} }
+	s := pipeline.NewScheduler(nil, pipeline.SchedulerOptions{AfterCrawl: func(ctx context.Context, st pipeline.Stats) {
+		if st.Alerts > 0 {
+			flush(ctx)
+		}
+	}})
+	if err := s.Start(f.p, f.jobs, []pipeline.Task{{Name: "alerts", Schedule: "@every 1s", Run: flush}}); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(2500 * time.Millisecond)
+	s.Stop(5 * time.Second)
 	c, _ := f.db.Counts()
 	if c.Posts != 8 || c.Pending != 2 {
 		t.Errorf("after scheduled crawls counts %+v; want 8 posts, 2 alerts", c)

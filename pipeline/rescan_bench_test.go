@@ -29,18 +29,7 @@ func BenchmarkRescan(b *testing.B) {
 	if v := os.Getenv("LEAKWATCH_RESCAN_POSTS"); v != "" {
 		n, _ = strconv.Atoi(v)
 	}
-	path, err := corpus.File(64)
-	if err != nil {
-		if corpus.Required() {
-			b.Fatal(err)
-		}
-		b.Skip(err)
-	}
-	text, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cuts := corpus.Cut(text, 4<<10)
+	cuts := corpus.Posts(b, 64, 4<<10)
 	key := bytes.Repeat([]byte{7}, 32)
 	tk, _ := store.DeriveTextKey(key)
 	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), store.Options{Timeout: time.Second, TextKey: tk})

@@ -265,23 +265,6 @@ func (s *Scheduler) Stop(grace time.Duration) bool {
 	return false
 }
 
-// Schedule runs every job on its cron schedule and flush every
-// flushEvery, until ctx ends; on return every running job has finished.
-func (p *Pipeline) Schedule(ctx context.Context, jobs []Job, flush func(context.Context), flushEvery time.Duration) error {
-	s := NewScheduler(p.logger(), SchedulerOptions{AfterCrawl: func(ctx context.Context, st Stats) {
-		if st.Alerts > 0 {
-			flush(ctx)
-		}
-	}})
-	err := s.Start(p, jobs, []Task{{Name: "alerts", Schedule: fmt.Sprintf("@every %s", flushEvery), Run: flush}})
-	if err != nil {
-		return err
-	}
-	<-ctx.Done()
-	s.Stop(0)
-	return nil
-}
-
 // cronLogger adapts slog to cron's logger.
 type cronLogger struct{ l *slog.Logger }
 

@@ -170,7 +170,7 @@ func TestHotBackup(t *testing.T) {
 		}
 		floor := committed.Load()
 		path := filepath.Join(dir, fmt.Sprintf("backup-%d.db", b))
-		n, err := db.BackupFile(path)
+		n, err := store.WriteNewFile(path, db.Backup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +193,7 @@ func TestHotBackup(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	if _, err := db.BackupFile(filepath.Join(dir, "backup-0.db")); err == nil {
+	if _, err := store.WriteNewFile(filepath.Join(dir, "backup-0.db"), db.Backup); err == nil {
 		t.Error("backup over an existing file succeeded")
 	}
 }

@@ -26,13 +26,6 @@ func (db *DB) Backup(w io.Writer) (int64, error) {
 	return n, err
 }
 
-// BackupFile writes a hot backup to a new file at path with mode 0600 (it
-// holds sealed post text and hit summaries), synced before it is renamed
-// into place: a failed backup leaves no partial file under path.
-func (db *DB) BackupFile(path string) (int64, error) {
-	return WriteNewFile(path, db.Backup)
-}
-
 // WriteNewFile creates path (which must not exist) with mode 0600 through
 // a temporary file in the same directory, synced and renamed into place.
 func WriteNewFile(path string, write func(io.Writer) (int64, error)) (int64, error) {

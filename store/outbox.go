@@ -60,9 +60,8 @@ func (db *DB) AlertForHit(hitID uint64) (a leak.Alert, found bool, err error) {
 // alert) and returns it with its ID.
 func (db *DB) Enqueue(a leak.Alert) (leak.Alert, error) {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		now := time.Now().UTC()
-		id, err := enqueue(tx, a, now)
-		a.ID, a.State, a.Created, a.Instance = id, leak.AlertPending, now, db.instance
+		var err error
+		a, err = enqueue(tx, a, time.Now().UTC())
 		return err
 	})
 	return a, err

@@ -34,21 +34,6 @@ type SealedPost struct {
 	key, sealed []byte
 }
 
-// ScanPosts calls fn with the posts f selects, in key order, batch posts
-// at a time, with their text opened; see ScanSealed.
-func (db *DB) ScanPosts(ctx context.Context, f PostFilter, batch int, fn func(ps []StoredPost, examined int) error) error {
-	return db.ScanSealed(ctx, f, batch, func(sps []SealedPost, examined int) error {
-		ps := make([]StoredPost, len(sps))
-		for i := range sps {
-			var err error
-			if ps[i], err = db.OpenText(&sps[i]); err != nil {
-				return err
-			}
-		}
-		return fn(ps, examined)
-	})
-}
-
 // ScanSealed calls fn with the posts f selects, in key order, batch posts
 // at a time, and the number of posts examined for them (those the Since
 // filter skipped included: a progress count). Each batch is read in its

@@ -281,22 +281,25 @@ func addHit(tx *bolt.Tx, hit leak.Hit, alert bool, now time.Time) (hitID, alertI
 	if !alert {
 		return hit.ID, 0, nil
 	}
-	if alertID, err = enqueue(tx, leak.Alert{Hit: hit}, now); err != nil {
+	a, err := enqueue(tx, leak.Alert{Hit: hit}, now)
+	if err != nil {
 		return 0, 0, err
 	}
+	alertID = a.ID
 	return hit.ID, alertID, tx.Bucket(bucketHitAlert).Put(u64(hit.ID), u64(alertID))
 }
 
-// enqueue adds a pending alert to the outbox and returns its ID.
-func enqueue(tx *bolt.Tx, a leak.Alert, now time.Time) (uint64, error) {
+// enqueue adds a pending alert to the outbox and returns it as stored
+// (its ID, state, creation time and the database's instance id set).
+func enqueue(tx *bolt.Tx, a leak.Alert, now time.Time) (leak.Alert, error) {
 	out := tx.Bucket(bucketOutbox)
 	id, err := out.NextSequence()
 	if err != nil {
-		return 0, err
+		return a, err
 	}
 	a.ID, a.State, a.Created = id, leak.AlertPending, now
 	if v := tx.Bucket(bucketMeta).Get(keyInstance); v != nil {
 		a.Instance = string(v)
 	}
-	return id, putJSON(out, u64(id), a)
+	return a, putJSON(out, u64(id), a)
 }

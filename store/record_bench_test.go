@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,18 +15,7 @@ import (
 // text) stored with their sealed text, one in ten with a hit and an alert,
 // in transactions of 1, 16, 64 and 256 posts (one fsync each).
 func BenchmarkRecordAll(b *testing.B) {
-	path, err := corpus.File(8)
-	if err != nil {
-		if corpus.Required() {
-			b.Fatal(err)
-		}
-		b.Skip(err)
-	}
-	text, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cuts := corpus.Cut(text, 4<<10)
+	cuts := corpus.Posts(b, 8, 4<<10)
 	for _, batch := range []int{1, 16, 64, 256} {
 		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
 			db, err := store.Open(filepath.Join(b.TempDir(), "w.db"), store.Options{Timeout: time.Second, TextKey: textKey(b, 1)})

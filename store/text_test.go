@@ -150,7 +150,7 @@ func TestSealedTextBoundToItsPost(t *testing.T) {
 	}
 }
 
-func TestScanPostsBatchesAndFilters(t *testing.T) {
+func TestScanSealedBatchesAndFilters(t *testing.T) {
 	db := openKeyed(t, filepath.Join(t.TempDir(), "l.db"), textKey(t, 1))
 	defer db.Close()
 	for i := range 25 {
@@ -164,11 +164,15 @@ func TestScanPostsBatchesAndFilters(t *testing.T) {
 		}
 	}
 	scan := func(f store.PostFilter) (keys []string, batches int) {
-		err := db.ScanPosts(context.Background(), f, 4, func(ps []store.StoredPost, _ int) error {
-			if len(ps) > 0 {
+		err := db.ScanSealed(context.Background(), f, 4, func(sps []store.SealedPost, _ int) error {
+			if len(sps) > 0 {
 				batches++
 			}
-			for _, p := range ps {
+			for i := range sps {
+				p, err := db.OpenText(&sps[i])
+				if err != nil {
+					return err
+				}
 				if p.Text != "post "+strings.TrimLeft(strings.TrimPrefix(p.Key, "/t/"), "0") && p.Key != "/t/00" {
 					t.Errorf("%s: text %q", p.Key, p.Text)
 				}

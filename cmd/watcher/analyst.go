@@ -35,13 +35,29 @@ func openService(ctx context.Context, cfg *Config, withMatchers bool) (control.S
 		if err != nil {
 			return nil, nil, locked(err)
 		}
-		return &control.Local{DB: db, Matcher: set, AlertAt: cfg.minSeverity()}, closeAll, nil
+		return &control.Local{DB: db, Matcher: set, AlertAt: cfg.minSeverity}, closeAll, nil
 	}
 	db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, nil, locked(err)
 	}
-	return &control.Local{DB: db, AlertAt: cfg.minSeverity()}, func() { db.Close() }, nil
+	return &control.Local{DB: db, AlertAt: cfg.minSeverity}, func() { db.Close() }, nil
+}
+
+// withService reads the config at path (what names the command in a usage
+// error) and runs f with the service it leads to: the daemon, or the
+// database (with the matchers when asked).
+func withService(ctx context.Context, path, what string, withMatchers bool, f func(*Config, control.Service) error) error {
+	cfg, err := needConfig(path, what)
+	if err != nil {
+		return err
+	}
+	svc, closeSvc, err := openService(ctx, cfg, withMatchers)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	return f(cfg, svc)
 }
 
 // whoami names the local user for an acknowledgement made without the

@@ -24,23 +24,16 @@ it runs, from the file itself when it does not. The copy is a database like the 
 post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := needConfig(config, "backup")
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			svc, closeSvc, err := openService(ctx, cfg, false)
-			if err != nil {
+			return withService(ctx, config, "backup", false, func(_ *Config, svc control.Service) error {
+				start := time.Now()
+				n, err := store.WriteNewFile(args[0], func(w io.Writer) (int64, error) { return svc.Backup(ctx, w) })
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "backup: %s (%d KiB) in %s\n", args[0], n/1024, time.Since(start).Round(time.Millisecond))
 				return err
-			}
-			defer closeSvc()
-			start := time.Now()
-			n, err := store.WriteNewFile(args[0], func(w io.Writer) (int64, error) { return svc.Backup(ctx, w) })
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "backup: %s (%d KiB) in %s\n", args[0], n/1024, time.Since(start).Round(time.Millisecond))
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&config, "config", "", "config file (required)")

@@ -242,19 +242,12 @@ func newCanaryListCmd() *cobra.Command {
 		Short: "List canaries: ids, partitions, types and creation dates, never values",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if config == "" {
-				return usageError{errors.New("list needs --config FILE")}
-			}
-			cfg, err := loadConfig(config)
-			if err != nil {
+			var cs []leak.Canary
+			err := withService(cmd.Context(), config, "canary list", false, func(_ *Config, svc control.Service) error {
+				var err error
+				cs, err = svc.Canaries(cmd.Context())
 				return err
-			}
-			svc, closeSvc, err := openService(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer closeSvc()
-			cs, err := svc.Canaries(cmd.Context())
+			})
 			if err != nil {
 				return err
 			}

@@ -57,26 +57,19 @@ func newHitsListCmd(_ *globals, config *string) *cobra.Command {
 			if f.Since, err = parseSince(since, time.Now()); err != nil {
 				return err
 			}
-			cfg, err := needConfig(*config, "hits list")
-			if err != nil {
-				return err
-			}
-			svc, closeSvc, err := openService(cmd.Context(), cfg, false)
-			if err != nil {
-				return err
-			}
-			defer closeSvc()
-			hs, err := svc.Hits(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if hs == nil {
-					hs = []leak.Hit{}
+			return withService(cmd.Context(), *config, "hits list", false, func(_ *Config, svc control.Service) error {
+				hs, err := svc.Hits(cmd.Context(), f)
+				if err != nil {
+					return err
 				}
-				return printJSON(cmd.OutOrStdout(), hs)
-			}
-			return printHits(cmd.OutOrStdout(), hs)
+				if asJSON {
+					if hs == nil {
+						hs = []leak.Hit{}
+					}
+					return printJSON(cmd.OutOrStdout(), hs)
+				}
+				return printHits(cmd.OutOrStdout(), hs)
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -225,16 +218,7 @@ func withHit(cmd *cobra.Command, config, what, arg string, f func(control.Servic
 	if err != nil {
 		return err
 	}
-	cfg, err := needConfig(config, what)
-	if err != nil {
-		return err
-	}
-	svc, closeSvc, err := openService(cmd.Context(), cfg, false)
-	if err != nil {
-		return err
-	}
-	defer closeSvc()
-	return f(svc, id)
+	return withService(cmd.Context(), config, what, false, func(_ *Config, svc control.Service) error { return f(svc, id) })
 }
 
 func hitID(s string) (uint64, error) {

@@ -62,16 +62,6 @@ func runRescan(cmd *cobra.Command, o rescanOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := needConfig(o.config, "rescan")
-	if err != nil {
-		return err
-	}
-	ctx := cmd.Context()
-	svc, closeSvc, err := openService(ctx, cfg, true)
-	if err != nil {
-		return err
-	}
-	defer closeSvc()
 	// A progress bar on a terminal only: logs and pipes get the summary.
 	f, isFile := cmd.ErrOrStderr().(*os.File)
 	onTerminal := isFile && term.IsTerminal(int(f.Fd()))
@@ -87,7 +77,13 @@ func runRescan(cmd *cobra.Command, o rescanOptions) error {
 		}
 		_ = bar.Set(p.Examined)
 	}
-	sum, err := svc.Rescan(ctx, control.RescanRequest{Source: o.source, Since: since, Dataset: o.dataset, DryRun: o.dryRun}, progress)
+	var sum pipeline.RescanSummary
+	ctx := cmd.Context()
+	err = withService(ctx, o.config, "rescan", true, func(_ *Config, svc control.Service) error {
+		var err error
+		sum, err = svc.Rescan(ctx, control.RescanRequest{Source: o.source, Since: since, Dataset: o.dataset, DryRun: o.dryRun}, progress)
+		return err
+	})
 	if bar != nil {
 		_ = bar.Finish()
 	}

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"leakwatch/control"
 )
 
 type statusOptions struct {
@@ -40,19 +41,12 @@ database itself.` + "\n" + exitStatusHelp,
 }
 
 func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
-	if o.config == "" {
-		return usageError{errors.New("status needs --config FILE")}
-	}
-	cfg, err := loadConfig(o.config)
-	if err != nil {
+	var rep control.Status
+	err := withService(ctx, o.config, "status", false, func(_ *Config, svc control.Service) error {
+		var err error
+		rep, err = svc.Status(ctx)
 		return err
-	}
-	svc, closeSvc, err := openService(ctx, cfg, false)
-	if err != nil {
-		return err
-	}
-	defer closeSvc()
-	rep, err := svc.Status(ctx)
+	})
 	if err != nil {
 		return err
 	}

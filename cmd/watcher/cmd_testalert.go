@@ -27,15 +27,13 @@ found. While the daemon runs, the daemon sends it.` + "\n" + exitStatusHelp,
 			if err != nil || sev == leak.SeverityNone {
 				return usageError{fmt.Errorf("--severity %q: want info, high or critical", severity)}
 			}
-			cfg, err := needConfig(config, "test-alert")
-			if err != nil {
-				return err
-			}
 			log, err := g.logger(slog.LevelWarn)
 			if err != nil {
 				return err
 			}
-			return runTestAlert(cmd.Context(), cmd, cfg, sev, log)
+			return withService(cmd.Context(), config, "test-alert", false, func(cfg *Config, svc control.Service) error {
+				return runTestAlert(cmd.Context(), cmd, cfg, svc, sev, log)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
@@ -43,12 +41,7 @@ found. While the daemon runs, the daemon sends it.` + "\n" + exitStatusHelp,
 	return cmd
 }
 
-func runTestAlert(ctx context.Context, cmd *cobra.Command, cfg *Config, sev leak.Severity, log *slog.Logger) error {
-	svc, closeSvc, err := openService(ctx, cfg, false)
-	if err != nil {
-		return err
-	}
-	defer closeSvc()
+func runTestAlert(ctx context.Context, cmd *cobra.Command, cfg *Config, svc control.Service, sev leak.Severity, log *slog.Logger) error {
 	if l, ok := svc.(*control.Local); ok {
 		sender, err := slackSender(cfg)
 		if err != nil {

@@ -354,8 +354,11 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.Slack.Proxy != "" {
-		if u, err := url.Parse(c.Slack.Proxy); err != nil || u.Host == "" || (u.Scheme != "socks5h" && u.Scheme != "socks5" && u.Scheme != "http" && u.Scheme != "https") {
-			p.add("slack.proxy", "want socks5h://host:port (Tor) or http(s)://host:port (an egress proxy), got %q", c.Slack.Proxy)
+		if u, err := url.Parse(c.Slack.Proxy); err != nil {
+			// The value may hold proxy credentials: not repeated here.
+			p.add("slack.proxy", "not a URL; want socks5h://host:port (Tor) or http(s)://host:port (an egress proxy)")
+		} else if u.Host == "" || (u.Scheme != "socks5h" && u.Scheme != "socks5" && u.Scheme != "http" && u.Scheme != "https") {
+			p.add("slack.proxy", "want socks5h://host:port (Tor) or http(s)://host:port (an egress proxy), got %q", u.Redacted())
 		}
 	}
 	if c.TextRetention < 0 {

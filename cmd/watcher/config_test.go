@@ -148,3 +148,21 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("version = %q, %d", out, code)
 	}
 }
+
+// TestSlackProxyCredentialsNotEchoed: a bad slack.proxy is reported without
+// repeating a password it may hold.
+func TestSlackProxyCredentialsNotEchoed(t *testing.T) {
+	b, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, proxy := range []string{"ftp://user:s3cr3tpw@proxy:21", "http://user:s3cr3tpw@proxy:3128/%zz"} {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		cfg := strings.Replace(string(b), "slack:\n", "slack:\n  proxy: \""+proxy+"\"\n", 1)
+		mustWrite(t, path, cfg, 0o644)
+		_, stderr, code := execute(t, "check", "--config", path)
+		if code != exitUsage || !strings.Contains(stderr, "slack.proxy") || strings.Contains(stderr, "s3cr3tpw") {
+			t.Errorf("check with slack.proxy %q (exit %d): %s", proxy, code, stderr)
+		}
+	}
+}

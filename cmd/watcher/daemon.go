@@ -17,6 +17,7 @@ import (
 
 	"leakwatch/control"
 	"leakwatch/crawler"
+	"leakwatch/leak"
 	"leakwatch/metrics"
 	"leakwatch/pipeline"
 	"leakwatch/store"
@@ -67,7 +68,7 @@ func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	d.local = &control.Local{DB: db, Matcher: set, Reload: reloadReporting(db, set, log), AlertAt: cfg.minSeverity(),
+	d.local = &control.Local{DB: db, Matcher: set, Reload: reloadReporting(db, set, log), AlertAt: d.alertAt,
 		Daemon: true, Started: time.Now().UTC(), Deliver: d.deliver}
 	bg, stopBG := context.WithCancel(context.Background()) // control socket and metrics: until the very end
 	defer stopBG()
@@ -138,6 +139,13 @@ func (d *daemon) instrument(pt *parts) {
 	for _, j := range pt.jobs {
 		d.met.Source(j.Source.Name)
 	}
+}
+
+// alertAt is the running config's alerts.min_severity.
+func (d *daemon) alertAt() leak.Severity {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg.minSeverity()
 }
 
 // tasks are the scheduled work besides crawls.
@@ -304,7 +312,6 @@ func (d *daemon) reload() {
 		d.log.Error("config reload rejected; the running config stays", "error", err.Error())
 		return
 	}
-	d.local.SetAlertAt(cfg.minSeverity())
 	d.mu.Lock()
 	d.retired = append(d.retired, d.parts.closeClients)
 	d.cfg, d.parts = cfg, pt

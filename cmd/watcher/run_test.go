@@ -36,24 +36,36 @@ func newRunFixture(t *testing.T) *runFixture {
 	f := &runFixture{dir: t.TempDir(), slack: s, world: w}
 	f.config = filepath.Join(f.dir, "config.yaml")
 	f.db = filepath.Join(f.dir, "leakwatch.db")
-	mustWrite(t, filepath.Join(f.dir, "hmac.key"), hex.EncodeToString(demo.Key())+"\n", 0o600)
-	mustWrite(t, filepath.Join(f.dir, "slack-token"), "xoxb-test-token\n", 0o600)
 	srcs := w.Sources()
-	cfg := fmt.Sprintf(`proxy: %s
+	head := fmt.Sprintf(`proxy: %s
 database: leakwatch.db
-secret_key_file: hmac.key
 crawl:
   timeout: 10s
   delay: 0s
   jitter: 0s
   backoff: 10ms
+`, w.Proxy.Addr())
+	writeDemoConfig(t, f.config, head, srcs[0].URLs[0], srcs[1].URLs[0], srcs[1].Paste.Raw, s.APIURL())
+	return f
+}
+
+// writeDemoConfig writes the config at path for the demo company's forum
+// and paste site at the given URLs (head: the proxy, database and crawl
+// settings), with its key and Slack token files beside it, and imports
+// the company's canaries and fingerprints as an analyst would.
+func writeDemoConfig(t *testing.T, path, head, forumURL, pasteURL, rawURL, slackAPI string) {
+	t.Helper()
+	dir := filepath.Dir(path)
+	mustWrite(t, filepath.Join(dir, "hmac.key"), hex.EncodeToString(demo.Key())+"\n", 0o600)
+	mustWrite(t, filepath.Join(dir, "slack-token"), "xoxb-test-token\n", 0o600)
+	cfg := head + fmt.Sprintf(`secret_key_file: hmac.key
 sources:
-  - name: %s
+  - name: breachbazaar
     kind: forum
     urls: [%q]
     max_pages: 5
     selectors: {thread: "tr.inline_row", link: "a.thread-link", author: ".author a", updated: ".lastpost time", next: "a.pagination_next", post: ".post_body"}
-  - name: %s
+  - name: quietbin
     kind: paste
     urls: [%q]
     selectors: {item: "li.paste", link: "a", author: ".by", posted: "time"}
@@ -68,18 +80,15 @@ slack:
   bot_token_file: slack-token
   channel: "#leaks"
   api_url: %q
-`, w.Proxy.Addr(), srcs[0].Name, srcs[0].URLs[0], srcs[1].Name, srcs[1].URLs[0], srcs[1].Paste.Raw, s.APIURL())
-	mustWrite(t, f.config, cfg, 0o644)
-
-	// The analyst imported the demo company's canaries and fingerprints.
-	if out, stderr, code := execute(t, "canary", "import", "--config", f.config, "../../demo/data/canaries.csv"); code != exitOK {
+`, forumURL, pasteURL, rawURL, slackAPI)
+	mustWrite(t, path, cfg, 0o644)
+	if out, stderr, code := execute(t, "canary", "import", "--config", path, "../../demo/data/canaries.csv"); code != exitOK {
 		t.Fatalf("canary import exit %d: %s %s", code, out, stderr)
 	}
-	if out, stderr, code := execute(t, "fingerprint", "import", "--config", f.config, "--dataset", "crm", "--partition", "crm-prod",
+	if out, stderr, code := execute(t, "fingerprint", "import", "--config", path, "--dataset", "crm", "--partition", "crm-prod",
 		"--columns", "email=email,phone=phone,ssn=ssn,imei=imei", "../../demo/data/customers.csv"); code != exitOK {
 		t.Fatalf("fingerprint import exit %d: %s %s", code, out, stderr)
 	}
-	return f
 }
 
 func mustWrite(t *testing.T, path, data string, mode os.FileMode) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -171,7 +172,7 @@ func slackSender(cfg *Config) (alerts.Sender, error) {
 		// egress proxy: for a unit that allows no direct egress.
 		u, err := url.Parse(cfg.Slack.Proxy)
 		if err != nil {
-			return nil, fmt.Errorf("slack.proxy: %w", err)
+			return nil, errors.New("slack.proxy: not a URL") // the value may hold credentials
 		}
 		opts.HTTPClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
 			Proxy: http.ProxyURL(u), ForceAttemptHTTP2: true, TLSHandshakeTimeout: 30 * time.Second,

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"testing"
 )
 
 var mu sync.Mutex
@@ -58,6 +59,25 @@ func File(sizeMiB int) (string, error) {
 // Required says whether a missing corpus fails a test (CI sets
 // LEAKWATCH_REQUIRE_CORPUS) rather than skipping it.
 func Required() bool { return os.Getenv("LEAKWATCH_REQUIRE_CORPUS") != "" }
+
+// Posts returns the corpus of sizeMiB cut into posts of about size bytes
+// (Cut), for a benchmark: it fails tb when the corpus cannot be made and
+// Required says so, and skips it otherwise.
+func Posts(tb testing.TB, sizeMiB, size int) []string {
+	tb.Helper()
+	path, err := File(sizeMiB)
+	if err != nil {
+		if Required() {
+			tb.Fatal(err)
+		}
+		tb.Skip(err)
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Cut(text, size)
+}
 
 // Cut cuts text into posts of about size bytes each, at line ends: how the
 // benchmarks turn the corpus into forum posts.
