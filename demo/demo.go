@@ -62,36 +62,24 @@ type World struct {
 // Start serves the demo sites and the proxy on 127.0.0.1.
 func Start() (*World, error) {
 	w := &World{ForumHost: onionHost("forum"), PasteHost: onionHost("paste"), done: make(chan struct{})}
-	forum, err := fs.Sub(files, "site/forum")
-	if err != nil {
-		return nil, err
-	}
-	paste, err := fs.Sub(files, "site/paste")
+	forum, paste, err := sites()
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(w.ForumHost+"/", http.FileServerFS(forum))
-	mux.Handle(w.PasteHost+"/", http.FileServerFS(paste))
+	mux.Handle(w.ForumHost+"/", forum)
+	mux.Handle(w.PasteHost+"/", paste)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("demo sites: %w", err)
 	}
 	w.srv = &http.Server{
-		Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		Handler: slow(func(r *http.Request) time.Duration {
 			w.mu.Lock()
+			defer w.mu.Unlock()
 			w.served = append(w.served, ServedRequest{Host: r.Host, Path: r.URL.Path, RemoteAddr: r.RemoteAddr})
-			delay := w.latency
-			w.mu.Unlock()
-			if delay > 0 { // a slow onion service, for tests
-				select {
-				case <-time.After(delay):
-				case <-r.Context().Done():
-					return
-				}
-			}
-			mux.ServeHTTP(rw, r)
-		}),
+			return w.latency
+		}, mux),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	go func() {
@@ -117,33 +105,52 @@ func Start() (*World, error) {
 // answer (a slow or stalling onion service); served is called with each
 // request's path.
 func SingleHost(latency func() time.Duration, served func(path string)) (http.Handler, error) {
-	forum, err := fs.Sub(files, "site/forum")
-	if err != nil {
-		return nil, err
-	}
-	paste, err := fs.Sub(files, "site/paste")
+	forum, paste, err := sites()
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/forums/", http.FileServerFS(forum))
-	mux.Handle("/threads/", http.FileServerFS(forum))
-	mux.Handle("/", http.FileServerFS(paste))
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	mux.Handle("/forums/", forum)
+	mux.Handle("/threads/", forum)
+	mux.Handle("/", paste)
+	return slow(func(r *http.Request) time.Duration {
 		if served != nil {
 			served(r.URL.Path)
 		}
-		if latency != nil {
-			if d := latency(); d > 0 {
-				select {
-				case <-time.After(d):
-				case <-r.Context().Done():
-					return
-				}
+		if latency == nil {
+			return 0
+		}
+		return latency()
+	}, mux), nil
+}
+
+// sites serves the embedded forum and paste site files.
+func sites() (forum, paste http.Handler, err error) {
+	f, err := fs.Sub(files, "site/forum")
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := fs.Sub(files, "site/paste")
+	if err != nil {
+		return nil, nil, err
+	}
+	return http.FileServerFS(f), http.FileServerFS(p), nil
+}
+
+// slow calls before for each request (to record it) and waits the delay it
+// returns before h answers, like a slow onion service; a client that gives
+// up ends the wait.
+func slow(before func(*http.Request) time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if d := before(r); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return
 			}
 		}
-		mux.ServeHTTP(rw, r)
-	}), nil
+		h.ServeHTTP(rw, r)
+	})
 }
 
 // SetLatency makes every answer wait d first, like a slow onion service.
