@@ -249,8 +249,18 @@ func withMention(m Message, mention string) Message {
 // verification says how much of the post is proven real.
 func verification(ev leak.Evidence) string {
 	var lines []string
-	if s := ev.Sample; s != nil {
-		lines = append(lines, fmt.Sprintf("*%d of %d* sample rows are real customers (%d distinct)", s.RealRows, s.Rows, s.Customers))
+	if s := ev.Sample; s != nil && (s.Rows > 0 || s.Mentions > 0) {
+		line := fmt.Sprintf("*%d of %d* sample rows are real customers (%d distinct)", s.RealRows, s.Rows, s.Customers)
+		if s.CanaryRows > 0 {
+			line += fmt.Sprintf(" · %d canary row%s", s.CanaryRows, plural(s.CanaryRows))
+		}
+		if s.Unmatched > 0 {
+			line += fmt.Sprintf(" · %d match%s nothing of ours", s.Unmatched, map[bool]string{true: "es", false: ""}[s.Unmatched == 1])
+		}
+		if s.Rows == 0 && s.Mentions > 0 {
+			line = fmt.Sprintf("%d customer value%s written in running text (not a dump)", s.Mentions, plural(s.Mentions))
+		}
+		lines = append(lines, line)
 		if len(s.Types) > 0 {
 			lines = append(lines, "Matched types: "+strings.Join(s.Types, ", "))
 		}
@@ -338,4 +348,11 @@ func groupDigits(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

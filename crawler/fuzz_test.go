@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"leakwatch/crawler"
+	"leakwatch/leak"
 )
 
 func addTestdata(f *testing.F, pattern string) {
@@ -45,8 +46,11 @@ func FuzzParseForum(f *testing.F) {
 			}
 			if tp, err := crawler.ParseThread(page, base, sel); err == nil && utf8.Valid(page) {
 				for _, p := range tp.Posts {
-					if !utf8.ValidString(p) {
+					if !utf8.ValidString(p.Body) || !utf8.ValidString(p.Author) {
 						t.Fatalf("%s: invalid UTF-8 from valid input", name)
+					}
+					if strings.ContainsRune(p.Author, leak.Mark) || strings.Contains(p.Body, "\x1eM") {
+						t.Fatalf("%s: page text forged a thread mark: %q", name, p)
 					}
 				}
 			}

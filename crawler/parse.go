@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+
+	"leakwatch/leak"
 )
 
 // Listing is what one listing page holds.
@@ -109,12 +112,12 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 
 // ThreadPage is what one page of a thread holds.
 type ThreadPage struct {
-	Posts []string // the text of each post body, in page order
-	Next  *url.URL // the thread's next page, nil on the last
+	Posts []leak.Message // each post: its author and its text (quotes marked), in page order
+	Next  *url.URL       // the thread's next page, nil on the last
 }
 
-// ParseThread reads one page of a thread: every post body (first post and
-// replies) as text, and the link to the next page.
+// ParseThread reads one page of a thread: every post (first post and
+// replies) with its author and its text, and the link to the next page.
 func ParseThread(body []byte, base *url.URL, sel ForumSelectors) (ThreadPage, error) {
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
@@ -126,10 +129,64 @@ func ParseThread(body []byte, base *url.URL, sel ForumSelectors) (ThreadPage, er
 	}
 	var tp ThreadPage
 	posts.Each(func(_ int, s *goquery.Selection) {
-		tp.Posts = append(tp.Posts, Text(s))
+		tp.Posts = append(tp.Posts, leak.Message{Author: postAuthor(s, sel), Body: Text(s)})
 	})
 	tp.Next = nextLink(doc, base, sel.ThreadNext)
 	return tp, nil
+}
+
+// postAuthor finds who wrote the post whose body is s: the nearest
+// enclosing element that matches sel.PostAuthor and has a data-author
+// attribute (XenForo's article.message), or the first element matching it
+// inside the nearest enclosing element that has one (MyBB's .post_author,
+// phpBB's .postprofile), outside the body itself. It stops at an element
+// that holds more than one post body (the page's post list), so a post
+// without an author is never given its neighbour's.
+func postAuthor(s *goquery.Selection, sel ForumSelectors) string {
+	if sel.PostAuthor == "" {
+		return ""
+	}
+	m, err := matcher(sel.PostAuthor)
+	if err != nil {
+		return ""
+	}
+	body := s.Get(0)
+	for anc, depth := s.Parent(), 0; anc.Length() > 0 && depth < 16; anc, depth = anc.Parent(), depth+1 {
+		if anc.IsMatcher(m) {
+			if v, ok := anc.Attr("data-author"); ok && strings.TrimSpace(v) != "" {
+				return cleanSpace(v)
+			}
+		}
+		if depth > 0 && find(anc, sel.Post).Length() > 1 {
+			return ""
+		}
+		var name string
+		anc.FindMatcher(m).EachWithBreak(func(_ int, a *goquery.Selection) bool {
+			if inside(a.Get(0), body) {
+				return true
+			}
+			if v, ok := a.Attr("data-author"); ok && strings.TrimSpace(v) != "" {
+				name = cleanSpace(v)
+			} else {
+				name = cleanSpace(a.Text())
+			}
+			return name == ""
+		})
+		if name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// inside reports whether n is within (or is) root.
+func inside(n, root *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n == root {
+			return true
+		}
+	}
+	return false
 }
 
 // ParsePasteListing reads a paste site's recent-pastes page.
@@ -156,7 +213,7 @@ func PasteText(body []byte, contentType string) string {
 			return Text(doc.Selection)
 		}
 	}
-	return string(body)
+	return leak.StripMarks(string(body))
 }
 
 func nextLink(doc *goquery.Document, base *url.URL, sel string) *url.URL {

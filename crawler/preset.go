@@ -19,6 +19,7 @@ var Presets = map[string]ForumSelectors{
 		Updated:    ".lastpost",
 		Next:       "a.pagination_next",
 		Post:       ".post_body",
+		PostAuthor: ".author_information .largetext a, .post_author .largetext a, .post_author strong a, .post_author a",
 		ThreadNext: "a.pagination_next",
 	},
 	// XenForo 2: /forums/NAME.N/ and /threads/NAME.N/.
@@ -30,6 +31,7 @@ var Presets = map[string]ForumSelectors{
 		Updated:    "time.structItem-latestDate",
 		Next:       "a.pageNav-jump--next",
 		Post:       "article.message .bbWrapper",
+		PostAuthor: "article.message, .message-name .username",
 		ThreadNext: "a.pageNav-jump--next",
 	},
 	// phpBB 3.2/3.3 (prosilver): viewforum.php / viewtopic.php.
@@ -40,6 +42,7 @@ var Presets = map[string]ForumSelectors{
 		Updated:    "dd.lastpost time",
 		Next:       ".pagination li.next a, a[rel=next]",
 		Post:       "div.post .postbody .content",
+		PostAuthor: ".postprofile a.username, .postprofile a.username-coloured, .postprofile .username, p.author strong a",
 		ThreadNext: ".pagination li.next a, a[rel=next]",
 	},
 }
@@ -80,6 +83,7 @@ func (s ForumSelectors) Over(base ForumSelectors) ForumSelectors {
 		Updated:    pick(s.Updated, base.Updated),
 		Next:       pick(s.Next, base.Next),
 		Post:       pick(s.Post, base.Post),
+		PostAuthor: pick(s.PostAuthor, base.PostAuthor),
 		ThreadNext: pick(s.ThreadNext, base.ThreadNext),
 	}
 }

@@ -25,3 +25,16 @@ func find(s *goquery.Selection, sel string) *goquery.Selection {
 	selectors.Store(sel, goquery.Matcher(c))
 	return s.FindMatcher(c)
 }
+
+// matcher returns sel compiled, once per process.
+func matcher(sel string) (goquery.Matcher, error) {
+	if m, ok := selectors.Load(sel); ok {
+		return m.(goquery.Matcher), nil
+	}
+	c, err := cascadia.Compile(sel)
+	if err != nil {
+		return nil, err
+	}
+	selectors.Store(sel, goquery.Matcher(c))
+	return c, nil
+}

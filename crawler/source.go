@@ -23,10 +23,12 @@ const (
 // row per thread on a listing page; Link, Title, Prefix (a thread prefix
 // such as [WTS], kept with the title), Author and Updated are looked up
 // inside that row; Next selects the next listing page's link. On a thread
-// page, Post selects each post body and ThreadNext the next page's link.
+// page, Post selects each post body, PostAuthor its author's name (near
+// the body, see postAuthor) and ThreadNext the next page's link. Who wrote
+// each post matters: the thread's claim is its seller's.
 type ForumSelectors struct {
 	Thread, Link, Title, Prefix, Author, Updated, Next string
-	Post, ThreadNext                                   string
+	Post, PostAuthor, ThreadNext                       string
 }
 
 // PasteSelectors read a paste site's recent list. Item selects one row per
@@ -169,7 +171,7 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 // every post. A page that fails fails the whole thread, so that a thread is
 // never recorded with pages missing; it is tried again next cycle.
 func (c *Client) readThread(ctx context.Context, src Source, first *Page) (string, error) {
-	var posts []string
+	var posts []leak.Message
 	seen := map[string]bool{}
 	p := first
 	for page := 1; ; page++ {
@@ -186,5 +188,5 @@ func (c *Client) readThread(ctx context.Context, src Source, first *Page) (strin
 			return "", fmt.Errorf("page %d: %w", page+1, err)
 		}
 	}
-	return strings.Join(posts, "\n\n"), nil
+	return leak.ThreadText(posts), nil
 }

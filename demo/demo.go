@@ -185,7 +185,7 @@ func (w *World) Sources() []crawler.Source {
 			MaxPages: 5,
 			Forum: crawler.ForumSelectors{
 				Thread: "tr.inline_row", Link: "a.thread-link", Author: ".author a",
-				Updated: ".lastpost time", Next: "a.pagination_next", Post: ".post_body",
+				Updated: ".lastpost time", Next: "a.pagination_next", Post: ".post_body", PostAuthor: ".post_author a",
 			},
 		},
 		{

@@ -74,25 +74,44 @@ func (s *Severity) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Claim is what a post claims to sell, as read by the sale-claim detector.
+// Claim is what a post claims, as read from its title and its seller's own
+// words (never a reply's or a quote's).
 type Claim struct {
-	Score     float64  `json:"score"`                // weighted sale intent; >= threshold means a sale post
-	Phrases   []string `json:"phrases,omitempty"`    // the intent phrases seen (from the phrase table)
-	Records   int64    `json:"records,omitempty"`    // claimed record count, 0 if none
-	DataTypes []string `json:"data_types,omitempty"` // e.g. ssn, dl, imei, dob
-	Price     string   `json:"price,omitempty"`      // e.g. "6 BTC"
-	Contacts  []string `json:"contacts,omitempty"`   // channel kinds: telegram, xmpp, tox, ...
-	Negative  []string `json:"negative,omitempty"`   // phrases that lowered the score
+	// Intent is what the poster means to do: "sale", or "release" (a free
+	// dump: the data is out).
+	Intent  string   `json:"intent,omitempty"`
+	Score   float64  `json:"score"`             // weighted sale intent; >= threshold means a sale post
+	Phrases []string `json:"phrases,omitempty"` // the intent phrases seen (from the phrase table)
+	Records int64    `json:"records,omitempty"` // claimed record count, 0 if none
+	// RecordsText is the count as the seller wrote it ("14.8M", "30kk").
+	RecordsText string   `json:"records_text,omitempty"`
+	DataTypes   []string `json:"data_types,omitempty"` // e.g. ssn, dl, imei, dob
+	Price       string   `json:"price,omitempty"`      // e.g. "6 BTC"
+	Contacts    []string `json:"contacts,omitempty"`   // channel kinds: telegram, xmpp, tox, ...
+	Negative    []string `json:"negative,omitempty"`   // phrases that lowered the score
 }
 
-// Sample is the verification of the rows a post contains.
+// Sample is the verification of the rows a post contains, counted as an
+// analyst counts them: a row is a record (a line of a dump, a key-value
+// block, an SQL tuple); the seller's contact line and a value in running
+// prose are not rows.
 type Sample struct {
-	Rows       int      `json:"rows"`                 // candidate records (rows with a value)
-	RealRows   int      `json:"real_rows"`            // rows proven to be our customers
-	Customers  int      `json:"customers"`            // distinct fingerprinted records seen
-	Types      []string `json:"types,omitempty"`      // value types matched
-	Datasets   []string `json:"datasets,omitempty"`   // datasets the matches came from
-	Partitions []string `json:"partitions,omitempty"` // partitions the matches came from
+	Rows       int `json:"rows"`        // record rows (holding a value the scanner reads)
+	RealRows   int `json:"real_rows"`   // rows proven to be our customers (canary rows not among them)
+	CanaryRows int `json:"canary_rows"` // rows holding a planted canary
+	Unmatched  int `json:"unmatched"`   // rows that match nothing of ours
+	// Mentions counts our customers' values written in running prose ("my
+	// number is ..."): not rows, not a dump.
+	Mentions   int      `json:"mentions,omitempty"`
+	Customers  int      `json:"customers"`            // distinct fingerprinted records in the real rows
+	Types      []string `json:"types,omitempty"`      // value types matched in the real rows
+	Datasets   []string `json:"datasets,omitempty"`   // datasets the real rows came from
+	Partitions []string `json:"partitions,omitempty"` // partitions the real rows and canaries came from
+	// Records are keyed ids of the matched records and canaries (the
+	// smallest few hundred): two posts sharing most of them carry the same
+	// dataset, whatever their wrapper text. They reveal nothing without
+	// the secret key and the fingerprint store.
+	Records []uint64 `json:"records,omitempty"`
 }
 
 // CanaryHit names a planted canary that was found, never its value.
@@ -113,6 +132,10 @@ type Evidence struct {
 	Claim    *Claim      `json:"claim,omitempty"`
 	Sample   *Sample     `json:"sample,omitempty"`
 	Canaries []CanaryHit `json:"canaries,omitempty"`
+	// Why says, in an analyst's words, what decided the severity: "our
+	// brand only in passing", "3 of 1000 rows match: another dataset
+	// sharing customers", ...
+	Why []string `json:"why,omitempty"`
 }
 
 // Empty reports whether the evidence warrants no hit.
@@ -132,6 +155,10 @@ type Hit struct {
 	// RepostOf names the post ("source/key") whose identical text was
 	// recorded first, when this post is a repost of it.
 	RepostOf string `json:"repost_of,omitempty"`
+	// Repeats is the hit whose dataset this one repeats: the same text
+	// elsewhere, or the same customers under other wrapper text (most of
+	// their keyed record ids in common).
+	Repeats uint64 `json:"repeats,omitempty"`
 	// UpdateOf is the earlier hit on the same post that this one
 	// supersedes with stronger evidence (a rescan found canaries, say).
 	UpdateOf uint64 `json:"update_of,omitempty"`

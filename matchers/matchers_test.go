@@ -133,14 +133,15 @@ func TestMatchSeverities(t *testing.T) {
 	}{
 		{"sale with verified sample", "Selling 30M Acme customer db, SSN+DL, 6 BTC, escrow ok. sample below:\nann@mail.test,312-555-0148\nzed@mail.test,415-555-0199\n", leak.SeverityCritical, 2, 1, 0},
 		{"sale without brand but real rows", "WTS 30M carrier records 6 btc escrow\nbob@mail.test|490154203237518\n", leak.SeverityCritical, 1, 1, 0},
-		{"canary alone", "random dump\ncanary1@acme-canary.test\n", leak.SeverityCritical, 1, 1, 1},
+		{"canary alone", "random dump\ncanary1@acme-canary.test\n", leak.SeverityCritical, 1, 0, 1},
 		{"sale naming us, no sample", "selling acme wireless customer database, price 2 btc, escrow", leak.SeverityHigh, 0, 0, 0},
 		{"real record, no sale", "lol look\nann@mail.test 219-09-9999\n", leak.SeverityHigh, 1, 1, 0},
 		{"one weak value only", "contact ann@mail.test for the meetup", leak.SeverityInfo, 1, 0, 0},
-		{"brand mention", "Acme is down again", leak.SeverityInfo, 0, 0, 0},
+		{"brand mention", "Acme Wireless is down again", leak.SeverityInfo, 0, 0, 0},
+		{"bare brand word alone is no mention", "acme products are the worst", leak.SeverityNone, 0, 0, 0},
 		{"another company's sale", "Selling 10M Globex customer db, SSN, 3 BTC, escrow", leak.SeverityNone, 0, 0, 0},
 		{"benign", "the weather is nice, acmeish words do not count", leak.SeverityNone, 0, 0, 0},
-		{"free combo list naming us", "free leak: old acme combo list, stealer logs", leak.SeverityInfo, 0, 0, 0},
+		{"free combo list naming us", "free leak: old acme wireless combo list, stealer logs", leak.SeverityInfo, 0, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -180,8 +181,8 @@ func TestMatchEvidenceDetail(t *testing.T) {
 	if !slices.Contains(ev.Claim.Contacts, "telegram") {
 		t.Errorf("contacts %v", ev.Claim.Contacts)
 	}
-	if ev.Sample.Rows != 2 || ev.Sample.RealRows != 2 || ev.Sample.Customers != 1 {
-		t.Errorf("sample %+v, want 2 of 2 rows real, 1 customer", ev.Sample)
+	if ev.Sample.Rows != 2 || ev.Sample.RealRows != 1 || ev.Sample.CanaryRows != 1 || ev.Sample.Customers != 1 {
+		t.Errorf("sample %+v, want 2 rows: 1 real (1 customer), 1 canary", ev.Sample)
 	}
 	if len(ev.Canaries) != 1 || ev.Canaries[0].Partition != "billing" || ev.Canaries[0].Line != 3 {
 		t.Errorf("canaries %+v", ev.Canaries)
@@ -196,7 +197,10 @@ func claimOf(text string) leak.Claim {
 	a := newAutomaton(builtinTerms())
 	var ts termScanner
 	ts.scan(a, []byte(text))
-	return claimFrom([]byte(text), a, ts.hits)
+	var c claimBuilder
+	c.add([]byte(text), a, ts.hits, false)
+	cl, _ := c.finish(DefaultSaleThreshold)
+	return cl
 }
 
 func TestRecordCounts(t *testing.T) {
@@ -243,13 +247,15 @@ func TestBrandTolerance(t *testing.T) {
 	}{
 		{"dump of Ha1cyon users", []string{"Halcyon"}},
 		{"H A L C Y O N customers", []string{"Halcyon"}},
-		{"h a l c y o n", []string{"Halcyon"}},
-		{"HАLCYON (Cyrillic A)", []string{"Halcyon"}},
-		{"ｈａｌｃｙｏｎ full-width", []string{"Halcyon"}},
-		{"hal\u200bcyon zero width", []string{"Halcyon"}},
-		{"selling halcyon-wireless db", []string{"Halcyon", "Halcyon Wireless"}},
+		{"h a l c y o n customers", []string{"Halcyon"}},
+		{"HАLCYON customers (Cyrillic A)", []string{"Halcyon"}},
+		{"ｈａｌｃｙｏｎ full-width users", []string{"Halcyon"}},
+		{"hal\u200bcyon zero width dump", []string{"Halcyon"}},
+		{"selling halcyon-wireless db", []string{"Halcyon Wireless"}},
 		{"HalcyonWireless leak", []string{"Halcyon Wireless"}},
-		{"mail at halcyonwireless.com", []string{"Halcyon Wireless", "halcyonwireless.com"}},
+		{"mail at halcyonwireless.com", []string{"halcyonwireless.com"}},
+		{"halcyon clients and halcyon wireless", []string{"Halcyon", "Halcyon Wireless"}},
+		{"halcyon days", nil},
 		{"the halcyonic days, shalcyon", nil},
 		{"nothing here", nil},
 	}
@@ -294,7 +300,8 @@ func TestRowShapes(t *testing.T) {
 		{"key-value blocks", "name: Ann\nemail: ann@mail.test\nphone: (312) 555-0148\n\nname: Zed\nemail: zed@mail.test\nphone: (415) 555-0199\n", 2, 1},
 		{"sql tuples on one line", "INSERT INTO u VALUES ('ann@mail.test','3125550148'),('zed@mail.test','4155550199'), ('bob@mail.test','490154203237518');", 3, 2},
 		{"csv lines", "ann@mail.test,312-555-0148\nzed@mail.test,415-555-0199\n", 2, 1},
-		{"values of one customer on two lines are two rows", "ann@mail.test\n312-555-0148\n", 2, 0},
+		{"values of one customer on two lines are two rows", "ann@mail.test\n312-555-0148\n", 2, 2},
+		{"a repeated row counts once", "ann@mail.test,312-555-0148\nzed@mail.test\nann@mail.test,312-555-0148\n", 2, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -355,8 +362,8 @@ func TestNationalPhonesInPosts(t *testing.T) {
 		if ev := gb.Match(text); ev.Sample == nil || ev.Sample.RealRows != 1 {
 			t.Errorf("GB set, %q: sample %+v; want the row real", text, ev.Sample)
 		}
-		if ev := us.Match(text); ev.Sample != nil && ev.Sample.RealRows != 0 {
-			t.Errorf("US set, %q: a UK national number matched", text)
+		if ev := us.Match(text); ev.Sample == nil || slices.Contains(ev.Sample.Types, "phone") {
+			t.Errorf("US set, %q: a UK national number matched (%+v)", text, ev.Sample)
 		}
 	}
 }
@@ -384,12 +391,13 @@ func TestRowExtras(t *testing.T) {
 	}{
 		{"Dana,Whitfield,dana@mail.test,03/04/1985,CA,D1234567,60614", []string{"email", "dl", "dob", "name_zip"}, 1},
 		{"x@y.test,CA,D1234567", []string{"dl"}, 1},                                  // a licence is strong on its own
-		{"x@y.test,03/04/1985", []string{"dob"}, 0},                                  // a date of birth is not
-		{"x@y.test,Dana Whitfield,60614,1985-03-04", []string{"dob", "name_zip"}, 1}, // two weak values of one customer
-		{"dana@mail.test 1985-03-04 CA D1234567", []string{"email"}, 0},              // not a delimited row
+		{"x@y.test,03/04/1985", nil, 0},                                              // a date of birth is not
+		{"dana@mail.test,03/04/1985", []string{"email", "dob"}, 1},                   // it corroborates a unique value
+		{"x@y.test,Dana Whitfield,60614,1985-03-04", []string{"dob", "name_zip"}, 1}, // a name with its ZIP is unique
+		{"dana@mail.test 1985-03-04 CA D1234567", []string{"email"}, 1},              // not a delimited row: the email alone
 		// A key-value record: the fields without a scanner value count too.
 		{"First Name: Dana\nLast_Name: Whitfield\nDOB: 03/04/1985\nEmail: x@y.test\nDL: D1234567\nState: CA\nZIP: 60614\n", []string{"dl", "dob", "name_zip"}, 1},
-		{"DOB: 1985-03-04\nemail: x@y.test\n\nDL: CA D1234567\n", []string{"dob"}, 0}, // the blank line ends the record
+		{"DOB: 1985-03-04\nemail: x@y.test\n\nDL: CA D1234567\n", nil, 0}, // the blank line ends the record
 	}
 	for _, c := range cases {
 		ev := s.Match(c.text)

@@ -28,7 +28,9 @@ func assignRows(text []byte, found []found) {
 		}
 		line := text[ls:le]
 		kv := isKeyValue(line)
-		if !(prevKV && kv && allKeyValue(text[prevEnd+1:max(ls-1, prevEnd+1)])) {
+		// Two key-value lines are one record when only key-value lines lie
+		// between them (a blank line ends a record).
+		if !(prevKV && kv && (ls == prevEnd+1 || ls > prevEnd+1 && allKeyValue(text[prevEnd+1:ls-1]))) {
 			row++
 		}
 		// SQL tuples: walk the line's tuple separators once, beside the
@@ -45,20 +47,20 @@ func assignRows(text []byte, found []found) {
 	}
 }
 
-// allKeyValue reports whether every line of b is a key-value line (no
-// blank line, no other text): b then continues a key-value block.
+// allKeyValue reports whether b, the lines between two key-value lines
+// (their newlines excluded at the ends), holds only key-value lines: no
+// blank line, no other text. b then continues a key-value block.
 func allKeyValue(b []byte) bool {
-	for len(b) > 0 {
+	for {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
-			i = len(b)
+			return isKeyValue(b)
 		}
 		if !isKeyValue(b[:i]) {
 			return false
 		}
-		b = b[min(i+1, len(b)):]
+		b = b[i+1:]
 	}
-	return true
 }
 
 // tupleIndex counts the SQL tuple separators "),(" (spaces allowed) in b.

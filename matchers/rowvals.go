@@ -17,20 +17,25 @@ import (
 // their rows.
 func (s *scanner) rowExtras(text []byte) {
 	n := len(s.found)
-	lastLine, lastKVRow := int32(-1), int32(-1)
+	s.anchorRows(text, n)
+	lastLine, lastRow, lastKVRow := int32(-1), int32(-1), int32(-1)
+	ls, le := 0, 0
 	for k := 0; k < n; k++ {
 		f := s.found[k]
-		if f.line == lastLine {
+		if f.line == lastLine && f.row == lastRow {
 			continue
 		}
-		lastLine = f.line
-		ls := bytes.LastIndexByte(text[:f.start], '\n') + 1
-		le := bytes.IndexByte(text[f.start:], '\n')
-		if le < 0 {
-			le = len(text)
-		} else {
-			le += int(f.start)
+		if f.line != lastLine {
+			ls = bytes.LastIndexByte(text[:f.start], '\n') + 1
+			le = bytes.IndexByte(text[f.start:], '\n')
+			if le < 0 {
+				le = len(text)
+			} else {
+				le += int(f.start)
+			}
 		}
+		first := f.line != lastLine
+		lastLine, lastRow = f.line, f.row
 		if isKeyValue(text[ls:le]) {
 			if f.row != lastKVRow {
 				lastKVRow = f.row
@@ -38,16 +43,89 @@ func (s *scanner) rowExtras(text []byte) {
 			}
 			continue
 		}
-		s.lineExtras(text, ls, le, f.line, f.row)
+		// SQL tuples: each tuple of the line is a row of its own, so its
+		// fields are read apart from its neighbours'.
+		ts, te := ls, le
+		if !first || tupleIndex(text[ls:le]) > 0 {
+			ts, te = tupleSpan(text, ls, le, int(f.start))
+		}
+		s.lineExtras(text, ts, te, f.line, f.row)
 	}
 }
 
-// blockExtras reads the key-value block around the line text[ls:le] (one
-// record, one field per line) for dob, dl and name_zip, by the keys'
-// names: "DOB:", "Date of birth:", "DL:", "State:", "ZIP:", "Name:",
-// "First name:", "Last name:".
-func (s *scanner) blockExtras(text []byte, ls, le int, line, row int32) {
-	// The block runs over the key-value lines before and after this one.
+// tupleSpan returns the SQL tuple of the line text[ls:le] that holds
+// offset off: from after the separator "),(" before it to the next one.
+func tupleSpan(text []byte, ls, le, off int) (int, int) {
+	start, end := ls, le
+	line := text[ls:le]
+	for i := 0; i < len(line); {
+		j := bytes.IndexByte(line[i:], ')')
+		if j < 0 {
+			break
+		}
+		j += i
+		k := j + 1
+		for k < len(line) && (line[k] == ' ' || line[k] == ',') {
+			k++
+		}
+		if k < len(line) && line[k] == '(' && bytes.IndexByte(line[j+1:k], ',') >= 0 {
+			if ls+j < off {
+				start = ls + k
+			} else {
+				end = ls + j + 1
+				break
+			}
+		}
+		i = j + 1
+	}
+	return start, end
+}
+
+// anchorRows reads the lines the scan anchored (a date, a ZIP code) that
+// hold no value of their own: a delimited row or a key-value block may
+// still identify someone by a licence or by a name with its ZIP code. Each
+// gets a row of its own (a block one for all its lines). n is the number
+// of scanned values, which come first in s.found.
+func (s *scanner) anchorRows(text []byte, n int) {
+	if len(s.anchors) == 0 {
+		return
+	}
+	next := int32(0)
+	for _, f := range s.found[:n] {
+		next = max(next, f.row+1)
+	}
+	k := 0
+	lastBlock := -1
+	for _, a := range s.anchors {
+		for k < n && s.found[k].line < a.line {
+			k++
+		}
+		if k < n && s.found[k].line == a.line {
+			continue // the line holds a value: rowExtras reads it
+		}
+		ls := bytes.LastIndexByte(text[:a.off], '\n') + 1
+		le := bytes.IndexByte(text[a.off:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += int(a.off)
+		}
+		if isKeyValue(text[ls:le]) {
+			bs := blockStart(text, ls)
+			if bs == lastBlock || s.blockHasValue(text, bs, n) {
+				continue
+			}
+			lastBlock = bs
+			s.blockExtras(text, ls, le, a.line, next)
+		} else {
+			s.lineExtras(text, ls, le, a.line, next)
+		}
+		next++
+	}
+}
+
+// blockStart is where the key-value block holding the line at ls starts.
+func blockStart(text []byte, ls int) int {
 	bs := ls
 	for bs > 0 {
 		ps := bytes.LastIndexByte(text[:bs-1], '\n') + 1
@@ -56,6 +134,40 @@ func (s *scanner) blockExtras(text []byte, ls, le int, line, row int32) {
 		}
 		bs = ps
 	}
+	return bs
+}
+
+// blockHasValue reports whether a scanned value lies in the key-value block
+// starting at bs (then rowExtras reads the block with its row).
+func (s *scanner) blockHasValue(text []byte, bs, n int) bool {
+	end := bs
+	for end < len(text) {
+		e := bytes.IndexByte(text[end:], '\n')
+		if e < 0 {
+			e = len(text)
+		} else {
+			e += end
+		}
+		if !isKeyValue(text[end:e]) {
+			break
+		}
+		end = e + 1
+	}
+	for _, f := range s.found[:n] {
+		if int(f.start) >= bs && int(f.start) < end {
+			return true
+		}
+	}
+	return false
+}
+
+// blockExtras reads the key-value block around the line text[ls:le] (one
+// record, one field per line) for dob, dl and name_zip, by the keys'
+// names: "DOB:", "Date of birth:", "DL:", "State:", "ZIP:", "Name:",
+// "First name:", "Last name:".
+func (s *scanner) blockExtras(text []byte, ls, le int, line, row int32) {
+	// The block runs over the key-value lines before and after this one.
+	bs := blockStart(text, ls)
 	var dob, dl, state, zip, name, first, last string
 	for p := bs; p < len(text); {
 		e := bytes.IndexByte(text[p:], '\n')
@@ -163,6 +275,8 @@ func (s *scanner) lineExtras(text []byte, ls, le int, line, row int32) {
 				s.extra(TypeDOB, dob, ls, le, line, row)
 			} else if isLicenceNumber(f) && len(numbers) < 4 {
 				numbers = append(numbers, strings.ToUpper(f))
+			} else if dl, ok := licenceField(f); ok {
+				s.extra(TypeDL, dl, ls, le, line, row) // "WA WDLJ5CBC312S", "FL W426-545-30-761-0"
 			}
 		}
 		if word {
@@ -188,7 +302,7 @@ func (s *scanner) lineExtras(text []byte, ls, le int, line, row int32) {
 func (s *scanner) extra(t Type, norm string, ls, le int, line, row int32) {
 	mark := len(s.arena)
 	s.arena = append(s.arena, norm...)
-	s.found = append(s.found, found{t: t, norm: [2]int32{int32(mark), int32(len(s.arena))}, line: line, row: row, start: int32(ls), end: int32(le)})
+	s.found = append(s.found, found{t: t, norm: [2]int32{int32(mark), int32(len(s.arena))}, line: line, row: row, start: int32(ls), end: int32(le), extra: true})
 }
 
 // sortByRow puts the extras beside the values of their rows.
@@ -242,4 +356,13 @@ func allDigits(s string) bool {
 		}
 	}
 	return len(s) > 0
+}
+
+// licenceField reads a field holding a licence with its state ("IL
+// K920-4487-6283", "NY-123456789", "D1234567 (CA)").
+func licenceField(f string) (string, bool) {
+	if len(f) < 7 || len(f) > 40 || !strings.ContainsAny(f, "0123456789*") {
+		return "", false
+	}
+	return normDL(f)
 }

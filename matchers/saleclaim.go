@@ -1,30 +1,104 @@
 package matchers
 
 import (
+	"bytes"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"leakwatch/leak"
 )
 
-// intentPhrases is the weighted phrase table of the sale-claim detector,
-// English and Russian as the big markets write them. Negative weights are
-// the signs of recycled or worthless material.
+// The claim is read from the title and the seller's own words (see
+// thread.go): what the poster means to do (sell, give away, buy, report
+// someone else's sale), how many records, which data types, the price and
+// the contact channels.
+
+// intentClass says what a phrase tells of the poster's intent.
+type intentClass uint8
+
+const (
+	intentSale     intentClass = iota // the poster sells
+	intentRecycled                    // signs of recycled or worthless material: lowers the sale score
+	intentRelease                     // the poster gives the data away: a free dump
+	intentBuy                         // the poster wants to buy
+	intentReport                      // someone else's deed reported: news, a discussion
+)
+
+// intentPhrases is the weighted phrase table, English and Russian as the
+// big markets write them. A phrase inside a longer one that matched counts
+// once, as the longer one ("are selling" is a report, not "selling").
 var intentPhrases = []struct {
 	text   string
+	class  intentClass
 	weight float64
 }{
-	{"selling", 2}, {"for sale", 2}, {"wts", 2}, {"sell", 1}, {"buy now", 1},
-	{"price", 1}, {"btc", 1}, {"xmr", 1}, {"monero", 1}, {"usdt", 1}, {"bitcoin", 1},
-	{"escrow", 1.5}, {"dm me", 1}, {"pm me", 1}, {"dm", 0.5}, {"contact", 0.5},
-	{"sample below", 1.5}, {"sample", 1}, {"samples", 1}, {"full db", 1}, {"database", 0.5}, {"db", 0.5},
-	{"продаю", 2}, {"продам", 2}, {"продажа", 2}, {"цена", 1}, {"гарант", 1.5}, {"пиши в лс", 1}, {"база", 0.5},
-	{"combo list", -2}, {"combolist", -2}, {"stealer logs", -2}, {"stealer", -1}, {"ulp", -2},
-	{"repack", -1.5}, {"free leak", -2}, {"free download", -2}, {"old", -0.5}, {"for free", -2},
+	{"selling", intentSale, 2}, {"for sale", intentSale, 2}, {"wts", intentSale, 2}, {"sell", intentSale, 1},
+	{"for sell", intentSale, 2}, {"on sale", intentSale, 1.5}, {"i am selling", intentSale, 2}, {"i m selling", intentSale, 2},
+	{"im selling", intentSale, 2}, {"we are selling", intentSale, 2}, {"we re selling", intentSale, 2},
+	{"buy now", intentSale, 1}, {"price", intentSale, 1}, {"btc", intentSale, 1}, {"xmr", intentSale, 1},
+	{"monero", intentSale, 1}, {"usdt", intentSale, 1}, {"bitcoin", intentSale, 1}, {"ltc", intentSale, 1},
+	{"escrow", intentSale, 1.5}, {"middleman", intentSale, 1}, {"guarantor", intentSale, 1},
+	{"dm me", intentSale, 1}, {"pm me", intentSale, 1}, {"dm", intentSale, 0.5}, {"contact", intentSale, 0.5},
+	{"sample below", intentSale, 1.5}, {"sample", intentSale, 1}, {"samples", intentSale, 1}, {"full db", intentSale, 1},
+	{"database", intentSale, 0.5}, {"db", intentSale, 0.5}, {"serious buyers", intentSale, 1.5}, {"negotiable", intentSale, 1},
+	{"obo", intentSale, 1}, {"auction", intentSale, 1.5}, {"starting price", intentSale, 1.5}, {"accepting offers", intentSale, 1.5},
+	{"продаю", intentSale, 2}, {"продам", intentSale, 2}, {"продажа", intentSale, 2}, {"цена", intentSale, 1},
+	{"гарант", intentSale, 1.5}, {"пиши в лс", intentSale, 1}, {"в лс", intentSale, 0.5}, {"база", intentSale, 0.5},
+	{"торг", intentSale, 1}, {"fullz", intentSale, 1}, {"bulk discount", intentSale, 1.5}, {"per record", intentSale, 1},
+	{"each", intentSale, 0.5}, {"wholesale", intentSale, 1.5}, {"discount", intentSale, 1},
+
+	{"combo list", intentRecycled, -2}, {"combolist", intentRecycled, -2}, {"combos", intentRecycled, -1},
+	{"stealer logs", intentRecycled, -2}, {"stealer", intentRecycled, -1}, {"ulp", intentRecycled, -2},
+	{"repack", intentRecycled, -1.5}, {"old", intentRecycled, -0.5}, {"public leak", intentRecycled, -1},
+	{"already public", intentRecycled, -1}, {"already leaked", intentRecycled, -1}, {"antipublic", intentRecycled, -2},
+
+	{"free leak", intentRelease, 2}, {"free download", intentRelease, 2}, {"for free", intentRelease, 2},
+	{"free", intentRelease, 1}, {"enjoy", intentRelease, 1}, {"giving away", intentRelease, 2},
+	{"give away", intentRelease, 2}, {"download link", intentRelease, 1}, {"download", intentRelease, 0.5},
+	{"leaked", intentRelease, 0.5}, {"no charge", intentRelease, 2}, {"free of charge", intentRelease, 2},
+	{"here you go", intentRelease, 1}, {"бесплатно", intentRelease, 2}, {"слив", intentRelease, 2},
+	{"раздача", intentRelease, 2}, {"халява", intentRelease, 2}, {"скачать", intentRelease, 1},
+
+	{"wtb", intentBuy, 3}, {"want to buy", intentBuy, 3}, {"looking for", intentBuy, 1.5}, {"buying", intentBuy, 1.5},
+	{"will pay", intentBuy, 1}, {"anyone have", intentBuy, 1.5}, {"anyone has", intentBuy, 1.5},
+	{"куплю", intentBuy, 3}, {"ищу", intentBuy, 1.5},
+
+	{"reportedly", intentReport, 2}, {"allegedly", intentReport, 2}, {"according to", intentReport, 1.5},
+	{"news", intentReport, 1.5}, {"article", intentReport, 1}, {"threat actor", intentReport, 1.5},
+	{"hackers", intentReport, 1}, {"claims to", intentReport, 1.5}, {"claiming to", intentReport, 1.5},
+	{"claimed", intentReport, 1}, {"is selling", intentReport, 1.5}, {"are selling", intentReport, 1.5},
+	{"was selling", intentReport, 1.5}, {"being sold", intentReport, 2}, {"breach notification", intentReport, 2},
+	{"confirmed", intentReport, 1}, {"class action", intentReport, 2}, {"lawsuit", intentReport, 1.5},
+	{"investigating", intentReport, 1}, {"spokesperson", intentReport, 2}, {"press release", intentReport, 2},
+	{"journalist", intentReport, 1.5}, {"reported", intentReport, 1.5}, {"were notified", intentReport, 1.5},
+	{"notification letter", intentReport, 1.5}, {"anyone know", intentReport, 1}, {"is this legit", intentReport, 1},
+	{"is it real", intentReport, 1}, {"по данным", intentReport, 1.5}, {"новость", intentReport, 1.5},
+	{"сообщили", intentReport, 1.5},
+}
+
+// firstPerson are the sale phrases that only a seller writes of himself:
+// they outweigh a report's words ("I sell it, the news reported it").
+var firstPerson = map[string]bool{
+	"selling": true, "for sale": true, "wts": true, "sell": true, "for sell": true, "on sale": true,
+	"i am selling": true, "i m selling": true, "im selling": true, "we are selling": true, "we re selling": true,
+	"продаю": true, "продам": true, "продажа": true,
+}
+
+// titlePrefixes are thread prefixes ("[WTS]", "(FREE)", "SELLING:") and
+// the intent they declare.
+var titlePrefixes = map[string]intentClass{
+	"selling": intentSale, "sell": intentSale, "wts": intentSale, "sale": intentSale, "for sale": intentSale,
+	"fs": intentSale, "продажа": intentSale, "продам": intentSale, "продаю": intentSale,
+	"free": intentRelease, "leak": intentRelease, "leaked": intentRelease, "dump": intentRelease,
+	"release": intentRelease, "слив": intentRelease, "бесплатно": intentRelease, "free leak": intentRelease,
+	"wtb": intentBuy, "buying": intentBuy, "куплю": intentBuy,
+	"news": intentReport, "discussion": intentReport, "question": intentReport, "help": intentReport,
+	"info": intentReport, "новости": intentReport, "вопрос": intentReport, "обсуждение": intentReport,
 }
 
 var dataTypeWords = []struct {
@@ -43,6 +117,7 @@ var dataTypeWords = []struct {
 	{"pin", []string{"pin", "pins", "account pin"}},
 	{"card", []string{"cc", "card", "cards", "credit card"}},
 	{"passport", []string{"passport", "паспорт"}},
+	{"password", []string{"password", "passwords", "pass", "пароли"}},
 }
 
 var contactWords = []struct {
@@ -59,70 +134,362 @@ var contactWords = []struct {
 
 // recordNouns follow a claimed record count ("68M records").
 var recordNouns = []string{"records", "record", "customers", "customer", "users", "rows", "lines", "accounts",
-	"clients", "subscribers", "entries", "записей", "строк", "клиентов"}
+	"clients", "subscribers", "entries", "записей", "строк", "клиентов", "абонентов", "аккаунтов"}
+
+// sampleWords near a count make it the size of the sample, not the claim
+// ("sample of 50 rows", "10 rows below").
+var sampleWords = map[string]bool{"sample": true, "samples": true, "preview": true, "proof": true, "test": true,
+	"первые": true, "образец": true, "пример": true, "first": true}
 
 // currencies follow a price ("6 BTC").
-var currencies = []string{"btc", "xmr", "usdt", "eth", "usd", "bitcoin", "monero"}
+var currencies = []string{"btc", "xmr", "usdt", "eth", "usd", "bitcoin", "monero", "ltc"}
 
 // builtinTerms returns the sale-claim terms of the automaton.
 func builtinTerms() []term {
 	var ts []term
-	add := func(k termKind, name, text string, w float64) {
+	add := func(k termKind, name, text string, w float64, class intentClass) {
 		if c := canonical(text); len(c) > 0 {
-			ts = append(ts, term{kind: k, name: name, weight: w, text: c})
+			ts = append(ts, term{kind: k, name: name, weight: w, class: class, text: c})
 		}
 	}
 	for _, p := range intentPhrases {
-		add(termIntent, p.text, p.text, p.weight)
+		add(termIntent, p.text, p.text, p.weight, p.class)
 	}
 	for _, d := range dataTypeWords {
 		for _, w := range d.words {
-			add(termDataType, d.canonical, w, 0)
+			add(termDataType, d.canonical, w, 0, 0)
 		}
 	}
 	for _, d := range contactWords {
 		for _, w := range d.words {
-			add(termContact, d.canonical, w, 0)
+			add(termContact, d.canonical, w, 0, 0)
 		}
 	}
 	for _, n := range recordNouns {
-		add(termNoun, n, n, 0)
+		add(termNoun, n, n, 0, 0)
 	}
 	for _, c := range currencies {
-		add(termCurrency, c, c, 0)
+		add(termCurrency, c, c, 0, 0)
+	}
+	for _, n := range subjectNouns {
+		add(termSubject, n, n, 0, 0)
 	}
 	return ts
 }
 
+// claimBuilder gathers the claim over the parts that carry it.
+type claimBuilder struct {
+	phrases     []string // distinct intent phrases, in order
+	weights     []float64
+	classes     []intentClass
+	dataTypes   []string
+	contacts    []string
+	records     int64
+	recordsText string
+	price       string
+}
+
+func (c *claimBuilder) reset() {
+	*c = claimBuilder{phrases: c.phrases[:0], weights: c.weights[:0], classes: c.classes[:0],
+		dataTypes: c.dataTypes[:0], contacts: c.contacts[:0]}
+}
+
+// phrase adds an intent phrase once.
+func (c *claimBuilder) phrase(name string, w float64, class intentClass) {
+	if !slices.Contains(c.phrases, name) {
+		c.phrases = append(c.phrases, name)
+		c.weights = append(c.weights, w)
+		c.classes = append(c.classes, class)
+	}
+}
+
+// add reads the claim terms of one part (text is the part's bytes, hits
+// its term hits). Terms repeat (a post says "btc" ten times); each counts
+// once.
+func (c *claimBuilder) add(text []byte, a *automaton, hits []termHit, title bool) {
+	if title {
+		for _, p := range readPrefixes(text) {
+			c.phrase("["+p+"]", 3, titlePrefixes[p])
+		}
+	}
+	for _, h := range hits {
+		t := &a.terms[h.term]
+		switch t.kind {
+		case termIntent:
+			c.phrase(t.name, t.weight, t.class)
+			if t.name == "price" && c.price == "" {
+				c.price = readPrice(text, h, "price")
+			}
+		case termDataType:
+			if !slices.Contains(c.dataTypes, t.name) {
+				c.dataTypes = append(c.dataTypes, t.name)
+			}
+		case termContact:
+			if !slices.Contains(c.contacts, t.name) {
+				c.contacts = append(c.contacts, t.name)
+			}
+		case termNoun:
+			if n, raw := readCount(text, h.start); n > c.records && !sampleSize(text, h) {
+				c.records, c.recordsText = n, raw
+			}
+		case termCurrency:
+			if c.price == "" {
+				c.price = readPrice(text, h, t.name)
+			}
+		}
+	}
+	if c.price == "" {
+		if p := dollarPrice(text); p != "" {
+			c.price = p
+			c.phrase("$ price", 1, intentSale)
+		}
+	} else if !slices.Contains(c.phrases, "$ price") && dollarPrice(text) != "" {
+		c.phrase("$ price", 1, intentSale)
+	}
+	if title && c.records == 0 {
+		// A title states the size without a noun: "Acme Wireless 14.8M SSN+DL".
+		if n, raw := unitCount(text); n > 0 {
+			c.records, c.recordsText = n, raw
+		}
+	}
+}
+
+// claimIntent is what the claim's phrases say the poster means to do.
+type claimIntent uint8
+
+const (
+	intentNone claimIntent = iota
+	intentIsSale
+	intentIsRelease
+	intentIsBuy
+	intentIsReport
+)
+
+var intentNames = [...]string{"", "sale", "release", "buy", "report"}
+
+// finish scores the claim and says what it is. threshold is the sale
+// score a sale needs.
+func (c *claimBuilder) finish(threshold float64) (leak.Claim, claimIntent) {
+	var cl leak.Claim
+	var sale, first, release, buy, report, recycled float64
+	for i, p := range c.phrases {
+		if coveredBy(p, c.phrases) {
+			continue
+		}
+		w := c.weights[i]
+		switch c.classes[i] {
+		case intentSale, intentRecycled:
+			sale += w
+			if firstPerson[p] || strings.HasPrefix(p, "[") {
+				first += w
+			}
+			if w > 0 {
+				cl.Phrases = append(cl.Phrases, p)
+			} else {
+				cl.Negative = append(cl.Negative, p)
+				recycled += w
+			}
+		case intentRelease:
+			release += w
+		case intentBuy:
+			buy += w
+		case intentReport:
+			report += w
+		}
+	}
+	cl.Score = sale
+	cl.Records, cl.RecordsText = c.records, c.recordsText
+	cl.DataTypes = slices.Clone(c.dataTypes)
+	cl.Contacts = slices.Clone(c.contacts)
+	cl.Price = c.price
+	slices.Sort(cl.DataTypes)
+	slices.Sort(cl.Contacts)
+	intent := intentNone
+	switch {
+	case buy >= 3 && buy > first:
+		intent = intentIsBuy
+	case report >= 2 && report >= first:
+		intent = intentIsReport
+	case sale >= threshold:
+		intent = intentIsSale
+	case release >= 2 && recycled > -2:
+		// Given away, and not a repack of old lists ("free old combos,
+		// stealer logs" is recycled junk, not a release of our data).
+		intent = intentIsRelease
+	}
+	if intent == intentIsRelease {
+		for i, p := range c.phrases {
+			if c.classes[i] == intentRelease && !coveredBy(p, c.phrases) {
+				cl.Phrases = append(cl.Phrases, p)
+			}
+		}
+	}
+	cl.Intent = intentNames[intent]
+	return cl, intent
+}
+
+// prefixIntents is titlePrefixes by canonical form (made on first use:
+// canonical needs the tables terms.go's init builds).
+var prefixIntents = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for k := range titlePrefixes {
+		m[string(canonical(k))] = k
+	}
+	return m
+})
+
+// readPrefixes returns a title's leading prefixes that declare an intent
+// ("[WTS]", "(FREE)", "【SELLING】", "WTS:", "WTS |"), as titlePrefixes
+// names them.
+func readPrefixes(title []byte) []string {
+	var out []string
+	prefixIntent := prefixIntents()
+	s := strings.TrimSpace(string(title))
+	for range 4 {
+		if s == "" {
+			break
+		}
+		var inner string
+		switch {
+		case s[0] == '[' || s[0] == '(' || strings.HasPrefix(s, "【"):
+			open, closeBy := s[:1], map[byte]string{'[': "]", '(': ")"}[s[0]]
+			if strings.HasPrefix(s, "【") {
+				open, closeBy = "【", "】"
+			}
+			j := strings.Index(s, closeBy)
+			if j < 0 {
+				return out
+			}
+			inner, s = s[len(open):j], strings.TrimSpace(s[j+len(closeBy):])
+		default:
+			j := strings.IndexAny(s, ":|-")
+			if j <= 0 || j > 12 {
+				return out
+			}
+			inner, s = s[:j], strings.TrimSpace(s[j+1:])
+			if _, ok := prefixIntent[string(canonical(inner))]; !ok {
+				return out
+			}
+		}
+		if p, ok := prefixIntent[string(canonical(inner))]; ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // readCount parses a claimed record count before a noun: a number with an
-// optional unit ("68M", "30 million", "30kk", "1.2b", "2 млн"), with up to
-// three words between it and the noun ("68M Halcyon customer records").
-func readCount(text []byte, nounStart int) int64 {
+// optional unit ("68M", "30 million", "30kk", "1.2b", "2 млн",
+// "68,000,000"), with up to three words between it and the noun ("68M
+// Halcyon customer records"). A bare year ("2025 customers") is not a
+// count. It returns the count and how it was written.
+func readCount(text []byte, nounStart int) (int64, string) {
 	i := nounStart
 	for words := 0; ; words++ {
 		j := skipSpaceBack(text, i)
 		if j == 0 {
-			return 0
+			return 0, ""
 		}
 		// The word (or number with unit) before j.
 		k := j
 		for k > 0 && !isSpaceByte(text[k-1]) && j-k < 32 {
 			k--
 		}
-		if n, ok := countToken(text, k, j); ok {
-			return n
+		for k < j && (text[k] == '(' || text[k] == '~' || text[k] == '+' || text[k] == '>') {
+			k++
+		}
+		tok := text[k:j]
+		for len(tok) > 0 && (tok[len(tok)-1] == '+' || tok[len(tok)-1] == ',') {
+			tok = tok[:len(tok)-1]
+		}
+		if n, raw, ok := countToken(text, k, k+len(tok)); ok {
+			return n, raw
 		}
 		if words == 3 || !isWordToken(text[k:j]) {
-			return 0
+			return 0, ""
 		}
 		i = k
 	}
 }
 
+// unitCount finds a count written with a unit anywhere in a title ("14.8M",
+// "30kk", "2 million"), not a price ("$5k", "5k USD").
+func unitCount(title []byte) (int64, string) {
+	for i := 0; i < len(title); i++ {
+		c := title[i]
+		if c < '0' || c > '9' || i > 0 && (title[i-1] >= '0' && title[i-1] <= '9' || title[i-1] == '.' || title[i-1] == ',' || title[i-1] == '$') {
+			continue
+		}
+		j := i
+		for j < len(title) && (title[j] >= '0' && title[j] <= '9' || title[j] == '.' || title[j] == ',') {
+			j++
+		}
+		k := j
+		if k < len(title) && title[k] == ' ' {
+			k++
+		}
+		e := k
+		for e < len(title) && (isLetterByte(title[e]) || title[e] >= 0x80) {
+			e++
+		}
+		unit, ok := lowerUnit(nil, title[k:e])
+		if !ok || len(unit) == 0 {
+			// "8,743,000": a number with thousands separators needs no unit.
+			if num := strings.TrimRight(string(title[i:j]), ".,"); thousands(num, ',') || thousands(num, '.') {
+				if n := parseCount(num, ""); n >= 10000 && !(j < len(title) && title[j] == '$') && !slices.Contains(currencies, nextWord(title, j)) {
+					return n, num
+				}
+			}
+			i = j
+			continue
+		}
+		if next := nextWord(title, e); slices.Contains(currencies, next) || next == "$" || e < len(title) && title[e] == '$' {
+			i = e
+			continue
+		}
+		n := parseCount(string(title[i:j]), string(unit))
+		if n >= 1000 {
+			return n, strings.TrimSpace(string(title[i:e]))
+		}
+		i = e
+	}
+	return 0, ""
+}
+
+// nextWord returns the lower-cased word (or symbol) after position i.
+func nextWord(b []byte, i int) string {
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	if i < len(b) && b[i] == '$' {
+		return "$"
+	}
+	j := i
+	for j < len(b) && isLetterByte(b[j]) {
+		j++
+	}
+	return strings.ToLower(string(b[i:j]))
+}
+
+func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// sampleSize reports whether the count before the noun hit h is a sample's
+// size: "sample" (or "proof", "preview", "first") just before the number,
+// or just after the noun ("10 rows sample", "20 lines below").
+func sampleSize(text []byte, h termHit) bool {
+	for _, w := range wordsBefore(text, h.start, 6, ".;!?\n") {
+		if sampleWords[w] {
+			return true
+		}
+	}
+	after := wordsAfter(text, h.end, 2, ".,;!?\n(")
+	return len(after) > 0 && (sampleWords[after[0]] || after[0] == "below" || after[0] == "attached")
+}
+
 // countToken reads text[k:j] as "number[unit]", or "unit" preceded by a
 // number ("30 million"). It allocates nothing for the words that are
 // neither.
-func countToken(text []byte, k, j int) (int64, bool) {
+func countToken(text []byte, k, j int) (int64, string, bool) {
 	tok := text[k:j]
 	d := 0
 	for d < len(tok) && (tok[d] >= '0' && tok[d] <= '9' || (tok[d] == '.' || tok[d] == ',') && d > 0) {
@@ -132,13 +499,18 @@ func countToken(text []byte, k, j int) (int64, bool) {
 	if d > 0 {
 		unit, ok := lowerUnit(buf[:0], tok[d:])
 		if ok || len(tok) == d {
-			return parseCount(string(tok[:d]), string(unit)), true
+			num := strings.TrimRight(string(tok[:d]), ".,")
+			if !ok && isYear(num) {
+				return 0, "", false
+			}
+			n := parseCount(num, string(unit))
+			return n, string(tok[:len(num)]) + string(tok[d:]), n > 0
 		}
-		return 0, false
+		return 0, "", false
 	}
 	unit, ok := lowerUnit(buf[:0], tok)
 	if !ok {
-		return 0, false
+		return 0, "", false
 	}
 	e := skipSpaceBack(text, k)
 	b := e
@@ -146,9 +518,19 @@ func countToken(text []byte, k, j int) (int64, bool) {
 		b--
 	}
 	if b == e {
-		return 0, false
+		return 0, "", false
 	}
-	return parseCount(string(text[b:e]), string(unit)), true
+	n := parseCount(string(text[b:e]), string(unit))
+	return n, string(text[b:e]) + " " + string(tok), n > 0
+}
+
+// isYear: four digits from 1990 to 2039, as a year is written in a title.
+func isYear(num string) bool {
+	if len(num) != 4 {
+		return false
+	}
+	n, err := strconv.Atoi(num)
+	return err == nil && n >= 1990 && n <= 2039
 }
 
 // lowerUnit lower-cases a possible unit word into dst and reports whether
@@ -166,7 +548,7 @@ func lowerUnit(dst, w []byte) ([]byte, bool) {
 
 var unitMult = map[string]float64{
 	"k": 1e3, "тыс": 1e3, "kk": 1e6, "m": 1e6, "mm": 1e6, "mil": 1e6, "million": 1e6, "millions": 1e6, "млн": 1e6,
-	"b": 1e9, "bn": 1e9, "billion": 1e9,
+	"b": 1e9, "bn": 1e9, "billion": 1e9, "млрд": 1e9,
 }
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -188,7 +570,16 @@ func isWordToken(b []byte) bool {
 	return len(b) > 0
 }
 
+// parseCount reads a number as sellers write it: "68", "14.8", "1,2"
+// (a decimal comma), "68,000,000" or "68.000.000" (thousands separators),
+// times its unit.
 func parseCount(num, unit string) int64 {
+	num = strings.TrimRight(num, ".,")
+	if thousands(num, ',') {
+		num = strings.ReplaceAll(num, ",", "")
+	} else if thousands(num, '.') {
+		num = strings.ReplaceAll(num, ".", "")
+	}
 	f, err := strconv.ParseFloat(strings.ReplaceAll(num, ",", "."), 64)
 	if err != nil {
 		return 0
@@ -201,7 +592,24 @@ func parseCount(num, unit string) int64 {
 	if v > math.MaxInt64/2 {
 		return 0
 	}
-	return int64(v)
+	return int64(math.Round(v))
+}
+
+// thousands reports whether sep groups num's digits in threes ("68,000,000").
+func thousands(num string, sep byte) bool {
+	parts := strings.Split(num, string(sep))
+	if len(parts) < 2 || len(parts[0]) == 0 || len(parts[0]) > 3 {
+		return false
+	}
+	if len(parts) == 2 && sep == '.' {
+		return false // "14.800": a decimal point, as a count is rarely written "14.800"
+	}
+	for _, p := range parts[1:] {
+		if len(p) != 3 {
+			return false
+		}
+	}
+	return true
 }
 
 // readPrice parses the amount before a currency word ("6 BTC", "0.5btc"),
@@ -223,7 +631,8 @@ func readPrice(text []byte, h termHit, currency string) string {
 		}
 		return ""
 	}
-	e := skipSpaceBack(text, h.start)
+	end := skipSpaceBack(text, h.start)
+	e := end
 	if e > 0 && (text[e-1] == 'k' || text[e-1] == 'K') {
 		e--
 	}
@@ -234,6 +643,7 @@ func readPrice(text []byte, h termHit, currency string) string {
 	if b == e || text[b] < '0' || text[b] > '9' {
 		return ""
 	}
+	e = end
 	c := strings.ToUpper(currency)
 	switch c {
 	case "BITCOIN":
@@ -247,61 +657,52 @@ func readPrice(text []byte, h termHit, currency string) string {
 // coveredBy reports whether a longer phrase already matched contains p.
 func coveredBy(p string, matched []string) bool {
 	for _, m := range matched {
-		if len(m) > len(p) && strings.Contains(m, p) {
+		if len(m) > len(p) && containsWords(m, p) {
 			return true
 		}
 	}
 	return false
 }
 
-// claimFrom builds the claim from the terms found. Terms repeat (a post
-// says "btc" ten times); each counts once.
-func claimFrom(text []byte, a *automaton, hits []termHit) leak.Claim {
-	var c leak.Claim
-	var phrases []string // distinct intent phrases, in order
-	var weights []float64
-	for _, h := range hits {
-		t := &a.terms[h.term]
-		switch t.kind {
-		case termIntent:
-			if !slices.Contains(phrases, t.name) {
-				phrases = append(phrases, t.name)
-				weights = append(weights, t.weight)
-			}
-			if t.name == "price" && c.Price == "" {
-				c.Price = readPrice(text, h, "price")
-			}
-		case termDataType:
-			if !slices.Contains(c.DataTypes, t.name) {
-				c.DataTypes = append(c.DataTypes, t.name)
-			}
-		case termContact:
-			if !slices.Contains(c.Contacts, t.name) {
-				c.Contacts = append(c.Contacts, t.name)
-			}
-		case termNoun:
-			if n := readCount(text, h.start); n > c.Records {
-				c.Records = n
-			}
-		case termCurrency:
-			if c.Price == "" {
-				c.Price = readPrice(text, h, t.name)
-			}
+// containsWords reports whether phrase m holds p as whole words.
+func containsWords(m, p string) bool {
+	for i := 0; ; {
+		j := strings.Index(m[i:], p)
+		if j < 0 {
+			return false
 		}
+		j += i
+		if (j == 0 || m[j-1] == ' ') && (j+len(p) == len(m) || m[j+len(p)] == ' ') {
+			return true
+		}
+		i = j + 1
 	}
-	// "sample" adds nothing once "sample below" counted.
-	for i, p := range phrases {
-		if coveredBy(p, phrases) {
-			continue
+}
+
+// dollarPrice finds an amount in dollars ("$15", "$4,500", "$2.5k",
+// "900$").
+func dollarPrice(text []byte) string {
+	for i := 0; i < len(text); {
+		j := bytes.IndexByte(text[i:], '$')
+		if j < 0 {
+			return ""
 		}
-		c.Score += weights[i]
-		if weights[i] > 0 {
-			c.Phrases = append(c.Phrases, p)
-		} else {
-			c.Negative = append(c.Negative, p)
+		j += i
+		k := j + 1
+		for k < len(text) && k-j < 12 && (text[k] >= '0' && text[k] <= '9' || text[k] == '.' || text[k] == ',' || text[k] == 'k' || text[k] == 'K') {
+			k++
 		}
+		if k > j+1 && text[j+1] >= '0' && text[j+1] <= '9' {
+			return "$" + strings.TrimRight(string(text[j+1:k]), ".,")
+		}
+		b := j
+		for b > 0 && j-b < 10 && (text[b-1] >= '0' && text[b-1] <= '9' || text[b-1] == ',' || text[b-1] == '.') {
+			b--
+		}
+		if b < j && (b == 0 || !wordByte(text[b-1])) {
+			return "$" + string(text[b:j])
+		}
+		i = j + 1
 	}
-	slices.Sort(c.DataTypes)
-	slices.Sort(c.Contacts)
-	return c
+	return ""
 }

@@ -90,7 +90,8 @@ type found struct {
 	norm       [2]int32 // arena[norm[0]:norm[1]]
 	line       int32    // 0-based line
 	row        int32    // candidate record (see assignRows)
-	start, end int32    // byte offsets in the text
+	start, end int32    // byte offsets in the text (an extra: its line's)
+	extra      bool     // read from a row's fields (rowvals.go), not found by the scan
 }
 
 // scanner holds reusable buffers; one per goroutine (Set keeps a pool).
@@ -105,6 +106,10 @@ type scanner struct {
 	// found twice (a phone inside a longer run, say).
 	lastEnd int
 	groups  []group
+	// anchors are where a row may start that holds no value the scan
+	// reads (a date, a ZIP code): rowExtras reads their lines' fields for
+	// a licence or a name with its ZIP code.
+	anchors []anchor
 	// region, when not a NANP one, makes the scanner read national phone
 	// numbers (trunk prefix 0, 10 or 11 digits) with libphonenumber.
 	region string
@@ -119,6 +124,7 @@ type group struct {
 func (s *scanner) reset(text []byte) {
 	s.arena = s.arena[:0]
 	s.found = s.found[:0]
+	s.anchors = s.anchors[:0]
 	s.text = text
 	s.line, s.lineAt = 0, 0
 	s.lastEnd = 0
@@ -351,6 +357,8 @@ func (s *scanner) number(i int) int {
 				if s.national([]group{{start: i, end: j}}) == 0 {
 					s.bare(i, j)
 				}
+			} else if l == 5 && (j >= n || class[text[j]]&clsLetter == 0) {
+				s.anchor(i) // a ZIP code, perhaps: a row's name+ZIP
 			}
 			return j
 		}
@@ -391,9 +399,12 @@ func (s *scanner) number(i int) int {
 			case c == ')' && i+1 < n && class[text[i+1]]&clsDigit != 0:
 				sep = ')'
 				i++
-			case (c == ' ' || c == '-' || c == '.') && i+1 < n && class[text[i+1]]&clsDigit != 0:
+			case (c == ' ' || c == '-' || c == '.' || c == '/') && i+1 < n && class[text[i+1]]&clsDigit != 0:
 				sep = c
 				i++
+			case c == ' ' && i+3 < n && (text[i+1] == '-' || text[i+1] == '/' || text[i+1] == '.') && text[i+2] == ' ' && class[text[i+3]]&clsDigit != 0:
+				sep = text[i+1] // "268 - 67 - 9464": spaced separators
+				i += 3
 			case c == ' ' && i+2 < n && text[i+1] == '(' && class[text[i+2]]&clsDigit != 0:
 				sep = '('
 				i += 2
@@ -423,6 +434,13 @@ func (s *scanner) number(i int) int {
 	}
 	if plus {
 		s.plusPhone(start, g)
+		return end
+	}
+	if len(g) >= 9 && s.spaced(g) {
+		return end // "2 1 9 0 9 9 9 9 9": a value written a digit at a time
+	}
+	if len(g) == 3 && dateShape(g) || len(g) == 2 && glen(g[0]) == 5 && glen(g[1]) == 4 && g[1].sep == '-' {
+		s.anchor(g[0].start) // a date or a ZIP+4: a row's date of birth, name+ZIP or licence
 		return end
 	}
 	// Match patterns at each group; a group no pattern starts at is skipped.
@@ -502,7 +520,8 @@ func (s *scanner) patterns(g []group) int {
 		if s.nanp(g[0].start, g[3].end, g[1].start, g[2].start, g[3].start) {
 			return 4
 		}
-	case len(g) >= 3 && l0 == 3 && glen(g[1]) == 2 && glen(g[2]) == 4 && (g[1].sep == '-' || g[1].sep == ' ') && g[2].sep == g[1].sep:
+	case len(g) >= 3 && l0 == 3 && glen(g[1]) == 2 && glen(g[2]) == 4 && g[1].sep != 0 && g[1].sep != ')' && g[1].sep != '(' && g[2].sep == g[1].sep:
+		// 219-09-9999, 219 09 9999, 043.12.0069, 683/11/5843
 		if s.ssn(g[0].start, g[2].end, g[0].start, g[1].start, g[2].start) {
 			return 3
 		}
@@ -527,7 +546,7 @@ func (s *scanner) patterns(g []group) int {
 
 // numberSep marks the bytes that may continue a number into another
 // digit group.
-var numberSep = [256]bool{' ': true, '-': true, '.': true, ')': true}
+var numberSep = [256]bool{' ': true, '-': true, '.': true, ')': true, '/': true}
 
 // bare tries the shapes of a run of digits with no separators.
 func (s *scanner) bare(a, b int) bool {
@@ -632,4 +651,84 @@ func (s *scanner) plusPhone(start int, g []group) {
 		return
 	}
 	s.arena = s.arena[:mark]
+}
+
+// spaced reads a run of single digits separated by single spaces ("3 1 2
+// 5 5 5 0 1 4 8", a spelling that gets past pattern scrapers) as the value
+// its digits make: an SSN (9), a phone (10, or 11 from 1), an IMEI or
+// Amex card (15) or a card (16).
+func (s *scanner) spaced(g []group) bool {
+	if len(g) > 16 {
+		return false
+	}
+	for k, gr := range g {
+		if gr.end-gr.start != 1 || k > 0 && gr.sep != ' ' {
+			return false
+		}
+	}
+	mark := len(s.arena)
+	for _, gr := range g {
+		s.arena = append(s.arena, s.text[gr.start])
+	}
+	d := s.arena[mark:]
+	start, end := g[0].start, g[len(g)-1].end
+	ok := false
+	t := TypePhone
+	switch len(d) {
+	case 9:
+		t = TypeSSN
+		a := string(d[:3])
+		ok = a != "000" && a != "666" && d[0] != '9' && string(d[3:5]) != "00" && string(d[5:]) != "0000"
+	case 10, 11:
+		if len(d) == 11 {
+			if d[0] != '1' {
+				break
+			}
+			d = d[1:]
+		}
+		if d[0] >= '2' && d[3] >= '2' {
+			var buf [10]byte
+			copy(buf[:], d) // d is the arena's tail, about to be rewritten
+			s.arena = append(append(s.arena[:mark], '+', '1'), buf[:]...)
+			ok = true
+		}
+	case 15:
+		t, ok = amexOrIMEI(d), luhn(d)
+	case 16:
+		t, ok = TypeCard, d[0] >= '2' && d[0] <= '6' && luhn(d)
+	}
+	if !ok {
+		s.arena = s.arena[:mark]
+		return false
+	}
+	s.emit(t, mark, start, end)
+	return true
+}
+
+// anchor is a line that may hold a row of fields only: its first
+// anchoring offset and its 0-based line.
+type anchor struct {
+	off, line int32
+}
+
+// anchor records the line of offset i, once.
+func (s *scanner) anchor(i int) {
+	if i > s.lineAt {
+		s.line += bytes.Count(s.text[s.lineAt:i], newline)
+		s.lineAt = i
+	}
+	if n := len(s.anchors); n > 0 && s.anchors[n-1].line == int32(s.line) {
+		return
+	}
+	s.anchors = append(s.anchors, anchor{off: int32(i), line: int32(s.line)})
+}
+
+// dateShape: three groups written as a date, 1985-03-04, 03/04/1985 or
+// 04.03.1985.
+func dateShape(g []group) bool {
+	if g[1].sep != g[2].sep || g[1].sep != '-' && g[1].sep != '/' && g[1].sep != '.' {
+		return false
+	}
+	a, b, c := glen(g[0]), glen(g[1]), glen(g[2])
+	return a == 4 && b <= 2 && c <= 2 || a <= 2 && b <= 2 && c == 4
 }

@@ -23,6 +23,9 @@ type Config struct {
 	// Brands are company names, domains, product names and internal host
 	// names to look for.
 	Brands []string
+	// NotBrands are other companies' names that hold a brand word
+	// ("Halcyon Pharmaceuticals"): a brand term inside one is not us.
+	NotBrands []string
 	// Profile words describe the company without naming it ("US carrier",
 	// "wireless provider"): a sale post that names no company but uses
 	// them is flagged for review.
@@ -38,13 +41,26 @@ type Config struct {
 	// are from (ISO 3166; default US). Outside North America the scanner
 	// then also reads national formats ("020 7946 0958").
 	PhoneRegion string
-	// CriticalRows is how many real sample rows make a sale post critical,
-	// HighRows how many make a post without sale intent high (0 means 1).
+	// CriticalRows is how many real sample rows make a sale or a free dump
+	// critical, HighRows how many make a post without such intent high
+	// (0 means 1).
 	CriticalRows, HighRows int
+	// OursFraction is the share of a sample's rows that must be our
+	// customers (or canaries) for the sample to be our data when no brand
+	// of ours is its subject; 0 means DefaultOursFraction. Below it the
+	// matching rows are customers we share with another company's data.
+	OursFraction float64
 }
 
 // DefaultSaleThreshold needs, for example, "selling" plus a price or escrow.
 const DefaultSaleThreshold = 3
+
+// DefaultOursFraction: one row in five of ours makes a sample our data.
+const DefaultOursFraction = 0.2
+
+// dumpRows real rows, most of a post's rows, are a dump of our data even
+// without a word of sale or release: the data is out.
+const dumpRows = 5
 
 // Set matches post text against everything configured. It is immutable
 // after NewSet and safe for concurrent Match calls.
@@ -53,7 +69,10 @@ type Set struct {
 	canaries  map[Digest]leak.Canary
 	index     Fingerprints
 	auto      *automaton
+	brands    []brandInfo
+	ourWords  map[string]bool // the canonical words of our brand terms
 	threshold float64
+	fraction  float64
 	customers int64
 	critRows  int
 	highRows  int
@@ -63,46 +82,31 @@ type Set struct {
 
 // work is one Match call's reusable state.
 type work struct {
-	sc         scanner
-	ts         termScanner
-	datasets   map[string]bool
-	partitions map[string]bool
-	customers  map[recordKey]bool
-	perRecord  map[recordKey]int
-	// What the fingerprint visitor reports for the value being looked up.
-	index   Fingerprints
-	types   [8]bool
-	real    bool
-	matched string // "customer (dataset/partition)" of the last entry
-	visitFn func(uint16, uint8, uint64)
+	sc        scanner
+	ts        termScanner
+	parts     []part
+	claim     claimBuilder
+	acc       sampleAcc
+	profile   []string
+	nl        []int // newline offsets, for Explain's line numbers
+	index     Fingerprints
+	rowHits   []rowHit
+	what      []string // what each value of the row is, for Explain
+	visitFn   func(uint16, uint8, uint64)
+	rowDigest [16]Digest
 }
 
-// visit records one fingerprint entry for the current value. It is bound
-// once per work (visitFn), so lookups allocate no closure.
+// rowHit is one fingerprint entry matched by a value of the row at hand.
+type rowHit struct {
+	rec recordKey
+	typ uint8
+	val int8 // the value's index in the row
+}
+
+// visit records one fingerprint entry for the value being looked up. It
+// is bound once per work (visitFn), so lookups allocate no closure.
 func (w *work) visit(src uint16, typ uint8, record uint64) {
-	k := recordKey{src, record}
-	w.perRecord[k]++
-	w.customers[k] = true
-	if int(typ) < len(w.types) {
-		w.types[typ] = true
-	}
-	ds, part := w.index.Source(src)
-	w.datasets[ds] = true
-	w.partitions[part] = true
-	w.matched = ds + "/" + part
-	if int(typ) < len(Types) && Types[typ].strong() || w.perRecord[k] >= 2 {
-		w.real = true
-	}
-}
-
-func (w *work) clear() {
-	if w.datasets == nil {
-		w.datasets, w.partitions = map[string]bool{}, map[string]bool{}
-		w.customers, w.perRecord = map[recordKey]bool{}, map[recordKey]int{}
-	}
-	clear(w.datasets)
-	clear(w.partitions)
-	clear(w.customers)
+	w.rowHits = append(w.rowHits, rowHit{rec: recordKey{src, record}, typ: typ, val: -1})
 }
 
 // NewSet builds a Set.
@@ -115,15 +119,25 @@ func NewSet(cfg Config) (*Set, error) {
 		canaries:  make(map[Digest]leak.Canary, len(cfg.Canaries)),
 		index:     cfg.Index,
 		threshold: cfg.SaleThreshold,
+		fraction:  cfg.OursFraction,
 		customers: cfg.Customers,
 		region:    cfg.PhoneRegion,
 		critRows:  max(cfg.CriticalRows, 1),
 		highRows:  max(cfg.HighRows, 1),
+		ourWords:  map[string]bool{},
 	}
 	if s.threshold == 0 {
 		s.threshold = DefaultSaleThreshold
 	}
+	if s.fraction <= 0 {
+		s.fraction = DefaultOursFraction
+	}
 	for _, c := range cfg.Canaries {
+		if t, ok := ParseType(c.Type); ok && !t.Unique() {
+			// A canary's date of birth identifies nobody: found in another
+			// company's dump it would name this partition as leaked.
+			continue
+		}
 		s.canaries[Digest(c.Digest)] = c
 	}
 	if s.index == nil {
@@ -134,16 +148,40 @@ func NewSet(cfg Config) (*Set, error) {
 		s.index = mi
 	}
 	terms := builtinTerms()
+	canon := make([][]byte, len(cfg.Brands))
 	for i, b := range cfg.Brands {
 		c := canonical(b)
 		if len(c) == 0 {
 			return nil, fmt.Errorf("matchers: brand term %d (%q) has no letters", i, b)
 		}
-		terms = append(terms, term{kind: termBrand, name: b, text: c})
+		canon[i] = c
+		for _, w := range strings.Fields(string(c)) {
+			s.ourWords[w] = true
+		}
+	}
+	for i, b := range cfg.Brands {
+		c := canon[i]
+		bare := false
+		if !strings.Contains(string(c), " ") && !strings.Contains(b, ".") {
+			for j, o := range canon {
+				if j != i && slices.Contains(strings.Fields(string(o)), string(c)) {
+					bare = true
+				}
+			}
+		}
+		s.brands = append(s.brands, brandInfo{name: b, bare: bare})
+		terms = append(terms, term{kind: termBrand, name: b, brand: int32(i), text: c})
 		// "Halcyon Wireless" is also written "HalcyonWireless".
 		if sq := []byte(strings.ReplaceAll(string(c), " ", "")); len(sq) != len(c) {
-			terms = append(terms, term{kind: termBrand, name: b, text: sq})
+			terms = append(terms, term{kind: termBrand, name: b, brand: int32(i), text: sq})
 		}
+	}
+	for i, n := range cfg.NotBrands {
+		c := canonical(n)
+		if len(c) == 0 {
+			return nil, fmt.Errorf("matchers: not-brand term %d (%q) has no letters", i, n)
+		}
+		terms = append(terms, term{kind: termNotBrand, name: n, text: c})
 	}
 	for i, p := range cfg.Profile {
 		c := canonical(p)
@@ -175,21 +213,30 @@ type recordKey struct {
 	record uint64
 }
 
-// Match reads text and returns the evidence it holds. The zero Evidence
-// (Severity none) means nothing of interest. Match may be called from many
-// goroutines at once.
+// Match reads a text without a title or thread marks (a paste, a file)
+// and returns the evidence it holds. The zero Evidence (Severity none)
+// means nothing of interest. Match may be called from many goroutines at
+// once.
 func (s *Set) Match(text string) leak.Evidence {
+	return s.MatchPost(leak.Post{Text: text})
+}
+
+// MatchPost reads a post: its title and its text, which may be a thread
+// text (leak.ThreadText) whose first author is the seller. It may be
+// called from many goroutines at once.
+func (s *Set) MatchPost(p leak.Post) leak.Evidence {
 	w := s.pool.Get().(*work)
 	defer s.pool.Put(w)
 	// The text is only read, so it can be viewed as bytes without a copy.
-	b := unsafe.Slice(unsafe.StringData(text), len(text))
-	return s.match(w, b, nil)
+	b := unsafe.Slice(unsafe.StringData(p.Text), len(p.Text))
+	t := unsafe.Slice(unsafe.StringData(p.Title), len(p.Title))
+	return s.match(w, t, b, nil)
 }
 
 // Finding is one value or term found by Explain, for the analyst's scan
 // command: where it is and what it is, never the value itself.
 type Finding struct {
-	Line  int    `json:"line"` // 1-based
+	Line  int    `json:"line"` // 1-based; 0 is the title
 	Kind  string `json:"kind"` // email, phone, ..., or brand, sale-phrase, ...
 	What  string `json:"what"` // "customer (crm/crm-prod)", "canary cn-1 (billing)", "not ours", a term
 	Start int    `json:"-"`
@@ -197,55 +244,89 @@ type Finding struct {
 
 // Explain is Match plus the list of findings with their lines.
 func (s *Set) Explain(text []byte) (leak.Evidence, []Finding) {
+	return s.ExplainPost(nil, text)
+}
+
+// ExplainPost is MatchPost with a title, plus the findings.
+func (s *Set) ExplainPost(title, text []byte) (leak.Evidence, []Finding) {
 	w := s.pool.Get().(*work)
 	defer s.pool.Put(w)
-	var fs []Finding
-	ev := s.match(w, text, &fs)
+	fs := []Finding{}
+	ev := s.match(w, title, text, &fs)
 	return ev, fs
 }
 
-func (s *Set) match(w *work, text []byte, explain *[]Finding) leak.Evidence {
+func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Evidence {
 	var ev leak.Evidence
-	w.ts.scan(s.auto, text)
-	var profile []string
-	for _, h := range w.ts.hits {
-		t := &s.auto.terms[h.term]
-		switch t.kind {
-		case termBrand:
-			if !slices.Contains(ev.Brands, t.name) {
-				ev.Brands = append(ev.Brands, t.name)
-			}
-		case termProfile:
-			if !slices.Contains(profile, t.name) {
-				profile = append(profile, t.name)
-			}
+	w.parts = splitThread(text, w.parts[:0])
+	if explain != nil {
+		w.nl = newlineIndex(text, w.nl[:0])
+	}
+	w.claim.reset()
+	w.profile = w.profile[:0]
+	var bv brandVerdict
+	// Terms: the title and every part; the claim from the title and the
+	// seller's own words only.
+	read := func(b []byte, r role, off int) {
+		w.ts.scan(s.auto, b)
+		if r == roleTitle || r == roleSeller {
+			w.claim.add(b, s.auto, w.ts.hits, r == roleTitle)
 		}
-		if explain != nil {
-			*explain = append(*explain, Finding{Line: lineOf(text, h.start), Kind: termKindName[t.kind], What: t.name, Start: h.start})
+		s.brandsInPart(&bv, b, w.ts.hits, r)
+		for _, h := range w.ts.hits {
+			t := &s.auto.terms[h.term]
+			if t.kind == termProfile && (r == roleTitle || r == roleSeller) && !slices.Contains(w.profile, t.name) {
+				w.profile = append(w.profile, t.name)
+			}
+			if explain != nil && t.kind != termSubject && t.kind != termNotBrand {
+				line := 0
+				if r != roleTitle {
+					line = lineAt(w.nl, off+h.start)
+				}
+				kind := termKindName[t.kind]
+				if t.kind == termIntent {
+					kind = intentKindName[t.class]
+				}
+				*explain = append(*explain, Finding{Line: line, Kind: kind, What: t.name, Start: off + h.start})
+			}
 		}
 	}
-	claim := claimFrom(text, s.auto, w.ts.hits)
+	if len(title) > 0 {
+		read(title, roleTitle, -len(title)-1)
+	}
+	for _, p := range w.parts {
+		read(text[p.start:p.end], p.role, p.start)
+	}
+	bv.done()
+	claim, intent := w.claim.finish(s.threshold)
 	if s.customers > 0 && claim.Records > 20*s.customers {
 		claim.Score -= 2
 		claim.Negative = append(claim.Negative, "count far beyond our customer base")
+		if intent == intentIsSale && claim.Score < s.threshold {
+			intent = intentNone
+		}
 	}
-	sale := claim.Score >= s.threshold
-	sample := s.verify(w, text, &ev, explain)
-	if sale {
+	sale, release := intent == intentIsSale, intent == intentIsRelease
+	if sale || release {
 		ev.Claim = &claim
 	}
-	if sample.Rows > 0 && (sample.Customers > 0 || len(ev.Canaries) > 0) {
+	// Values: every part.
+	sample := s.verify(w, text, &ev, explain)
+	if sample.Rows > 0 || sample.Mentions > 0 {
 		ev.Sample = &sample
 	}
-	ev.Severity = s.severity(sale, len(ev.Brands) > 0, sample.RealRows, sample.Customers, len(ev.Canaries))
-	if ev.Severity == leak.SeverityNone && sale && len(profile) > 0 && s.plausibleCount(claim.Records) {
+	ev.Brands = bv.names
+	f := facts{intent: intent, brand: bv, sample: sample, canaries: len(ev.Canaries), rich: w.acc.rich}
+	ev.Severity, ev.Why = s.severity(f)
+	if ev.Severity == leak.SeverityNone && sale && len(w.profile) > 0 && len(bv.names) == 0 && !bv.foreign && s.plausibleCount(claim.Records) {
 		// No company named, no sample of ours, but it fits our profile:
 		// worth a human look, at a low severity.
 		ev.Severity = leak.SeverityInfo
-		ev.Profile = profile
+		ev.Profile = slices.Clone(w.profile)
+		ev.Why = append(ev.Why, "a sale naming no company that fits our profile: review")
 	}
 	if ev.Severity != leak.SeverityNone {
-		ev.Headline = headline(ev)
+		ev.Headline = headline(ev, bv.subject)
 	}
 	if explain != nil {
 		sort.SliceStable(*explain, func(i, j int) bool { return (*explain)[i].Start < (*explain)[j].Start })
@@ -262,135 +343,112 @@ func (s *Set) plausibleCount(n int64) bool {
 	return n >= s.customers/10 && n <= s.customers*5
 }
 
+var intentKindName = map[intentClass]string{
+	intentSale: "sale-phrase", intentRecycled: "recycled-phrase", intentRelease: "release-phrase",
+	intentBuy: "buy-phrase", intentReport: "report-phrase",
+}
+
 var termKindName = map[termKind]string{
 	termBrand: "brand", termIntent: "sale-phrase", termDataType: "data-type", termContact: "contact",
 	termNoun: "record-noun", termCurrency: "currency", termProfile: "profile",
 }
 
-func lineOf(text []byte, off int) int {
-	n := 1
-	for _, c := range text[:min(off, len(text))] {
+// newlineIndex appends the offsets of text's newlines to nl.
+func newlineIndex(text []byte, nl []int) []int {
+	for i, c := range text {
 		if c == '\n' {
-			n++
+			nl = append(nl, i)
 		}
 	}
-	return n
+	return nl
 }
 
-// verify treats every line with a candidate value as a row and checks each
-// row against canaries and fingerprints. A row is a real record when two of
-// its values belong to one fingerprinted customer, when one strong value
-// (SSN, IMEI, card) matches, or when it holds a canary.
-func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding) leak.Sample {
-	var sample leak.Sample
-	w.sc.region = s.region
-	w.sc.scan(text)
-	if len(w.sc.found) == 0 {
-		return sample
-	}
-	w.clear()
-	w.types = [8]bool{}
-	if w.visitFn == nil {
-		w.visitFn = w.visit
-	}
-	w.index = s.index
-	datasets, partitions, customers := w.datasets, w.partitions, w.customers
-	var canarySeen map[string]bool
-	assignRows(text, w.sc.found)
-	if s.index.Len() > 0 {
-		w.sc.rowExtras(text)
-		w.sc.sortByRow()
-	}
-	found := w.sc.found
-	for i := 0; i < len(found); {
-		row := found[i].row
-		j := i
-		for j < len(found) && found[j].row == row {
-			j++
-		}
-		sample.Rows++
-		w.real = false
-		clear(w.perRecord)
-		var rowDigests [16]Digest
-		nd := 0
-		for _, f := range found[i:j] {
-			what := "not ours"
-			if s.hasher == nil {
-				continue
-			}
-			d := s.hasher.Sum(f.t, unsafeString(w.sc.norm(f)))
-			dup := false
-			for _, x := range rowDigests[:nd] {
-				dup = dup || x == d
-			}
-			if dup {
-				continue
-			}
-			if nd < len(rowDigests) {
-				rowDigests[nd] = d
-				nd++
-			}
-			if cn, ok := s.canaries[d]; ok {
-				w.real = true
-				what = "canary " + cn.ID + " (" + cn.Partition + ")"
-				if canarySeen == nil {
-					canarySeen = map[string]bool{}
-				}
-				if !canarySeen[cn.ID] {
-					canarySeen[cn.ID] = true
-					ev.Canaries = append(ev.Canaries, leak.CanaryHit{ID: cn.ID, Partition: cn.Partition, Type: cn.Type, Line: int(f.line) + 1})
-				}
-				partitions[cn.Partition] = true
-			}
-			w.matched = ""
-			s.index.Lookup(d, w.visitFn)
-			if w.matched != "" {
-				what = "customer (" + w.matched + ")"
-			}
-			if explain != nil {
-				*explain = append(*explain, Finding{Line: int(f.line) + 1, Kind: string(f.t), What: what, Start: int(f.start)})
-			}
-		}
-		if w.real {
-			sample.RealRows++
-		}
-		i = j
-	}
-	sample.Customers = len(customers)
-	for i, t := range Types {
-		if w.types[i] {
-			sample.Types = append(sample.Types, string(t))
-		}
-	}
-	sample.Datasets = sortedKeys(datasets)
-	sample.Partitions = sortedKeys(partitions)
-	return sample
+// lineAt is the 1-based line of offset off, by binary search in nl.
+func lineAt(nl []int, off int) int {
+	i, _ := slices.BinarySearch(nl, off)
+	return i + 1
 }
 
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// severity grades the evidence: critical for a canary, or for real records
-// in a sale post; high for a sale claim naming the company, or for real
-// records without sale intent; info for a mention or a lone matching value.
-// The row counts are the configured thresholds.
-func (s *Set) severity(sale, brand bool, realRows, customers, canaries int) leak.Severity {
-	switch {
-	case canaries > 0, sale && realRows >= s.critRows:
-		return leak.SeverityCritical
-	case sale && brand, realRows >= s.highRows:
-		return leak.SeverityHigh
-	case realRows > 0:
-		return leak.SeverityInfo
-	case brand, customers > 0:
-		return leak.SeverityInfo
-	}
-	return leak.SeverityNone
+// facts are what the severity is decided from.
+type facts struct {
+	intent   claimIntent
+	brand    brandVerdict
+	sample   leak.Sample
+	canaries int
+	rich     int // real rows with two values of their record, or a strong one
 }
 
-func headline(ev leak.Evidence) string {
+// severity grades the evidence as an analyst would:
+//   - critical: a canary (its partition leaked); or our customers' records
+//     in a sale or a free dump; or a dump of them without a word;
+//   - high: a sale or free dump whose subject is our company, with nothing
+//     verifiable; a few real records posted without such intent;
+//   - info: a mention (in passing, in a reply, a news discussion); our
+//     customers' values in prose; a few of our customers inside another
+//     company's data;
+//   - none: nothing of ours, another company's sale.
+//
+// It returns the reasons beside.
+func (s *Set) severity(f facts) (leak.Severity, []string) {
+	sm := f.sample
+	var why []string
+	ours := false
+	if sm.RealRows > 0 {
+		share := float64(sm.RealRows+sm.CanaryRows) / float64(max(sm.Rows, 1))
+		ours = share >= s.fraction || f.brand.subject
+		if !ours {
+			why = append(why, fmt.Sprintf("%d of %d rows are our customers: customers we share with another company's data, not our dataset", sm.RealRows, sm.Rows))
+		}
+	}
+	claimed := f.intent == intentIsSale || f.intent == intentIsRelease
+	for _, c := range f.brand.collisions {
+		why = append(why, fmt.Sprintf("%q is another company, not us", c))
+	}
+	switch f.intent {
+	case intentIsBuy:
+		why = append(why, "a request to buy, not an offer")
+	case intentIsReport:
+		why = append(why, "reads as news or a discussion of someone else's sale")
+	}
+	if len(f.brand.names) > 0 && !f.brand.subject {
+		if f.brand.foreign && claimed {
+			why = append(why, "the sale is of another company's data; we are named in passing")
+		} else {
+			why = append(why, "our brand is named in passing, not as the data's owner")
+		}
+	}
+	switch {
+	case f.canaries > 0:
+		why = append(why, "a canary was found: its partition leaked")
+		return leak.SeverityCritical, why
+	case ours && sm.RealRows >= s.critRows && claimed:
+		return leak.SeverityCritical, append(why, fmt.Sprintf("%d of %d rows are our customers, in a %s", sm.RealRows, sm.Rows, map[bool]string{true: "sale", false: "free dump"}[f.intent == intentIsSale]))
+	case ours && sm.RealRows >= max(s.critRows, dumpRows) && 2*(sm.RealRows+sm.CanaryRows) >= sm.Rows:
+		return leak.SeverityCritical, append(why, fmt.Sprintf("a dump: %d of %d rows are our customers", sm.RealRows, sm.Rows))
+	case claimed && f.brand.subject:
+		why = append(why, fmt.Sprintf("a %s of our company's data, not verified by its rows", map[bool]string{true: "sale", false: "free dump"}[f.intent == intentIsSale]))
+		return leak.SeverityHigh, why
+	case ours && sm.RealRows >= s.highRows && (sm.RealRows >= 2 || f.rich > 0):
+		return leak.SeverityHigh, append(why, fmt.Sprintf("%d of our customers' records posted", sm.RealRows))
+	case sm.RealRows > 0:
+		if ours {
+			why = append(why, "one customer's value posted: not a dump")
+		}
+		return leak.SeverityInfo, why
+	case sm.Mentions > 0:
+		return leak.SeverityInfo, append(why, "our customers' values in running prose, not a dump")
+	case len(f.brand.names) > 0:
+		return leak.SeverityInfo, why
+	}
+	return leak.SeverityNone, nil
+}
+
+func headline(ev leak.Evidence, subject bool) string {
 	var b strings.Builder
 	who := "customer"
-	if len(ev.Brands) > 0 {
+	if len(ev.Brands) > 0 && (subject || ev.Sample != nil && ev.Sample.RealRows > 0) {
 		// The most specific name: "Halcyon Wireless" over "Halcyon".
 		best := ev.Brands[0]
 		for _, b := range ev.Brands[1:] {
@@ -400,31 +458,52 @@ func headline(ev leak.Evidence) string {
 		}
 		who = best + " customer"
 	}
+	count := func(c *leak.Claim) string {
+		if c.RecordsText != "" {
+			return c.RecordsText
+		}
+		return humanCount(c.Records)
+	}
+	real := ev.Sample != nil && ev.Sample.RealRows > 0
 	switch {
-	case ev.Claim != nil && len(ev.Profile) > 0 && len(ev.Brands) == 0 && ev.Sample == nil:
+	case ev.Claim != nil && len(ev.Profile) > 0 && len(ev.Brands) == 0 && !real:
 		b.WriteString("Sale claim fitting our profile (" + strings.Join(ev.Profile, ", ") + "), no company named: review")
 		if ev.Claim.Records > 0 {
-			b.WriteString(", " + humanCount(ev.Claim.Records) + " records")
+			b.WriteString(", " + count(ev.Claim) + " records")
 		}
-	case ev.Claim != nil:
-		b.WriteString("Sale claim: ")
+	case ev.Claim != nil && ev.Severity >= leak.SeverityHigh:
+		if ev.Claim.Intent == "release" {
+			b.WriteString("Free dump: ")
+		} else {
+			b.WriteString("Sale claim: ")
+		}
 		if ev.Claim.Records > 0 {
-			b.WriteString(humanCount(ev.Claim.Records) + " ")
+			b.WriteString(count(ev.Claim) + " ")
 		}
 		b.WriteString(who + " records")
 		if t := sensitiveTypes(ev.Claim.DataTypes); len(t) > 0 {
 			b.WriteString(", " + strings.ToUpper(strings.Join(t, "+")))
 		}
-	case ev.Sample != nil && ev.Sample.RealRows > 0:
-		fmt.Fprintf(&b, "%d real %s records posted", ev.Sample.RealRows, who)
+	case real && ev.Severity >= leak.SeverityHigh:
+		fmt.Fprintf(&b, "%d real %s record%s posted", ev.Sample.RealRows, who, map[bool]string{true: "", false: "s"}[ev.Sample.RealRows == 1])
 	case len(ev.Canaries) > 0:
 		b.WriteString("Canary values posted")
+	case real:
+		fmt.Fprintf(&b, "%d of %d rows match our customers", ev.Sample.RealRows, ev.Sample.Rows)
+	case ev.Sample != nil && ev.Sample.Mentions > 0:
+		b.WriteString("Customer values mentioned")
 	case len(ev.Brands) > 0:
 		b.WriteString("Mention of " + strings.Join(ev.Brands, ", "))
 	default:
 		b.WriteString("Customer values posted")
 	}
-	if n := len(ev.Canaries); n > 0 {
+	if s := ev.Sample; s != nil && s.Rows > 0 && (s.RealRows > 0 || s.CanaryRows > 0) && ev.Severity >= leak.SeverityHigh {
+		fmt.Fprintf(&b, " (%d of %d rows real", s.RealRows, s.Rows)
+		if s.CanaryRows > 0 {
+			fmt.Fprintf(&b, ", %d canar%s", s.CanaryRows, map[bool]string{true: "y", false: "ies"}[s.CanaryRows == 1])
+		}
+		b.WriteString(")")
+	} else if n := len(ev.Canaries); n > 0 {
 		fmt.Fprintf(&b, " (%d canar%s)", n, map[bool]string{true: "y", false: "ies"}[n == 1])
 	}
 	return b.String()

@@ -29,13 +29,17 @@ const (
 	termNoun
 	termCurrency
 	termProfile
+	termSubject  // a noun that says whose data a name owns: "customers", "db", "dump"
+	termNotBrand // a configured name that holds a brand word but is someone else
 )
 
 type term struct {
 	kind   termKind
-	name   string  // what to report: the brand as configured, the data type, ...
-	weight float64 // intent weight (negative lowers the score)
-	text   []byte  // canonical form
+	name   string      // what to report: the brand as configured, the data type, ...
+	weight float64     // intent weight (negative lowers the score)
+	class  intentClass // an intent phrase's class
+	brand  int32       // a brand term's index in Set.brands
+	text   []byte      // canonical form
 }
 
 // canonASCII maps an ASCII byte to its canonical byte; ' ' means a

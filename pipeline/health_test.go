@@ -42,7 +42,7 @@ func (f *scriptedFetcher) Fetch(_ context.Context, src crawler.Source, r crawler
 
 type nothing struct{}
 
-func (nothing) Match(string) leak.Evidence { return leak.Evidence{} }
+func (nothing) MatchPost(leak.Post) leak.Evidence { return leak.Evidence{} }
 
 func healthRun(t *testing.T, f *scriptedFetcher, cycles int) []store.SourceState {
 	t.Helper()

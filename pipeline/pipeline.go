@@ -19,9 +19,9 @@ type Fetcher interface {
 	Fetch(ctx context.Context, src crawler.Source, ref crawler.Ref) (leak.Post, error)
 }
 
-// Matcher reads a post's text (a matchers.Set).
+// Matcher reads a post: its title and its text (a matchers.Set).
 type Matcher interface {
-	Match(text string) leak.Evidence
+	MatchPost(p leak.Post) leak.Evidence
 }
 
 // Recorder is the part of the store the crawl step needs.
@@ -226,7 +226,7 @@ func (p *Pipeline) fetchAll(ctx context.Context, src crawler.Source, f Fetcher, 
 				res := fetched{ref: r, post: post, err: err}
 				if err == nil {
 					t0 := time.Now()
-					res.ev = p.Matcher.Match(post.Text)
+					res.ev = p.Matcher.MatchPost(post)
 					res.took = time.Since(t0)
 				}
 				select {

@@ -119,7 +119,7 @@ func Rescan(ctx context.Context, db Rescanner, m Matcher, o RescanOptions, progr
 						gone[i] = true
 					default:
 						size[i] = len(sp.Text)
-						evs[i] = m.Match(sp.Text)
+						evs[i] = m.MatchPost(sp.Post)
 					}
 				}
 			})

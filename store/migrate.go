@@ -16,10 +16,14 @@ import (
 var migrations = []func(tx *bolt.Tx) error{
 	indexPostHits,  // 1 -> 2: post text bucket; post -> latest hit index
 	indexHitAlerts, // 2 -> 3: hit -> alert index (threads); conditions bucket
+	noIndex,        // 3 -> 4: the records bucket (dataset reposts); older hits carry no record ids
 }
 
 // SchemaVersion is the layout this code reads and writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
+
+// noIndex is a migration that only adds buckets (migrate creates them).
+func noIndex(*bolt.Tx) error { return nil }
 
 func init() {
 	if SchemaVersion != len(migrations)+1 {

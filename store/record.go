@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -194,6 +195,7 @@ func recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, er
 //     alerted there (as a reply), never as a new leak.
 func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost string, rescan bool, now time.Time) (Outcome, error) {
 	var o Outcome
+	repostText := repost
 	key := postKey(p.Source, p.Key)
 	hit := leak.Hit{
 		Source: p.Source, PostKey: p.Key, PostURL: p.URL, Title: p.Title, Author: p.Author,
@@ -216,26 +218,103 @@ func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost strin
 		if !prev.Acked.IsZero() && alert {
 			alert, o.Quiet = false, "acknowledged"
 		}
-	} else if repost != "" {
-		src, k, _ := strings.Cut(repost, "/")
+	} else {
 		var orig leak.Hit
-		if v := tx.Bucket(bucketPostHits).Get(postKey(src, k)); v != nil {
-			if err := getJSON(hits, v, &orig); err != nil {
+		if repost != "" {
+			src, k, _ := strings.Cut(repost, "/")
+			if v := tx.Bucket(bucketPostHits).Get(postKey(src, k)); v != nil {
+				if err := getJSON(hits, v, &orig); err != nil {
+					return o, err
+				}
+			}
+		} else if id, err := sameDataset(tx, ev); err != nil {
+			return o, err
+		} else if id != 0 {
+			if err := getJSON(hits, u64(id), &orig); err != nil {
 				return o, err
 			}
-			hit.Thread = threadOf(orig)
+			repost = orig.Source + "/" + orig.PostKey
+			hit.RepostOf = repost
 		}
-		if hit.Thread == 0 || tx.Bucket(bucketHitAlert).Get(u64(hit.Thread)) == nil {
-			// The original was never alerted: a repost does not start a
+		if orig.ID != 0 {
+			hit.Thread, hit.Repeats = threadOf(orig), orig.ID
+		}
+	}
+	if hit.UpdateOf == 0 && repost != "" && (hit.Thread == 0 || tx.Bucket(bucketHitAlert).Get(u64(hit.Thread)) == nil) {
+		if hit.Repeats != 0 && hit.RepostOf != repostText {
+			// The same customers under other text, first seen without an
+			// alert: this post's evidence decides, as a leak of its own.
+			hit.Thread = 0
+		} else if alert {
+			// The same text, never alerted: a repost does not start a
 			// leak of its own.
-			if alert {
-				alert, o.Quiet = false, "repost"
-			}
+			alert, o.Quiet = false, "repost"
 		}
 	}
 	var err error
-	o.HitID, o.AlertID, err = addHit(tx, hit, alert, now)
-	return o, err
+	if o.HitID, o.AlertID, err = addHit(tx, hit, alert, now); err != nil {
+		return o, err
+	}
+	hit.ID = o.HitID
+	return o, indexRecords(tx, hit)
+}
+
+// sameDataset returns the first hit of the leak whose dataset ev's sample
+// repeats, or 0: most of the keyed record ids of the smaller of the two
+// samples (at least two, or one each) in common, whatever the wrapper
+// text.
+func sameDataset(tx *bolt.Tx, ev leak.Evidence) (uint64, error) {
+	if ev.Sample == nil || len(ev.Sample.Records) == 0 {
+		return 0, nil
+	}
+	idx := tx.Bucket(bucketRecords)
+	count := map[uint64]int{}
+	for _, r := range ev.Sample.Records {
+		if v := idx.Get(u64(r)); v != nil {
+			count[binary.BigEndian.Uint64(v)]++
+		}
+	}
+	best, bestN := uint64(0), 0
+	for id, n := range count {
+		if n > bestN || n == bestN && id < best {
+			best, bestN = id, n
+		}
+	}
+	if best == 0 {
+		return 0, nil
+	}
+	var root leak.Hit
+	if err := getJSON(tx.Bucket(bucketHits), u64(best), &root); err != nil {
+		return 0, err
+	}
+	theirs := 0
+	if root.Evidence.Sample != nil {
+		theirs = len(root.Evidence.Sample.Records)
+	}
+	mine := len(ev.Sample.Records)
+	if bestN >= 2 && 2*bestN >= min(mine, max(theirs, bestN)) || bestN == 1 && mine == 1 && theirs == 1 {
+		return best, nil
+	}
+	return 0, nil
+}
+
+// indexRecords points the record ids of hit's sample that no leak holds
+// yet at hit's leak (its thread's first hit).
+func indexRecords(tx *bolt.Tx, hit leak.Hit) error {
+	if hit.Evidence.Sample == nil {
+		return nil
+	}
+	idx := tx.Bucket(bucketRecords)
+	root := u64(threadOf(hit))
+	for _, r := range hit.Evidence.Sample.Records {
+		k := u64(r)
+		if idx.Get(k) == nil {
+			if err := idx.Put(k, root); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // threadOf is the hit whose alert thread h belongs to.

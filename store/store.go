@@ -28,7 +28,8 @@ var (
 	bucketPostHits = []byte("posthits")
 	bucketHitAlert = []byte("hitalerts")
 	bucketConds    = []byte("conditions")
-	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits, bucketHitAlert, bucketConds}
+	bucketRecords  = []byte("records") // keyed record id (8 bytes) -> the first hit of the leak that held it
+	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits, bucketHitAlert, bucketConds, bucketRecords}
 	keySchema      = []byte("schema_version")
 	keyInstance    = []byte("instance")
 )

@@ -86,6 +86,9 @@ func runScan(cmd *cobra.Command, o scanOptions, file string) error {
 	}
 	defer closeAll()
 	ev, fs := set.Explain(text)
+	if ev.Sample != nil {
+		ev.Sample.Records = nil // the dataset signature: for the store, meaningless to a reader
+	}
 	rep := scanReport{File: file, Bytes: len(text), Evidence: ev, Findings: fs}
 	if rep.Findings == nil {
 		rep.Findings = []matchers.Finding{}
@@ -120,8 +123,14 @@ func printScan(out io.Writer, rep scanReport) error {
 		fmt.Fprintln(out)
 	}
 	if s := ev.Sample; s != nil {
-		fmt.Fprintf(out, "  sample: %d of %d rows are real customers (%d distinct); datasets %s; partitions %s\n",
-			s.RealRows, s.Rows, s.Customers, strings.Join(s.Datasets, ","), strings.Join(s.Partitions, ","))
+		fmt.Fprintf(out, "  sample: %d of %d rows are real customers (%d distinct), %d canary rows, %d match nothing; datasets %s; partitions %s\n",
+			s.RealRows, s.Rows, s.Customers, s.CanaryRows, s.Unmatched, orNone(s.Datasets), orNone(s.Partitions))
+		if s.Mentions > 0 {
+			fmt.Fprintf(out, "  mentions: %d customer values in running text (not rows)\n", s.Mentions)
+		}
+	}
+	for _, w := range ev.Why {
+		fmt.Fprintf(out, "  why: %s\n", w)
 	}
 	for _, c := range ev.Canaries {
 		fmt.Fprintf(out, "  canary %s from partition %s (%s, line %d)\n", c.ID, c.Partition, c.Type, c.Line)
@@ -159,4 +168,11 @@ func scanMatchers(ctx context.Context, cfg *Config) (*matchers.Set, func(), erro
 		return nil, nil, err
 	}
 	return set, func() { fp.Close() }, nil
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ",")
 }

@@ -96,6 +96,7 @@ type SelectorsConfig struct {
 	Updated    string `yaml:"updated"`
 	Next       string `yaml:"next"`
 	Post       string `yaml:"post"`
+	PostAuthor string `yaml:"post_author"`
 	ThreadNext string `yaml:"thread_next"`
 	Item       string `yaml:"item"`
 	Posted     string `yaml:"posted"`
@@ -106,7 +107,7 @@ type SelectorsConfig struct {
 func (s *SourceConfig) forum() crawler.ForumSelectors {
 	sel := s.Selectors
 	own := crawler.ForumSelectors{Thread: sel.Thread, Link: sel.Link, Title: sel.Title, Prefix: sel.Prefix,
-		Author: sel.Author, Updated: sel.Updated, Next: sel.Next, Post: sel.Post, ThreadNext: sel.ThreadNext}
+		Author: sel.Author, Updated: sel.Updated, Next: sel.Next, Post: sel.Post, PostAuthor: sel.PostAuthor, ThreadNext: sel.ThreadNext}
 	base, _ := crawler.Preset(s.Preset) // validated; zero for no preset
 	return own.Over(base)
 }
@@ -517,7 +518,7 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 	}
 	for _, x := range []struct{ name, v string }{
 		{"thread", sel.Thread}, {"link", sel.Link}, {"title", sel.Title}, {"prefix", sel.Prefix}, {"author", sel.Author},
-		{"updated", sel.Updated}, {"next", sel.Next}, {"post", sel.Post}, {"thread_next", sel.ThreadNext},
+		{"updated", sel.Updated}, {"next", sel.Next}, {"post", sel.Post}, {"post_author", sel.PostAuthor}, {"thread_next", sel.ThreadNext},
 		{"item", sel.Item}, {"posted", sel.Posted},
 	} {
 		if x.v == "" {

@@ -313,8 +313,8 @@ func TestDaemonStopMidCrawl(t *testing.T) {
 	db, _ = store.Open(f.db, store.Options{Timeout: time.Second})
 	c2, _ := db.Counts()
 	db.Close()
-	if c2.Posts != 8 || c2.Hits != 4 || c2.Sent != 2 || c2.Pending != 0 {
-		t.Errorf("after the stop and a run: %+v (before: %d posts); want 8 posts, 4 hits, 2 alerts sent", c2, c.Posts)
+	if c2.Posts != 8 || c2.Hits != 5 || c2.Sent != 2 || c2.Pending != 0 {
+		t.Errorf("after the stop and a run: %+v (before: %d posts); want 8 posts, 5 hits, 2 alerts sent", c2, c.Posts)
 	}
 	if n := len(f.slack.Messages()); n != 2 {
 		t.Errorf("slack got %d messages, want each of the 2 alerts once", n)

@@ -32,7 +32,7 @@ func TestDemoAlertsTheSalePost(t *testing.T) {
 	for _, want := range []string{
 		"🔴 CRITICAL: Sale claim: 68M Halcyon Wireless customer records, SSN+DL+IMEI+DOB",
 		"Source: breachbazaar",
-		"8 of 10 sample rows are real customers (7 distinct)",
+		"7 of 10 sample rows are real customers (7 distinct) · 1 canary row · 2 match nothing of ours",
 		"Canaries from partition billing-db: 1",
 		"Canaries from partition crm-prod: 1",
 		"[.]onion/threads/4417-halcyon-68m.html",
@@ -66,7 +66,7 @@ func TestDemoAlertsTheSalePost(t *testing.T) {
 	}
 	ev := sale.Evidence
 	if ev.Severity != leak.SeverityCritical || ev.Claim == nil || ev.Claim.Records != 68_000_000 ||
-		ev.Sample == nil || ev.Sample.RealRows != 8 || len(ev.Canaries) != 1 {
+		ev.Sample == nil || ev.Sample.RealRows != 7 || ev.Sample.CanaryRows != 1 || len(ev.Canaries) != 1 {
 		t.Errorf("sale hit evidence %+v", ev)
 	}
 	raw, _ := os.ReadFile(dbPath)

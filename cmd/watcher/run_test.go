@@ -64,7 +64,7 @@ sources:
     kind: forum
     urls: [%q]
     max_pages: 5
-    selectors: {thread: "tr.inline_row", link: "a.thread-link", author: ".author a", updated: ".lastpost time", next: "a.pagination_next", post: ".post_body"}
+    selectors: {thread: "tr.inline_row", link: "a.thread-link", author: ".author a", updated: ".lastpost time", next: "a.pagination_next", post: ".post_body", post_author: ".post_author a"}
   - name: quietbin
     kind: paste
     urls: [%q]
@@ -107,7 +107,7 @@ func TestRunOnceCrawlsMatchesAndAlerts(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("run --once exited %d\nstdout: %s\nstderr: %s", code, out, stderr)
 	}
-	if !strings.Contains(out, "2 of 2 sources crawled, 8 posts listed, 8 fetched, 4 new hits, 2 alerts sent, 0 queued") {
+	if !strings.Contains(out, "2 of 2 sources crawled, 8 posts listed, 8 fetched, 5 new hits, 2 alerts sent, 0 queued") {
 		t.Errorf("summary: %s", out)
 	}
 	msgs := f.slack.Messages()
@@ -117,7 +117,7 @@ func TestRunOnceCrawlsMatchesAndAlerts(t *testing.T) {
 	if !strings.Contains(msgs[0].Text, "[CRITICAL] Sale claim: 68M Halcyon Wireless customer records") || msgs[0].Channel != "#leaks" {
 		t.Errorf("first message %q to %q", msgs[0].Text, msgs[0].Channel)
 	}
-	if !strings.Contains(string(msgs[0].Blocks), "8 of 10") {
+	if !strings.Contains(string(msgs[0].Blocks), "7 of 10") {
 		t.Errorf("blocks lack the verification: %s", msgs[0].Blocks)
 	}
 	for _, v := range append(demoValues, "xoxb-test-token") {
@@ -164,8 +164,8 @@ func TestRunOnceKeepsAlertsThroughSlackOutage(t *testing.T) {
 	}
 	c, _ := db.Counts()
 	db.Close()
-	if c.Pending != 2 || c.Failed != 0 || c.Hits != 4 {
-		t.Errorf("counts %+v; want both alerts kept queued, 4 hits", c)
+	if c.Pending != 2 || c.Failed != 0 || c.Hits != 5 {
+		t.Errorf("counts %+v; want both alerts kept queued, 5 hits", c)
 	}
 	if !strings.Contains(out, "problem: slack") || !strings.Contains(out, "invalid_auth") {
 		t.Errorf("run --once does not say Slack refuses:\n%s", out)

@@ -68,7 +68,7 @@ func TestScanHumanAndStdin(t *testing.T) {
 	}
 	for _, want := range []string{
 		"-: CRITICAL: Sale claim: 68M Halcyon Wireless customer records",
-		"sample: 3 of 4 rows are real customers",
+		"sample: 2 of 4 rows are real customers (2 distinct), 1 canary rows, 1 match nothing",
 		"canary cn-billing-0001 from partition billing-db",
 		"customer (crm/crm-prod)",
 	} {

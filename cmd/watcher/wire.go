@@ -81,8 +81,8 @@ func (l *liveMatchers) setConfig(cfg *Config) {
 	l.cfg = cfg
 }
 
-// Match runs the current set.
-func (l *liveMatchers) Match(text string) leak.Evidence { return l.set.Load().Match(text) }
+// MatchPost runs the current set.
+func (l *liveMatchers) MatchPost(p leak.Post) leak.Evidence { return l.set.Load().MatchPost(p) }
 
 // Set is the current set.
 func (l *liveMatchers) Set() *matchers.Set { return l.set.Load() }

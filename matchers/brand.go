@@ -1,0 +1,328 @@
+package matchers
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Whose data is it? A brand term in a post is not yet the company's data
+// for sale. An analyst reads the words around it:
+//   - "Halcyon Pharmaceuticals" is another company that shares a word of
+//     our brand, when our names say "Halcyon Wireless": a bare brand word
+//     followed by another company's kind is not us, nor is any configured
+//     not_brands name;
+//   - "bigger than the Halcyon leak" names us in passing;
+//   - the title, "Halcyon customer db", "database of Halcyon clients",
+//     "Company: Halcyon" make us the subject: it is our data on offer;
+//   - a full name or domain in the seller's words is the subject too,
+//     unless the sale is of another name's customers ("Globex customer
+//     database"); a bare word needs one of the contexts above.
+
+// brandInfo is one configured brand term.
+type brandInfo struct {
+	name string
+	// bare: a single word that is part of a longer configured name
+	// ("Halcyon" beside "Halcyon Wireless"): weaker evidence.
+	bare bool
+}
+
+// companyKinds are the words that, after a bare brand word, make it
+// another company's name ("Halcyon Pharmaceuticals", "Halcyon Bank").
+var companyKinds = setOf(`pharmaceuticals pharmaceutical pharma pharmacy therapeutics biotech biosciences labs laboratories
+	bank bancorp banking financial finance capital credit lending mortgage insurance assurance investments securities
+	health healthcare hospital hospitals medical clinic clinics dental vision care
+	airlines airways aviation hotels hotel resorts travel cruises
+	energy power oil gas petroleum utilities electric water solar
+	motors automotive auto cars realty properties homes estate
+	games gaming studios entertainment media records music films pictures publishing
+	foods food restaurants brewing coffee retail stores store shop apparel fashion cosmetics beauty
+	university college school academy institute
+	logistics shipping freight transport trucking couriers
+	software technologies consulting partners law legal accounting
+	pets vet veterinary fitness gym casino crypto exchange chemicals steel mining construction engineering`)
+
+// comparisonWords before a brand make it a mention in passing.
+var comparisonWords = setOf(`than like unlike similar remember after since vs versus compared not bigger larger smaller older newer
+	worse better before previous earlier same похож после чем как`)
+
+// subjectNouns after a brand (or before it with "of"/"from") make it the
+// owner of the data: "Halcyon customers", "dump of Halcyon".
+var subjectNouns = strings.Fields(`customer customers client clients user users subscriber subscribers member members
+	account accounts db database dump leak data records base crm клиентов абонентов база базу пользователей`)
+
+var subjectNounSet = setOf(strings.Join(subjectNouns, " "))
+
+// subjectBefore: "database of Halcyon", "data from Halcyon", "Company: Halcyon".
+var subjectBefore = setOf(`of from at company target victim source breached hacked компании компания база базу клиенты`)
+
+// foreignStop are capitalised words before a data noun that do not name
+// another company ("Fresh customer db", "USA users").
+var foreignStop = setOf(`fresh full new private selling sale wts usa us uk eu telecom carrier mobile wireless customer customers
+	premium exclusive huge big complete leaked hacked verified valid real the a an my our this their total sample free old latest
+	updated entire whole american european canadian british global internal corporate company client user crm billing backend
+	production prod main master raw clean unique active vip high quality hq daily monthly database db dump data leak breach file
+	files cloud sql mysql postgres mongo mongodb elastic json csv txt excel dehashed combined mixed random various multiple all
+	every some any more most other another same last first second third part partial nationwide national regional local state
+	federal and or with without plus full verified ssn dl dob pii kyc cc imei phone email mail telegram selling fresh us-based`)
+
+func setOf(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// brandMention is one brand term found, after the longest at its start
+// was kept.
+type brandMention struct {
+	brand      int32
+	start, end int // in the part
+}
+
+// brandVerdict is what the brand terms of one post say.
+type brandVerdict struct {
+	names      []string // brand terms mentioned (collisions left out)
+	subject    bool     // our data is what the post offers
+	passing    bool     // we are named, but not as the subject
+	collisions []string // "halcyon pharmaceuticals": another company's name
+	foreign    bool     // the seller's words name another company's customers
+	// strongSeller: a full name or domain in the seller's words, with no
+	// context either way.
+	strongSeller bool
+}
+
+// brandsInPart assesses the brand terms of one part. b is the part's text,
+// hits its term hits.
+func (s *Set) brandsInPart(v *brandVerdict, b []byte, hits []termHit, r role) {
+	var ms []brandMention
+	var nots [][2]int
+	for _, h := range hits {
+		t := &s.auto.terms[h.term]
+		switch t.kind {
+		case termBrand:
+			ms = append(ms, brandMention{brand: t.brand, start: h.start, end: h.end})
+		case termNotBrand:
+			nots = append(nots, [2]int{h.start, h.end})
+		}
+	}
+	if len(ms) == 0 {
+		if r == roleSeller || r == roleTitle {
+			v.foreign = v.foreign || s.foreignSubject(b, hits, nil)
+		}
+		return
+	}
+	// The longest term at each start: "Halcyon Wireless" over "Halcyon".
+	slices.SortFunc(ms, func(x, y brandMention) int {
+		if x.start != y.start {
+			return x.start - y.start
+		}
+		return y.end - x.end
+	})
+	kept := ms[:0]
+	for _, m := range ms {
+		if len(kept) > 0 && m.start < kept[len(kept)-1].end {
+			continue
+		}
+		kept = append(kept, m)
+	}
+	ms = kept
+	if r == roleSeller || r == roleTitle {
+		v.foreign = v.foreign || s.foreignSubject(b, hits, ms)
+	}
+	for _, m := range ms {
+		info := s.brands[m.brand]
+		if c, ok := s.collision(b, m, info, nots); ok {
+			if !slices.Contains(v.collisions, c) {
+				v.collisions = append(v.collisions, c)
+			}
+			continue
+		}
+		// A bare word ("Halcyon") outside a title and with no context that
+		// makes it the data's owner is too weak to be even a mention: it
+		// is also an English word ("halcyon days").
+		if info.bare && r != roleTitle && !subjectContext(b, m) {
+			continue
+		}
+		if !slices.Contains(v.names, info.name) {
+			v.names = append(v.names, info.name)
+		}
+		switch {
+		case r == roleOther || r == roleQuote:
+			v.passing = true
+		case inComparison(b, m.start):
+			v.passing = true
+		case r == roleTitle, subjectContext(b, m):
+			v.subject = true
+		case !info.bare:
+			// A full name or domain in the seller's words: the subject,
+			// unless he sells another name's customers (see done).
+			v.strongSeller = true
+		default:
+			v.passing = true
+		}
+	}
+}
+
+// done settles the verdict once every part was read.
+func (v *brandVerdict) done() {
+	if v.strongSeller && !v.foreign {
+		v.subject = true
+	} else if v.strongSeller {
+		v.passing = true
+	}
+}
+
+// collision reports whether mention m is another company's name: inside a
+// configured not_brands name, or a bare brand word followed by a company
+// kind that none of our names has ("Halcyon Pharmaceuticals").
+func (s *Set) collision(b []byte, m brandMention, info brandInfo, nots [][2]int) (string, bool) {
+	for _, n := range nots {
+		if n[0] < m.end && m.start < n[1] {
+			return string(canonical(string(b[n[0]:n[1]]))), true
+		}
+	}
+	if !info.bare {
+		return "", false
+	}
+	next := wordsAfter(b, m.end, 1, ".,;:!?\n()[]|/")
+	if len(next) == 1 && companyKinds[next[0]] && !s.ourWords[next[0]] {
+		return string(canonical(info.name)) + " " + next[0], true
+	}
+	return "", false
+}
+
+// inComparison: a comparison word in the four words before the brand, in
+// the same sentence ("bigger than the Halcyon leak").
+func inComparison(b []byte, start int) bool {
+	for _, w := range wordsBefore(b, start, 4, ".;!?\n") {
+		if comparisonWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// subjectContext: the data is the brand's ("Halcyon customer db",
+// "dump of Halcyon", "Company: Halcyon").
+func subjectContext(b []byte, m brandMention) bool {
+	for _, w := range wordsAfter(b, m.end, 3, ".,;!?\n()") {
+		if subjectNounSet[w] {
+			return true
+		}
+	}
+	before := wordsBefore(b, m.start, 2, ".;!?\n")
+	for _, w := range before {
+		if subjectBefore[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// foreignSubject reports whether the seller's words offer another name's
+// data: a capitalised word, not ours and not a common one, before a data
+// noun ("Globex customer database", "Initech users").
+func (s *Set) foreignSubject(b []byte, hits []termHit, ours []brandMention) bool {
+	for _, h := range hits {
+		if s.auto.terms[h.term].kind != termSubject {
+			continue
+		}
+		pos := h.start
+		for range 3 {
+			w, ws := rawWordBefore(b, pos)
+			if w == "" {
+				break
+			}
+			lw := strings.ToLower(strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s"))
+			if subjectNounSet[lw] || lw == "fresh" || lw == "full" || lw == "private" {
+				pos = ws // "Globex customer db": look past "customer"
+				continue
+			}
+			inOurs := false
+			for _, m := range ours {
+				inOurs = inOurs || ws >= m.start && ws < m.end
+			}
+			r, _ := utf8.DecodeRuneInString(w)
+			if !inOurs && unicode.IsUpper(r) && utf8.RuneCountInString(lw) >= 3 && !foreignStop[lw] && !s.ourWords[lw] &&
+				!companyKinds[lw] && !strings.ContainsAny(lw, "0123456789") {
+				return true
+			}
+			break
+		}
+	}
+	return false
+}
+
+// wordsBefore returns up to n lower-cased words before pos, nearest
+// first, stopping at any byte of stops.
+func wordsBefore(b []byte, pos, n int, stops string) []string {
+	var out []string
+	i := min(pos, len(b))
+	for len(out) < n {
+		for i > 0 && !wordByte(b[i-1]) {
+			if strings.IndexByte(stops, b[i-1]) >= 0 {
+				return out
+			}
+			i--
+		}
+		if i == 0 {
+			return out
+		}
+		e := i
+		for i > 0 && wordByte(b[i-1]) {
+			i--
+		}
+		out = append(out, strings.ToLower(string(b[i:e])))
+	}
+	return out
+}
+
+// wordsAfter returns up to n lower-cased words from pos, stopping at any
+// byte of stops.
+func wordsAfter(b []byte, pos, n int, stops string) []string {
+	var out []string
+	i := max(pos, 0)
+	for len(out) < n {
+		for i < len(b) && !wordByte(b[i]) {
+			if strings.IndexByte(stops, b[i]) >= 0 {
+				return out
+			}
+			i++
+		}
+		if i == len(b) {
+			return out
+		}
+		s := i
+		for i < len(b) && wordByte(b[i]) {
+			i++
+		}
+		out = append(out, strings.ToLower(string(b[s:i])))
+	}
+	return out
+}
+
+// rawWordBefore returns the word before pos as written (apostrophes kept)
+// and where it starts; "" at a sentence boundary.
+func rawWordBefore(b []byte, pos int) (string, int) {
+	i := min(pos, len(b))
+	for i > 0 && !wordByte(b[i-1]) && b[i-1] != '\'' {
+		if bytes.IndexByte([]byte(".;!?\n,()"), b[i-1]) >= 0 {
+			return "", 0
+		}
+		i--
+	}
+	e := i
+	for i > 0 && (wordByte(b[i-1]) || b[i-1] == '\'') {
+		i--
+	}
+	return string(b[i:e]), i
+}
+
+// wordByte: an ASCII letter or digit, or a byte of a non-ASCII rune.
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}

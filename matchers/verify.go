@@ -1,0 +1,405 @@
+package matchers
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+	"strings"
+
+	"leakwatch/leak"
+)
+
+// Verification counts a post's rows as an analyst does. Every value the
+// scanner finds is hashed and looked up; then each row is
+//   - a canary row, when it holds a planted canary's unique value (never a
+//     real customer, whatever else matches);
+//   - a real row, when a unique value (email, phone, SSN, IMEI, card,
+//     licence, name+ZIP) of a fingerprinted record matches; a date of
+//     birth of that record in the row corroborates it, and alone proves
+//     nothing;
+//   - unmatched otherwise.
+//
+// Two kinds of line are not rows: the seller's contact line ("Jabber:
+// x@y", "email me at ...") and a single value in running prose ("my number
+// is ..., call me"), which is a mention. A row repeated (a quote, a
+// repost of the sample in a reply) counts once.
+
+// sampleAcc gathers one post's sample over its parts.
+type sampleAcc struct {
+	sample     leak.Sample
+	rich       int
+	customers  map[recordKey]bool
+	datasets   map[string]bool
+	partitions map[string]bool
+	types      [8]bool
+	seenRows   map[uint64]bool
+	canarySeen map[string]bool
+	records    map[uint64]bool
+}
+
+func (a *sampleAcc) reset() {
+	if a.customers == nil {
+		a.customers, a.datasets, a.partitions = map[recordKey]bool{}, map[string]bool{}, map[string]bool{}
+		a.seenRows, a.canarySeen, a.records = map[uint64]bool{}, map[string]bool{}, map[uint64]bool{}
+	}
+	clear(a.customers)
+	clear(a.datasets)
+	clear(a.partitions)
+	clear(a.seenRows)
+	clear(a.canarySeen)
+	clear(a.records)
+	a.types = [8]bool{}
+	a.sample = leak.Sample{}
+	a.rich = 0
+}
+
+// maxRecordIDs bounds the record ids a hit keeps (the smallest, a bottom-k
+// sketch: two samples of one dataset keep the same smallest ids).
+const maxRecordIDs = 256
+
+// rowKind says what a line holding values is.
+type rowKind uint8
+
+const (
+	rowRecord rowKind = iota
+	rowContact
+	rowMention
+)
+
+// verify reads every part's values and returns the post's sample.
+func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding) leak.Sample {
+	a := &w.acc
+	a.reset()
+	if w.visitFn == nil {
+		w.visitFn = w.visit
+	}
+	w.index = s.index
+	w.sc.region = s.region
+	for _, p := range w.parts {
+		s.verifyPart(w, text, p, ev, explain)
+	}
+	sm := a.sample
+	sm.Customers = len(a.customers)
+	sm.Unmatched = sm.Rows - sm.RealRows - sm.CanaryRows
+	for i, t := range Types {
+		if a.types[i] {
+			sm.Types = append(sm.Types, string(t))
+		}
+	}
+	sm.Datasets = sortedKeys(a.datasets)
+	sm.Partitions = sortedKeys(a.partitions)
+	if len(a.records) > 0 {
+		ids := make([]uint64, 0, len(a.records))
+		for id := range a.records {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		sm.Records = ids[:min(len(ids), maxRecordIDs)]
+	}
+	return sm
+}
+
+// verifyPart reads the values of one part.
+func (s *Set) verifyPart(w *work, text []byte, p part, ev *leak.Evidence, explain *[]Finding) {
+	b := text[p.start:p.end]
+	w.sc.scan(b)
+	if len(w.sc.found) == 0 && (len(w.sc.anchors) == 0 || s.index.Len() == 0) {
+		return
+	}
+	assignRows(b, w.sc.found)
+	if s.index.Len() > 0 {
+		w.sc.rowExtras(b)
+		w.sc.sortByRow()
+	}
+	found := w.sc.found
+	for i := 0; i < len(found); {
+		j := i
+		for j < len(found) && found[j].row == found[i].row {
+			j++
+		}
+		s.verifyRow(w, b, p, found[i:j], ev, explain)
+		i = j
+	}
+}
+
+// verifyRow checks one row.
+func (s *Set) verifyRow(w *work, b []byte, p part, fs []found, ev *leak.Evidence, explain *[]Finding) {
+	a := &w.acc
+	// A row is something that can identify a person: a date of birth
+	// alone cannot, so a line of only that is no row.
+	countable := false
+	for _, f := range fs {
+		countable = countable || f.t.Unique()
+	}
+	if !countable && explain == nil {
+		return
+	}
+	kind := rowKindOf(b, fs)
+	w.rowHits = w.rowHits[:0]
+	nd := 0
+	var sig uint64
+	canary := false
+	what := w.what[:0]
+	for range fs {
+		what = append(what, "not ours")
+	}
+	w.what = what
+	for k, f := range fs {
+		if s.hasher == nil {
+			continue
+		}
+		d := s.hasher.Sum(f.t, unsafeString(w.sc.norm(f)))
+		dup := false
+		for _, x := range w.rowDigest[:nd] {
+			dup = dup || x == d
+		}
+		if dup {
+			what[k] = "repeated in this row"
+			continue
+		}
+		if nd < len(w.rowDigest) {
+			w.rowDigest[nd] = d
+			nd++
+		}
+		sig += binary.LittleEndian.Uint64(d[:8])
+		if cn, ok := s.canaries[d]; ok && f.t.Unique() {
+			canary = true
+			what[k] = "canary " + cn.ID + " (" + cn.Partition + ")"
+			if !a.canarySeen[cn.ID] {
+				a.canarySeen[cn.ID] = true
+				ev.Canaries = append(ev.Canaries, leak.CanaryHit{ID: cn.ID, Partition: cn.Partition, Type: cn.Type, Line: p.line + int(f.line) + 1})
+				a.records[s.recordID("canary", cn.ID)] = true
+			}
+			a.partitions[cn.Partition] = true
+		}
+		n := len(w.rowHits)
+		s.index.Lookup(d, w.visitFn)
+		for h := n; h < len(w.rowHits); h++ {
+			w.rowHits[h].val = int8(min(k, 127))
+		}
+	}
+	// The records this row proves: one of their unique values matched.
+	real := false
+	richRow := false
+	for h, rh := range w.rowHits {
+		t := Types[min(int(rh.typ), len(Types)-1)]
+		if !t.Unique() || seenBefore(w.rowHits[:h], rh.rec, true) {
+			continue
+		}
+		real = true
+		values := 0
+		for _, o := range w.rowHits {
+			if o.rec == rh.rec {
+				values++
+				richRow = richRow || Types[min(int(o.typ), len(Types)-1)].strong()
+			}
+		}
+		richRow = richRow || values >= 2
+	}
+	for _, rh := range w.rowHits {
+		t := Types[min(int(rh.typ), len(Types)-1)]
+		ds, part := s.index.Source(rh.rec.source)
+		proven := t.Unique() || seenBefore(w.rowHits, rh.rec, true)
+		k := int(rh.val)
+		switch {
+		case k < 0 || k >= len(what):
+		case canary:
+		case proven && !t.Unique():
+			what[k] = "customer (" + ds + "/" + part + "), corroborates"
+		case proven:
+			what[k] = "customer (" + ds + "/" + part + ")"
+		case what[k] == "not ours":
+			what[k] = "weak: a " + string(t) + " some customer has, proves nothing alone"
+		}
+		if !proven || kind != rowRecord || canary {
+			continue
+		}
+		if int(rh.typ) < len(a.types) {
+			a.types[rh.typ] = true
+		}
+		if !a.customers[rh.rec] {
+			a.customers[rh.rec] = true
+			if len(a.records) < 4*maxRecordIDs {
+				a.records[s.recordID("record", rh.rec)] = true
+			}
+		}
+		a.datasets[ds] = true
+		a.partitions[part] = true
+	}
+	repeated := false
+	if kind == rowRecord && nd > 0 {
+		sig ^= uint64(nd) << 56
+		repeated = a.seenRows[sig]
+		a.seenRows[sig] = true
+	}
+	switch {
+	case repeated || !countable:
+	case kind == rowContact || kind == rowMention:
+		if real && !canary {
+			a.sample.Mentions++
+		}
+	default:
+		a.sample.Rows++
+		switch {
+		case canary:
+			a.sample.CanaryRows++
+		case real:
+			a.sample.RealRows++
+			if richRow {
+				a.rich++
+			}
+		}
+	}
+	if explain != nil {
+		note := ""
+		switch {
+		case repeated:
+			note = " (a row repeated, counted once)"
+		case kind == rowContact:
+			note = " (the seller's contact, not a sample row)"
+		case kind == rowMention:
+			note = " (in running prose, not a sample row)"
+		}
+		for k, f := range fs {
+			*explain = append(*explain, Finding{Line: p.line + int(f.line) + 1, Kind: string(f.t), What: what[k] + note, Start: p.start + int(f.start)})
+		}
+	}
+}
+
+// seenBefore reports whether rec has a unique (unique true) value among hs.
+func seenBefore(hs []rowHit, rec recordKey, unique bool) bool {
+	for _, h := range hs {
+		if h.rec == rec && Types[min(int(h.typ), len(Types)-1)].Unique() == unique {
+			return true
+		}
+	}
+	return false
+}
+
+// recordID is the keyed id of a matched record or canary, for the
+// dataset signature.
+func (s *Set) recordID(kind string, v any) uint64 {
+	var key string
+	switch x := v.(type) {
+	case recordKey:
+		var buf [10]byte
+		binary.BigEndian.PutUint16(buf[:2], x.source)
+		binary.BigEndian.PutUint64(buf[2:], x.record)
+		ds, part := s.index.Source(x.source)
+		key = ds + "\x00" + part + "\x00" + string(buf[2:])
+	case string:
+		key = x
+	}
+	d := s.hasher.Sum(Type(kind), key)
+	return binary.BigEndian.Uint64(d[:8])
+}
+
+// rowKindOf tells a record row from the seller's contact line and from a
+// value in running prose.
+func rowKindOf(b []byte, fs []found) rowKind {
+	first, last := fs[0], fs[0]
+	values := 0
+	for _, f := range fs {
+		if !f.extra {
+			if values == 0 {
+				first = f
+			}
+			last = f
+			values++
+		}
+	}
+	ls := bytes.LastIndexByte(b[:first.start], '\n') + 1
+	if first.line != last.line {
+		// A key-value block: a contact block only if every key says so.
+		for p := ls; p < int(last.end); {
+			e := bytes.IndexByte(b[p:], '\n')
+			if e < 0 {
+				e = len(b)
+			} else {
+				e += p
+			}
+			if k, _ := splitKeyValue(b[p:e]); k != "" && !contactKey(k) {
+				return rowRecord
+			}
+			p = e + 1
+		}
+		return rowContact
+	}
+	le := bytes.IndexByte(b[first.start:], '\n')
+	if le < 0 {
+		le = len(b)
+	} else {
+		le += int(first.start)
+	}
+	line := b[ls:le]
+	if values <= 2 && contactLine(line) {
+		return rowContact
+	}
+	if values == 1 && prose(line, int(first.start)-ls, int(first.end)-ls) {
+		return rowMention
+	}
+	return rowRecord
+}
+
+// contactMarks are words that make a line the poster's contact details.
+var contactMarks = setOf(`jabber xmpp telegram tg tox session signal wickr threema element matrix icq skype whatsapp
+	contact contacts pgp gpg escrow связь контакт контакты пиши телеграм жабер жаббер тг`)
+
+// contactPhrases are the two-word ways to ask for contact.
+var contactPhrases = []string{"pm me", "dm me", "email me", "mail me", "write me", "write to", "reach me", "hit me",
+	"call me", "text me", "message me", "contact me", "msg me", "ping me", "pm for", "dm for", "mail to"}
+
+// contactLine reports whether a line gives the poster's contact details.
+func contactLine(line []byte) bool {
+	ws := wordsAfter(line, 0, 24, "")
+	for i, w := range ws {
+		if contactMarks[w] {
+			return true
+		}
+		if i+1 < len(ws) && slices.Contains(contactPhrases, w+" "+ws[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// contactKey: a key-value key that names a contact channel.
+func contactKey(k string) bool {
+	for _, w := range strings.Fields(k) {
+		if contactMarks[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// prose reports whether the line around one value (at line[vs:ve]) is
+// running text ("my number is ..., please call") rather than a row: four
+// or more words beside the value and few field separators.
+func prose(line []byte, vs, ve int) bool {
+	words, seps := 0, 0
+	count := func(b []byte) {
+		inWord, letters := false, 0
+		for _, c := range b {
+			switch {
+			case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '\'':
+				letters++
+				inWord = true
+			default:
+				if inWord && letters >= 2 {
+					words++
+				}
+				inWord, letters = false, 0
+				if c == ',' || c == ';' || c == '|' || c == '\t' {
+					seps++
+				}
+			}
+		}
+		if inWord && letters >= 2 {
+			words++
+		}
+	}
+	count(line[:max(vs, 0)])
+	count(line[min(ve, len(line)):])
+	return words >= 4 && words > 2*seps+1
+}
