@@ -189,6 +189,15 @@ func inside(n, root *html.Node) bool {
 	return false
 }
 
+// PageTitle returns a page's <title>, its white space folded.
+func PageTitle(body []byte) string {
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	if err != nil {
+		return ""
+	}
+	return leak.StripMarks(cleanSpace(doc.Find("title").First().Text()))
+}
+
 // ParsePasteListing reads a paste site's recent-pastes page.
 func ParsePasteListing(body []byte, base *url.URL, sel PasteSelectors) (Listing, error) {
 	rs := rowSelectors{row: sel.Item, link: sel.Link, title: sel.Title, author: sel.Author, when: sel.Posted, what: "paste rows"}

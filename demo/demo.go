@@ -228,6 +228,9 @@ func Dataset(h *matchers.Hasher) ([]leak.Canary, []leak.Fingerprint, error) {
 		if err != nil {
 			return fmt.Errorf("record %q: %w", row["record"], err)
 		}
+		if row["name"] != "" && row["zip"] != "" {
+			row[string(matchers.TypeName)] = row["name"] + " " + row["zip"]
+		}
 		for _, t := range matchers.Types {
 			if row[string(t)] == "" {
 				continue

@@ -82,7 +82,7 @@ type Options struct {
 // Result counts what an import did.
 type Result struct {
 	Rows, Values, BadRows, BadValues int64
-	Errors                           []string // "file:line: column 3 (ssn): not a valid ssn", never the value
+	Errors                           []string // "file:line:column: ssn: not a valid SSN ...", never the value
 }
 
 type row struct {
@@ -230,6 +230,9 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 	return res, addErr
 }
 
+// hashRow hashes one row's values. A value that cannot be read is
+// reported as FILE:LINE:COLUMN (the 1-based field) with its type and why,
+// never its value, and the row's other values are kept.
 func hashRow(rw row, cols []Column, types []uint8, o Options) hashed {
 	h := hashed{line: rw.line}
 	if rw.fields == nil {
@@ -237,11 +240,16 @@ func hashRow(rw row, cols []Column, types []uint8, o Options) hashed {
 		return h
 	}
 	for i, c := range cols {
+		missing := false
 		for _, p := range c.Parts {
 			if p.Index >= len(rw.fields) {
-				h.errs = append(h.errs, fmt.Sprintf("%s:%d: row has %d fields, column %d (%s) is missing", o.File, rw.line, len(rw.fields), p.Index+1, c.Type))
-				return hashed{line: rw.line, errs: h.errs}
+				h.errs = append(h.errs, fmt.Sprintf("%s:%d:%d: %s: missing (the row has %d fields)", o.File, rw.line, p.Index+1, c.Type, len(rw.fields)))
+				missing = true
+				break
 			}
+		}
+		if missing {
+			continue
 		}
 		v := c.value(rw.fields)
 		if v == "" {
@@ -249,7 +257,7 @@ func hashRow(rw row, cols []Column, types []uint8, o Options) hashed {
 		}
 		d, ok := o.Hasher.Value(c.Type, v)
 		if !ok {
-			h.errs = append(h.errs, fmt.Sprintf("%s:%d: column %d (%s): not a valid %s", o.File, rw.line, c.Parts[0].Index+1, c.Type, c.Type))
+			h.errs = append(h.errs, fmt.Sprintf("%s:%d:%d: %s: not a valid %s", o.File, rw.line, c.Parts[0].Index+1, c.Type, matchers.Describe(c.Type)))
 			continue
 		}
 		h.digest = append(h.digest, d)

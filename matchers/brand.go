@@ -83,6 +83,12 @@ type brandMention struct {
 	start, end int // in the part
 }
 
+// notBrand is a configured not_brands name found in a part.
+type notBrand struct {
+	name       string
+	start, end int
+}
+
 // brandVerdict is what the brand terms of one post say.
 type brandVerdict struct {
 	names      []string // brand terms mentioned (collisions left out)
@@ -99,14 +105,14 @@ type brandVerdict struct {
 // hits its term hits.
 func (s *Set) brandsInPart(v *brandVerdict, b []byte, hits []termHit, r role) {
 	var ms []brandMention
-	var nots [][2]int
+	var nots []notBrand
 	for _, h := range hits {
 		t := &s.auto.terms[h.term]
 		switch t.kind {
 		case termBrand:
 			ms = append(ms, brandMention{brand: t.brand, start: h.start, end: h.end})
 		case termNotBrand:
-			nots = append(nots, [2]int{h.start, h.end})
+			nots = append(nots, notBrand{name: t.name, start: h.start, end: h.end})
 		}
 	}
 	if len(ms) == 0 {
@@ -179,18 +185,20 @@ func (v *brandVerdict) done() {
 // collision reports whether mention m is another company's name: inside a
 // configured not_brands name, or a bare brand word followed by a company
 // kind that none of our names has ("Halcyon Pharmaceuticals").
-func (s *Set) collision(b []byte, m brandMention, info brandInfo, nots [][2]int) (string, bool) {
+func (s *Set) collision(b []byte, m brandMention, info brandInfo, nots []notBrand) (string, bool) {
+	// Named with configured terms and the fixed kind words only: evidence
+	// never carries text from the post.
 	for _, n := range nots {
-		if n[0] < m.end && m.start < n[1] {
-			return string(canonical(string(b[n[0]:n[1]]))), true
+		if n.start < m.end && m.start < n.end {
+			return n.name, true
 		}
 	}
 	if !info.bare {
 		return "", false
 	}
 	next := wordsAfter(b, m.end, 1, ".,;:!?\n()[]|/")
-	if len(next) == 1 && companyKinds[next[0]] && !s.ourWords[next[0]] {
-		return string(canonical(info.name)) + " " + next[0], true
+	if len(next) == 1 && companyKinds[next[0]] && !s.ourWords[string(canonical(next[0]))] {
+		return info.name + " " + next[0], true
 	}
 	return "", false
 }

@@ -29,6 +29,30 @@ const (
 // append).
 var Types = []Type{TypeEmail, TypePhone, TypeSSN, TypeIMEI, TypeCard, TypeDL, TypeDOB, TypeName}
 
+// Describe says what a valid value of type t looks like, for messages
+// about one that is not (never quoting the value).
+func Describe(t Type) string {
+	switch t {
+	case TypeEmail:
+		return "email address"
+	case TypePhone:
+		return "phone number (E.164, or national for matchers.phone_region)"
+	case TypeSSN:
+		return "SSN (9 digits, not a range never issued)"
+	case TypeIMEI:
+		return "IMEI (15 digits, Luhn)"
+	case TypeCard:
+		return "card number (13-19 digits, Luhn)"
+	case TypeDL:
+		return "driver's licence (a US state and the number, e.g. \"WA WDLJ5CBC312S\")"
+	case TypeDOB:
+		return "date of birth (YYYY-MM-DD, MM/DD/YYYY or DD.MM.YYYY)"
+	case TypeName:
+		return "name with ZIP code (first, last, 5-digit ZIP)"
+	}
+	return string(t)
+}
+
 // ParseType returns the Type named s.
 func ParseType(s string) (Type, bool) {
 	for _, t := range Types {

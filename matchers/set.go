@@ -442,7 +442,10 @@ func (s *Set) severity(f facts) (leak.Severity, []string) {
 	case len(f.brand.names) > 0:
 		return leak.SeverityInfo, why
 	}
-	return leak.SeverityNone, nil
+	if f.intent == intentIsSale && len(f.brand.collisions) == 0 && len(f.brand.names) == 0 {
+		why = append(why, "a sale that names no brand of ours, and none of its rows are our customers")
+	}
+	return leak.SeverityNone, why
 }
 
 func headline(ev leak.Evidence, subject bool) string {

@@ -134,9 +134,15 @@ func newCanaryImportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import --config FILE [--partition P] CANARIES.csv",
 		Short: "Store the hashes of canaries made elsewhere",
-		Long: `import reads a CSV with a header: canary_id (or id), partition (or --partition), and any of
-email, phone, ssn, imei, card. It stores only the keyed hashes. Rows with an invalid
-value are reported by line and column, never by value.` + "\n" + exitStatusHelp,
+		Long: `import reads a CSV with a header: canary_id (or id), partition (or --partition), and the
+canary's values in columns named after their types. A canary is found only by a value
+that identifies one person: email, phone, ssn, imei, card, dl (a US state and the
+number; or a state column beside it) and name_zip (or name, or first and last, with
+zip). Those are stored as keyed hashes. A date of birth identifies nobody (any date
+is some customer's), so a dob column is refused, and said so: found in another
+company's dump it would name this partition as leaked. Other columns are listed as
+ignored. Rows with an invalid value are reported by file, line and column, never by
+value.` + "\n" + exitStatusHelp,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("import takes one CSV file")}
@@ -154,18 +160,17 @@ value are reported by line and column, never by value.` + "\n" + exitStatusHelp,
 				return err
 			}
 			defer f.Close()
-			cs, bad, err := readCanaries(f, args[0], partition, h)
-			for _, b := range bad {
+			rep, err := readCanaries(f, args[0], partition, h)
+			for _, b := range rep.bad {
 				fmt.Fprintln(cmd.ErrOrStderr(), "bad row:", b)
 			}
 			if err != nil {
 				return err
 			}
-			if err := svc.PutCanaries(cmd.Context(), cs); err != nil {
+			if err := svc.PutCanaries(cmd.Context(), rep.canaries); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "imported %d canary values from %s (%d bad)\n", len(cs), args[0], len(bad))
-			return err
+			return rep.print(cmd.OutOrStdout(), args[0])
 		},
 	}
 	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
@@ -173,13 +178,45 @@ value are reported by line and column, never by value.` + "\n" + exitStatusHelp,
 	return cmd
 }
 
-// readCanaries reads a canary CSV into digests.
-func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) ([]leak.Canary, []string, error) {
+// canaryImport is what readCanaries read and decided, column by column.
+type canaryImport struct {
+	canaries []leak.Canary
+	ids      map[string]bool
+	stored   []string // "email (column 3)": identifiers stored
+	refused  []string // columns that cannot identify a canary, with why
+	ignored  []string // columns that are no value type
+	bad      []string // rows with an invalid value: file:line:column, never the value
+}
+
+func (c canaryImport) print(w io.Writer, file string) error {
+	fmt.Fprintf(w, "imported %d canaries (%d values) from %s\n", len(c.ids), len(c.canaries), file)
+	fmt.Fprintf(w, "  stored as identifiers: %s\n", orNone(c.stored))
+	for _, r := range c.refused {
+		fmt.Fprintf(w, "  refused: %s\n", r)
+	}
+	if len(c.ignored) > 0 {
+		fmt.Fprintf(w, "  ignored columns (no value type): %s\n", strings.Join(c.ignored, ", "))
+	}
+	_, err := fmt.Fprintf(w, "  %d bad rows\n", len(c.bad))
+	return err
+}
+
+// canaryColumn is one identifier a canary CSV holds: its type and the
+// columns its value is joined from.
+type canaryColumn struct {
+	t    matchers.Type
+	cols []int
+}
+
+// readCanaries reads a canary CSV into digests of the canaries' unique
+// values, and says what it did with every column.
+func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) (canaryImport, error) {
+	rep := canaryImport{ids: map[string]bool{}}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s:1: read header: %w", name, err)
+		return rep, fmt.Errorf("%s:1: read header: %w", name, err)
 	}
 	col := map[string]int{}
 	for i, h := range head {
@@ -188,11 +225,51 @@ func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) ([]le
 	idCol, ok := col["canary_id"]
 	if !ok {
 		if idCol, ok = col["id"]; !ok {
-			return nil, nil, fmt.Errorf("%s:1: no canary_id column", name)
+			return rep, fmt.Errorf("%s:1: no canary_id column", name)
 		}
 	}
-	var cs []leak.Canary
-	var bad []string
+	used := map[int]bool{idCol: true}
+	if i, ok := col["partition"]; ok {
+		used[i] = true
+	}
+	var ids []canaryColumn
+	add := func(t matchers.Type, names ...string) bool {
+		var cs []int
+		for _, n := range names {
+			i, ok := col[n]
+			if !ok {
+				return false
+			}
+			cs = append(cs, i)
+		}
+		for _, i := range cs {
+			used[i] = true
+		}
+		ids = append(ids, canaryColumn{t: t, cols: cs})
+		label := fmt.Sprintf("%s (column %s)", t, strings.Join(names, "+"))
+		rep.stored = append(rep.stored, label)
+		return true
+	}
+	for _, t := range []matchers.Type{matchers.TypeEmail, matchers.TypePhone, matchers.TypeSSN, matchers.TypeIMEI, matchers.TypeCard} {
+		add(t, string(t))
+	}
+	_ = add(matchers.TypeDL, "state", "dl") || add(matchers.TypeDL, "dl_state", "dl") || add(matchers.TypeDL, "dl")
+	_ = add(matchers.TypeName, "name_zip") || add(matchers.TypeName, "name", "zip") || add(matchers.TypeName, "first", "last", "zip") ||
+		add(matchers.TypeName, "first_name", "last_name", "zip")
+	for _, k := range []string{"dob", "birth_date", "date_of_birth", "birthday"} {
+		if i, ok := col[k]; ok {
+			used[i] = true
+			rep.refused = append(rep.refused, fmt.Sprintf("%s (column %d): a date of birth identifies nobody, so it cannot identify a canary", k, i+1))
+		}
+	}
+	for i, h := range head {
+		if !used[i] {
+			rep.ignored = append(rep.ignored, fmt.Sprintf("%s (column %d)", strings.TrimSpace(h), i+1))
+		}
+	}
+	if len(ids) == 0 {
+		return rep, fmt.Errorf("%s:1: no identifier column: want email, phone, ssn, imei, card, dl or name_zip", name)
+	}
 	now := time.Now().UTC()
 	for {
 		rec, err := cr.Read()
@@ -201,37 +278,46 @@ func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) ([]le
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return cs, bad, fmt.Errorf("%s:%d: %w", name, line, err)
+			return rep, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
-		get := func(k string) string {
-			if i, ok := col[k]; ok && i < len(rec) {
+		get := func(i int) string {
+			if i < len(rec) {
 				return strings.TrimSpace(rec[i])
 			}
 			return ""
 		}
-		p := get("partition")
+		p := ""
+		if i, ok := col["partition"]; ok {
+			p = get(i)
+		}
 		if p == "" {
 			p = partition
 		}
-		id := get(head[idCol])
+		id := get(idCol)
 		if id == "" || p == "" {
-			bad = append(bad, fmt.Sprintf("%s:%d: no canary id or partition", name, line))
+			rep.bad = append(rep.bad, fmt.Sprintf("%s:%d: no canary id or partition", name, line))
 			continue
 		}
-		for _, t := range matchers.Types {
-			v := get(string(t))
-			if v == "" {
+		for _, c := range ids {
+			var parts []string
+			for _, i := range c.cols {
+				if v := get(i); v != "" {
+					parts = append(parts, v)
+				}
+			}
+			if len(parts) < len(c.cols) {
 				continue
 			}
-			d, ok := h.Value(t, v)
+			d, ok := h.Value(c.t, strings.Join(parts, " "))
 			if !ok {
-				bad = append(bad, fmt.Sprintf("%s:%d: column %d (%s): not a valid %s", name, line, col[string(t)]+1, t, t))
+				rep.bad = append(rep.bad, fmt.Sprintf("%s:%d:%d: %s: not a valid %s", name, line, c.cols[len(c.cols)-1]+1, c.t, matchers.Describe(c.t)))
 				continue
 			}
-			cs = append(cs, leak.Canary{ID: id, Partition: p, Type: string(t), Digest: d, Created: now})
+			rep.canaries = append(rep.canaries, leak.Canary{ID: id, Partition: p, Type: string(c.t), Digest: d, Created: now})
+			rep.ids[id] = true
 		}
 	}
-	return cs, bad, nil
+	return rep, nil
 }
 
 func newCanaryListCmd() *cobra.Command {

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"leakwatch/crawler"
 	"leakwatch/fpstore"
 	"leakwatch/leak"
 	"leakwatch/matchers"
@@ -20,18 +22,29 @@ type scanOptions struct {
 	config string
 	json   bool
 	max    int64
+	title  string
+	html   bool
+	preset string
 }
 
 func newScanCmd(g *globals) *cobra.Command {
 	var o scanOptions
 	cmd := &cobra.Command{
-		Use:   "scan --config FILE [--json] SAMPLE|-",
+		Use:   "scan --config FILE [--json] [--title T] [--html | --preset ENGINE] SAMPLE|-",
 		Short: "Run every matcher over a local file, such as a sample an analyst downloaded",
 		Long: `scan reads a file (or standard input) and prints what the matchers find: the verdict
 and its evidence (sale claim, sample rows that are real customers, canaries and the
-partition they were planted in, brand terms), then each finding with its line number.
-Findings name the type and whether the value is a customer, a canary or not ours; they
-never repeat the value.` + "\n" + exitStatusHelp,
+partition they were planted in, brand terms), why, then each finding with its line
+number. Findings name the type and whether the value is a customer, a canary or not
+ours; they never repeat the value.
+
+A plain file is read as one post by its seller. --title gives the thread's title (its
+prefix, [WTS] or [FREE], and its words count towards the claim). --html reads a saved
+page as text. --preset mybb|xenforo|phpbb reads a saved thread page of that forum
+engine as the crawler does: each post with its author, quotes marked, so the claim is
+the seller's (the first post's author) and not a buyer's or a quoted one; the title
+is the page's unless --title is given. Line numbers then count lines of the text read
+from the page.` + "\n" + exitStatusHelp,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("scan takes one file, or - for standard input")}
@@ -45,6 +58,9 @@ never repeat the value.` + "\n" + exitStatusHelp,
 	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().Int64Var(&o.max, "max-bytes", 64<<20, "read at most this many bytes")
+	cmd.Flags().StringVar(&o.title, "title", "", "the post's title, as the listing shows it")
+	cmd.Flags().BoolVar(&o.html, "html", false, "the file is an HTML page: read its text")
+	cmd.Flags().StringVar(&o.preset, "preset", "", "the file is a saved thread page of this forum engine ("+strings.Join(crawler.PresetNames(), ", ")+")")
 	return cmd
 }
 
@@ -80,12 +96,31 @@ func runScan(cmd *cobra.Command, o scanOptions, file string) error {
 	if int64(len(text)) > o.max {
 		return fmt.Errorf("%s is larger than --max-bytes %d", file, o.max)
 	}
+	title := o.title
+	switch {
+	case o.preset != "":
+		sel, err := crawler.Preset(o.preset)
+		if err != nil {
+			return usageError{fmt.Errorf("--preset: %w", err)}
+		}
+		base, _ := url.Parse("http://saved.invalid/")
+		tp, err := crawler.ParseThread(text, base, sel)
+		if err != nil {
+			return fmt.Errorf("%s: read as a %s thread page: %w", file, o.preset, err)
+		}
+		if title == "" {
+			title = crawler.PageTitle(text)
+		}
+		text = []byte(leak.ThreadText(tp.Posts))
+	case o.html:
+		text = []byte(crawler.PasteText(text, "text/html"))
+	}
 	set, closeAll, err := scanMatchers(cmd.Context(), cfg)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	ev, fs := set.Explain(text)
+	ev, fs := set.ExplainPost([]byte(title), text)
 	if ev.Sample != nil {
 		ev.Sample.Records = nil // the dataset signature: for the store, meaningless to a reader
 	}

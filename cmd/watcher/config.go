@@ -116,12 +116,14 @@ func (s *SourceConfig) forum() crawler.ForumSelectors {
 // keyed digests in the database, not here.
 type MatchersConfig struct {
 	Brands        []string `yaml:"brands"`
+	NotBrands     []string `yaml:"not_brands"`
 	Profile       []string `yaml:"profile"`
 	Customers     int64    `yaml:"customers"`
 	PhoneRegion   string   `yaml:"phone_region"`
 	SaleThreshold float64  `yaml:"sale_threshold"`
 	CriticalRows  int      `yaml:"critical_rows"`
 	HighRows      int      `yaml:"high_rows"`
+	OursFraction  float64  `yaml:"ours_fraction"`
 }
 
 // CanaryConfig says how canaries are made.
@@ -404,10 +406,18 @@ func (c *Config) validate() error {
 			p.add(fmt.Sprintf("matchers.brands[%d]", i), "is empty")
 		}
 	}
+	for i, b := range c.Matchers.NotBrands {
+		if strings.TrimSpace(b) == "" {
+			p.add(fmt.Sprintf("matchers.not_brands[%d]", i), "is empty")
+		}
+	}
 	for i, b := range c.Matchers.Profile {
 		if strings.TrimSpace(b) == "" {
 			p.add(fmt.Sprintf("matchers.profile[%d]", i), "is empty")
 		}
+	}
+	if f := c.Matchers.OursFraction; f < 0 || f > 1 {
+		p.add("matchers.ours_fraction", "want a share between 0 and 1, got %g", f)
 	}
 	if c.Matchers.Customers < 0 {
 		p.add("matchers.customers", "must not be negative")

@@ -72,6 +72,7 @@ sources:
     raw_url: %q
 matchers:
   brands: [Halcyon Wireless, Halcyon]
+  not_brands: [Halcyon House]
   profile: [US carrier, wireless provider]
   customers: 70000000
 alerts:
@@ -86,7 +87,7 @@ slack:
 		t.Fatalf("canary import exit %d: %s %s", code, out, stderr)
 	}
 	if out, stderr, code := execute(t, "fingerprint", "import", "--config", path, "--dataset", "crm", "--partition", "crm-prod",
-		"--columns", "email=email,phone=phone,ssn=ssn,imei=imei", "../../demo/data/customers.csv"); code != exitOK {
+		"--columns", "email=email,phone=phone,ssn=ssn,imei=imei,dob=dob,dl=dl,name_zip=name+zip", "../../demo/data/customers.csv"); code != exitOK {
 		t.Fatalf("fingerprint import exit %d: %s %s", code, out, stderr)
 	}
 }

@@ -17,14 +17,22 @@ import (
 func TestScanGolden(t *testing.T) {
 	f := newRunFixture(t)
 	files, _ := filepath.Glob("testdata/scan/*.txt")
-	if len(files) < 6 {
+	html, _ := filepath.Glob("testdata/scan/*.html")
+	files = append(files, html...)
+	if len(files) < 30 {
 		t.Fatalf("only %d scan fixtures", len(files))
 	}
 	// Anything that looks like a value: none may appear in the output.
 	valueRe := regexp.MustCompile(`[\w.+-]+@[\w.-]+\.\w+|\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}|\d{3}-\d{2}-\d{4}|\d{9,15}`)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			out, stderr, code := execute(t, "scan", "--config", f.config, "--json", file)
+			// NAME.args holds the fixture's flags (--title, --html, --preset).
+			args := []string{"scan", "--config", f.config, "--json"}
+			ext := filepath.Ext(file)
+			if b, err := os.ReadFile(strings.TrimSuffix(file, ext) + ".args"); err == nil {
+				args = append(args, splitArgs(string(b))...)
+			}
+			out, stderr, code := execute(t, append(args, file)...)
 			if code != exitOK {
 				t.Fatalf("scan exit %d: %s", code, stderr)
 			}
@@ -32,7 +40,7 @@ func TestScanGolden(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatalf("scan --json: %v\n%s", err, out)
 			}
-			golden := strings.TrimSuffix(file, ".txt") + ".golden.json"
+			golden := strings.TrimSuffix(file, ext) + ".golden.json"
 			if *update {
 				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
 					t.Fatal(err)
@@ -182,4 +190,24 @@ func TestCanaryGenerateListAndScan(t *testing.T) {
 	if !strings.Contains(out, "CRITICAL") || !strings.Contains(out, "canary "+id+" from partition billing-db") {
 		t.Errorf("scan of a post with the canary:\n%s", out)
 	}
+}
+
+// splitArgs splits a fixture's flags: words, or "double-quoted words".
+func splitArgs(s string) []string {
+	var out []string
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+		if s[0] == '"' {
+			end := strings.IndexByte(s[1:], '"')
+			if end < 0 {
+				end = len(s) - 1
+			}
+			out = append(out, s[1:end+1])
+			s = s[min(end+2, len(s)):]
+			continue
+		}
+		w, rest, _ := strings.Cut(s, " ")
+		out = append(out, w)
+		s = rest
+	}
+	return out
 }

@@ -33,9 +33,9 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc Mat
 // newSet builds the matcher set from canaries, fingerprints and settings.
 func newSet(canaries []leak.Canary, h *matchers.Hasher, idx matchers.Fingerprints, mc MatchersConfig) (*matchers.Set, error) {
 	return matchers.NewSet(matchers.Config{
-		Hasher: h, Canaries: canaries, Index: idx, Brands: mc.Brands, Profile: mc.Profile,
+		Hasher: h, Canaries: canaries, Index: idx, Brands: mc.Brands, NotBrands: mc.NotBrands, Profile: mc.Profile,
 		Customers: mc.Customers, SaleThreshold: mc.SaleThreshold, CriticalRows: mc.CriticalRows, HighRows: mc.HighRows,
-		PhoneRegion: mc.PhoneRegion,
+		OursFraction: mc.OursFraction, PhoneRegion: mc.PhoneRegion,
 	})
 }
 
