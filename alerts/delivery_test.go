@@ -208,6 +208,57 @@ func TestBurstIsGrouped(t *testing.T) {
 	}
 }
 
+// TestUpdateOfSummarisedHit: stronger evidence on a hit that went out in a
+// burst summary must not edit the summary (the other hits in it would
+// vanish from Slack): it is a reply in the summary's thread, also shown in
+// the channel since it raises the severity; a hit folded with the other
+// posts of its leak is the same.
+func TestUpdateOfSummarisedHit(t *testing.T) {
+	srv := slackserver.New("xoxb-good")
+	defer srv.Close()
+	db := openDB(t)
+	opts := fastOpts()
+	opts.BurstLimit = 3
+	d := alerts.NewDispatcher(db, botSender(t, srv, "xoxb-good"), nil, opts)
+	for i := range 6 {
+		record(t, db, "forum", fmt.Sprintf("/t/%d", i), fmt.Sprintf("claim %d", i), ev(leak.SeverityHigh, fmt.Sprintf("Sale claim %d", i)))
+	}
+	if res, err := d.Flush(context.Background()); err != nil || res.Messages != 3 {
+		t.Fatalf("6 leaks, burst limit 3: %+v, %v; want 3 messages", res, err)
+	}
+	summary := srv.Messages()[2]
+	if !strings.Contains(summary.Text, "Burst: 4 more hits") {
+		t.Fatalf("third message %q, want the summary of 4", summary.Text)
+	}
+	// Post /t/5 (in the summary) now holds canaries: a stronger hit.
+	r := record(t, db, "forum", "/t/5", "claim 5 with a sample", ev(leak.SeverityCritical, "Canary values posted (2 canaries)"))
+	if r.AlertID == 0 {
+		t.Fatalf("the stronger evidence queued no alert: %+v", r)
+	}
+	if res, err := d.Flush(context.Background()); err != nil || res.Messages != 1 {
+		t.Fatalf("the update: %+v, %v", res, err)
+	}
+	msgs := srv.Messages()
+	if got := msgs[2]; got.Edits != 0 || got.Text != summary.Text {
+		t.Errorf("the summary was edited (%d edits): %q", got.Edits, got.Text)
+	}
+	reply := msgs[len(msgs)-1]
+	if reply.ThreadTS != summary.TS || !reply.Broadcast {
+		t.Errorf("the update went %+v; want a reply in the summary's thread, broadcast to the channel", reply)
+	}
+	if !strings.Contains(string(reply.Blocks), "went out in a summary") || !strings.Contains(reply.Text, "[CRITICAL]") {
+		t.Errorf("the reply does not say what changed: %s", reply.Blocks)
+	}
+	// A hit alerted alone is raised in place, as before.
+	r = record(t, db, "forum", "/t/0", "claim 0 with a sample", ev(leak.SeverityCritical, "Canary values posted (1 canary)"))
+	if _, err := d.Flush(context.Background()); err != nil || r.AlertID == 0 {
+		t.Fatal(err)
+	}
+	if msgs := srv.Messages(); msgs[0].Edits != 1 || msgs[len(msgs)-1].Broadcast {
+		t.Errorf("a lone root: %d edits, last reply broadcast %v; want one edit in place", msgs[0].Edits, msgs[len(msgs)-1].Broadcast)
+	}
+}
+
 // TestInfoDigest: info-level alerts wait for the digest, then go as one.
 func TestInfoDigest(t *testing.T) {
 	srv := slackserver.New("xoxb-good")

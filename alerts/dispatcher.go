@@ -22,6 +22,7 @@ type Outbox interface {
 	AlertForHit(hitID uint64) (leak.Alert, bool, error)
 	MarkSending(ids ...uint64) error
 	MarkSent(ref string, ids ...uint64) error
+	MarkSentShared(ref string, ids ...uint64) error
 	MarkFailed(reason string, permanent bool, ids ...uint64) error
 	MarkShown(id uint64, sev leak.Severity) error
 	SetCondition(id string, active bool, reason string, alert bool) (bool, error)
@@ -150,13 +151,17 @@ func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
 		ref, err := d.deliver(ctx, o)
 		d.last[ch] = time.Now()
 		if err == nil {
-			if err := d.outbox.MarkSent(ref, o.IDs()...); err != nil {
+			mark := d.outbox.MarkSent
+			if o.shared() {
+				mark = d.outbox.MarkSentShared
+			}
+			if err := mark(ref, o.IDs()...); err != nil {
 				// Delivered but not recorded: the next flush asks Slack
 				// (Sending is set) before sending again.
 				res.Left = left(i)
 				return res, fmt.Errorf("mark alert %d sent: %w", o.Alert.ID, err)
 			}
-			if o.Raise {
+			if o.Raise || o.Broadcast {
 				if err := d.outbox.MarkShown(o.Root.ID, o.Alert.Hit.Evidence.Severity); err != nil {
 					d.log.Warn("record raised severity", "alert_id", o.Root.ID, "error", err.Error())
 				}
@@ -240,7 +245,11 @@ func (d *Dispatcher) deliver(ctx context.Context, o Outgoing) (string, error) {
 				return "", fmt.Errorf("check whether alert %d arrived: %w", o.Alert.ID, err)
 			}
 			if len(arrived) > 0 {
-				if err := d.outbox.MarkSent(ref, arrived...); err != nil {
+				mark := d.outbox.MarkSent
+				if o.shared() {
+					mark = d.outbox.MarkSentShared
+				}
+				if err := mark(ref, arrived...); err != nil {
 					return "", err
 				}
 				d.log.Info("alerts had arrived before a stop; not sent again", "alert_ids", fmt.Sprint(arrived), "ref", ref)
@@ -275,7 +284,16 @@ func (d *Dispatcher) resolveRoot(o *Outgoing) error {
 		return nil
 	}
 	o.Root = &root
-	o.Raise = o.Alert.Hit.Evidence.Severity > root.Severity()
+	higher := o.Alert.Hit.Evidence.Severity > root.Severity()
+	if root.Shared {
+		// The root went out in a summary (or with other posts folded in):
+		// editing it would overwrite the others. The update is a reply
+		// that leaves it intact, also shown in the channel when it raises
+		// the severity.
+		o.Broadcast = higher
+	} else {
+		o.Raise = higher
+	}
 	return nil
 }
 

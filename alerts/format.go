@@ -73,7 +73,10 @@ func formatLeak(o Outgoing) Message {
 	)
 	if c := ev.Claim; c != nil {
 		var lines []string
-		if c.Records > 0 {
+		switch {
+		case c.Records > 0 && c.RecordsText != "" && c.RecordsText != groupDigits(c.Records):
+			lines = append(lines, fmt.Sprintf("Records claimed: *%s* (%s)", esc(c.RecordsText), groupDigits(c.Records)))
+		case c.Records > 0:
 			lines = append(lines, fmt.Sprintf("Records claimed: *%s*", groupDigits(c.Records)))
 		}
 		if len(c.DataTypes) > 0 {
@@ -120,9 +123,9 @@ func formatUpdate(o Outgoing) Message {
 	h, ev := a.Hit, a.Hit.Evidence
 	var what string
 	switch {
-	case h.RepostOf != "" && len(o.Also) == 0:
-		what = "Seen again in another place"
-	case h.RepostOf != "":
+	case (h.RepostOf != "" || h.Repeats != 0) && len(o.Also) == 0:
+		what = "Seen again on " + h.Source
+	case h.RepostOf != "" || h.Repeats != 0:
 		what = fmt.Sprintf("Seen again in %d more places", 1+len(o.Also))
 	case h.Rescan:
 		what = "A rescan found more evidence"
@@ -131,8 +134,14 @@ func formatUpdate(o Outgoing) Message {
 	}
 	head := fmt.Sprintf("↳ %s %s: %s", severityIcon[ev.Severity], strings.ToUpper(ev.Severity.String()), what)
 	blocks := []slack.Block{slack.NewHeaderBlock(plain(cut(head, maxHeader)))}
-	if o.Raise {
+	switch {
+	case o.Raise:
 		blocks = append(blocks, section(fmt.Sprintf("*Severity raised from %s to %s.*", strings.ToUpper(root.Severity().String()), strings.ToUpper(ev.Severity.String()))))
+	case o.Broadcast:
+		blocks = append(blocks, section(fmt.Sprintf("*Severity now %s (was %s).* The first alert went out in a summary with other hits, left as it was.", strings.ToUpper(ev.Severity.String()), strings.ToUpper(root.Severity().String()))))
+	}
+	if h.Repeats != 0 && h.RepostOf != "" {
+		blocks = append(blocks, section(fmt.Sprintf("The same dataset as hit %d: the post holds the customers that one held, whatever its wrapper text.", h.Repeats)))
 	}
 	blocks = append(blocks, slack.NewSectionBlock(nil, []*slack.TextBlockObject{
 		mrkdwn("*Source*\n" + esc(h.Source)),
@@ -146,7 +155,7 @@ func formatUpdate(o Outgoing) Message {
 	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Hit %d (follows hit %d) · `watcher hits show %d`", h.ID, h.Thread, h.ID))))
 	return Message{
-		Text:   cut(fmt.Sprintf("[%s] Update: %s (%s)", strings.ToUpper(ev.Severity.String()), what, h.Source), maxSection),
+		Text:   cut(fmt.Sprintf("[%s] Update: %s", strings.ToUpper(ev.Severity.String()), what)+sourceNote(what, h.Source), maxSection),
 		Blocks: blocks,
 	}
 }
@@ -355,4 +364,12 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// sourceNote names the source after an update's summary, unless it does.
+func sourceNote(what, source string) string {
+	if strings.Contains(what, source) {
+		return ""
+	}
+	return " (" + source + ")"
 }

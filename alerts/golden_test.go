@@ -39,19 +39,26 @@ func kinds(a leak.Alert) map[string]Outgoing {
 	cleared.ID, cleared.Operator = 21, &leak.OperatorEvent{Condition: "tor", Cleared: true, Since: a.Created}
 	test := leak.Alert{ID: 22, Kind: leak.AlertTest, Created: a.Created, Hit: leak.Hit{Evidence: leak.Evidence{Severity: leak.SeverityCritical}}}
 	raised := raisedRoot(root, a)
+	dataset := repost
+	dataset.ID, dataset.Hit.ID, dataset.Hit.Repeats = 23, 17, 12
+	dataset.Hit.Source, dataset.Hit.PostURL = "xenforo-board", "http://forumqqq.onion/threads/reupload.9/"
+	shared := root
+	shared.Shared = true
 	return map[string]Outgoing{
-		"sale-critical":  {Kind: MessageAlert, Alert: a},
-		"sale-folded":    {Kind: MessageAlert, Alert: a, Also: []leak.Alert{repost}},
-		"mention-info":   {Kind: MessageAlert, Alert: info},
-		"profile-review": {Kind: MessageAlert, Alert: profile},
-		"update-raise":   {Kind: MessageUpdate, Alert: rescanned, Root: &root, Raise: true},
-		"update-repost":  {Kind: MessageUpdate, Alert: repost, Root: &root},
-		"root-raised":    {Kind: MessageAlert, Alert: raised},
-		"burst":          {Kind: MessageBurst, Alert: a, Also: []leak.Alert{info, profile}},
-		"digest":         {Kind: MessageDigest, Alert: info, Also: []leak.Alert{profile}},
-		"operator-start": {Kind: MessageAlert, Alert: op},
-		"operator-clear": {Kind: MessageAlert, Alert: cleared},
-		"test-alert":     {Kind: MessageAlert, Alert: test},
+		"sale-critical":     {Kind: MessageAlert, Alert: a},
+		"sale-folded":       {Kind: MessageAlert, Alert: a, Also: []leak.Alert{repost}},
+		"mention-info":      {Kind: MessageAlert, Alert: info},
+		"profile-review":    {Kind: MessageAlert, Alert: profile},
+		"update-raise":      {Kind: MessageUpdate, Alert: rescanned, Root: &root, Raise: true},
+		"update-repost":     {Kind: MessageUpdate, Alert: repost, Root: &root},
+		"update-dataset":    {Kind: MessageUpdate, Alert: dataset, Root: &root},
+		"update-summarised": {Kind: MessageUpdate, Alert: rescanned, Root: &shared, Broadcast: true},
+		"root-raised":       {Kind: MessageAlert, Alert: raised},
+		"burst":             {Kind: MessageBurst, Alert: a, Also: []leak.Alert{info, profile}},
+		"digest":            {Kind: MessageDigest, Alert: info, Also: []leak.Alert{profile}},
+		"operator-start":    {Kind: MessageAlert, Alert: op},
+		"operator-clear":    {Kind: MessageAlert, Alert: cleared},
+		"test-alert":        {Kind: MessageAlert, Alert: test},
 	}
 }
 

@@ -26,6 +26,16 @@ type Outgoing struct {
 	Also  []leak.Alert // more alerts the message covers (the same leak, reposts, a burst, a digest)
 	Root  *leak.Alert  // an update's thread: the alert whose message it follows up
 	Raise bool         // an update raises its root's severity: the root is edited in place
+	// Broadcast: an update raises the severity of a root that went out in
+	// a shared message (never edited): the reply is also shown in the
+	// channel.
+	Broadcast bool
+}
+
+// shared reports whether the message carries more than one alert, or is
+// a summary: it must never be edited for one of them.
+func (o Outgoing) shared() bool {
+	return len(o.Also) > 0 || o.Kind == MessageBurst || o.Kind == MessageDigest
 }
 
 // IDs lists the alerts the message covers.

@@ -173,13 +173,16 @@ func (s *Slack) Send(ctx context.Context, o Outgoing) (string, error) {
 	if o.Root != nil {
 		_, ts, _ := strings.Cut(o.Root.Ref, "/")
 		opts = append(opts, slack.MsgOptionTS(ts))
+		if o.Broadcast {
+			opts = append(opts, slack.MsgOptionBroadcast())
+		}
 	}
 	ch, ts, err := s.api.PostMessageContext(ctx, ch, opts...)
 	if err != nil {
 		return "", fmt.Errorf("slack chat.postMessage: %w", err)
 	}
 	ref := ch + "/" + ts
-	if o.Raise && o.Root != nil {
+	if o.Raise && o.Root != nil && !o.Root.Shared {
 		// The thread root now shows the higher severity. A failure here
 		// leaves the reply, which says the same, and is only logged by
 		// the caller through the error-free path: the reply is delivered.

@@ -208,6 +208,10 @@ type Alert struct {
 	Created   time.Time  `json:"created"`
 	Sent      time.Time  `json:"sent,omitzero"`
 	Ref       string     `json:"ref,omitempty"` // where it went, e.g. the Slack channel and ts
+	// Shared says the alert went out in a message that carries other
+	// alerts too (a burst summary, a digest, one leak's posts folded
+	// together): that message is never edited for one of them.
+	Shared bool `json:"shared,omitempty"`
 	// Sending is set, and committed, before each delivery attempt and
 	// cleared with its outcome: an alert still Sending after a crash may
 	// have reached Slack, and is checked there before it is sent again.

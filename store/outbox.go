@@ -80,13 +80,22 @@ func (db *DB) MarkSending(ids ...uint64) error {
 
 // MarkSent records that the alerts were delivered, in one message, to ref.
 // It is idempotent.
-func (db *DB) MarkSent(ref string, ids ...uint64) error {
+func (db *DB) MarkSent(ref string, ids ...uint64) error { return db.markSent(ref, false, ids) }
+
+// MarkSentShared is MarkSent for a message that carries several alerts (a
+// burst summary, a digest, posts of one leak folded together): each is
+// marked Shared, so that no update ever edits that message for one of
+// them.
+func (db *DB) MarkSentShared(ref string, ids ...uint64) error { return db.markSent(ref, true, ids) }
+
+func (db *DB) markSent(ref string, shared bool, ids []uint64) error {
 	now := time.Now().UTC()
 	return db.updateAlerts(ids, func(a *leak.Alert) {
 		if a.State == leak.AlertSent {
 			return
 		}
 		a.State, a.Ref, a.Sent, a.LastError, a.Sending = leak.AlertSent, ref, now, "", false
+		a.Shared = shared
 		a.Attempts++
 	})
 }

@@ -241,3 +241,40 @@ func TestUpdateSource(t *testing.T) {
 		t.Errorf("Sources = %+v", all)
 	}
 }
+
+// TestDatasetRepost: the same customers under other wrapper text on
+// another site are the same leak (its first alert's thread, the hit
+// naming the one it repeats); a few customers in common are not; a first
+// sighting that was never alerted does not silence a stronger one.
+func TestDatasetRepost(t *testing.T) {
+	db, _ := openTemp(t)
+	withRecords := func(sev leak.Severity, ids ...uint64) leak.Evidence {
+		return leak.Evidence{Severity: sev, Headline: "h", Sample: &leak.Sample{Rows: len(ids), RealRows: len(ids), Records: ids}}
+	}
+	first, err := db.Record(post("/t/1", "selling acme db, sample in csv"), "v", withRecords(leak.SeverityCritical, 11, 12, 13, 14, 15, 16), true)
+	if err != nil || first.AlertID == 0 {
+		t.Fatalf("first = %+v, %v", first, err)
+	}
+	p := post("/p/2", "reupload, the sample as a table")
+	p.Source = "paste"
+	again, err := db.Record(p, "v", withRecords(leak.SeverityCritical, 12, 13, 14, 15, 99), true)
+	if err != nil || again.HitID == 0 || again.AlertID == 0 {
+		t.Fatalf("again = %+v, %v", again, err)
+	}
+	h, _ := db.Hit(again.HitID)
+	if h.Thread != first.HitID || h.Repeats != first.HitID || h.RepostOf != "forum//t/1" {
+		t.Errorf("the repost's hit: thread %d, repeats %d, repost_of %q; want all naming hit %d", h.Thread, h.Repeats, h.RepostOf, first.HitID)
+	}
+	// One customer in common out of ten is another dataset.
+	other, _ := db.Record(post("/t/3", "another dump"), "v", withRecords(leak.SeverityCritical, 16, 31, 32, 33, 34, 35, 36, 37, 38, 39), true)
+	if h, _ := db.Hit(other.HitID); h.Thread != 0 || h.Repeats != 0 {
+		t.Errorf("one shared customer made a repost: %+v", h)
+	}
+	// A record first seen in a hit below the alert severity, then in a
+	// critical dump: the dump alerts as a leak of its own.
+	quiet, _ := db.Record(post("/t/4", "two customers mentioned"), "v", withRecords(leak.SeverityInfo, 71, 72), false)
+	dump, _ := db.Record(post("/t/5", "the dump"), "v", withRecords(leak.SeverityCritical, 71, 72, 73), true)
+	if h, _ := db.Hit(dump.HitID); dump.AlertID == 0 || h.Thread != 0 || h.Repeats != quiet.HitID {
+		t.Errorf("dump after an unalerted sighting: %+v, hit %+v; want its own alert, repeats %d", dump, h, quiet.HitID)
+	}
+}

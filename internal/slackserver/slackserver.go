@@ -26,14 +26,15 @@ type Response struct {
 
 // Message is one message Slack accepted.
 type Message struct {
-	Via      string // "api" or "webhook"
-	Channel  string
-	Text     string
-	Blocks   json.RawMessage
-	TS       string
-	ThreadTS string          // the thread it replies in, if any
-	Metadata json.RawMessage // message metadata, as posted
-	Edits    int             // times chat.update replaced it
+	Via       string // "api" or "webhook"
+	Channel   string
+	Text      string
+	Blocks    json.RawMessage
+	TS        string
+	ThreadTS  string          // the thread it replies in, if any
+	Broadcast bool            // a thread reply also shown in the channel (reply_broadcast)
+	Metadata  json.RawMessage // message metadata, as posted
+	Edits     int             // times chat.update replaced it
 }
 
 // Server is a running fake of Slack's API.
@@ -156,7 +157,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq) // Slack's ts: epoch seconds, unique
 	s.messages = append(s.messages, Message{Via: "api", Channel: ch, Text: r.FormValue("text"), Blocks: json.RawMessage(r.FormValue("blocks")),
-		TS: ts, ThreadTS: r.FormValue("thread_ts"), Metadata: json.RawMessage(r.FormValue("metadata"))})
+		TS: ts, ThreadTS: r.FormValue("thread_ts"), Broadcast: r.FormValue("reply_broadcast") == "true", Metadata: json.RawMessage(r.FormValue("metadata"))})
 	writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": ts})
 }
 
