@@ -214,5 +214,7 @@ func TestStatusAndCharset(t *testing.T) {
 	var se *crawler.StatusError
 	if _, err := c.Get(context.Background(), "http://forum.test/missing"); !errors.As(err, &se) || se.Status != 404 {
 		t.Errorf("404 page = %v", err)
+	} else if msg := err.Error(); msg != "GET http://forum.test/missing: HTTP 404" {
+		t.Errorf("404 error %q, want the URL named once", msg)
 	}
 }

@@ -39,7 +39,8 @@ type StatusError struct {
 	RetryAfter time.Duration // from a Retry-After header, 0 if none
 }
 
-func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.Status) }
+// Error is the status alone: Get's error names the URL once, around it.
+func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d", e.Status) }
 
 // Get fetches rawURL through the proxy and returns its body as UTF-8. It
 // waits its turn under the source's parallelism and request-rate limits,
@@ -61,7 +62,7 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*Page, error) {
 		}
 		delay, retry := c.retryAfter(err, attempt)
 		if !retry || ctx.Err() != nil {
-			return nil, fmt.Errorf("GET %s: %w", rawURL, err)
+			return nil, fmt.Errorf("GET %s: %w", rawURL, withoutURL(err))
 		}
 		if err := wait.Sleep(ctx, delay); err != nil {
 			return nil, fmt.Errorf("GET %s: %w", rawURL, err)
@@ -202,4 +203,14 @@ func isASCII(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// withoutURL drops net/http's own `Get "URL": ` wrapping, so that an error
+// names the URL once.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
 }

@@ -202,7 +202,7 @@ func PageTitle(body []byte) string {
 func ParsePasteListing(body []byte, base *url.URL, sel PasteSelectors) (Listing, error) {
 	rs := rowSelectors{row: sel.Item, link: sel.Link, title: sel.Title, author: sel.Author, when: sel.Posted, what: "paste rows"}
 	l, _, err := parseRows(body, base, rs, func(u *url.URL) (string, string, bool) {
-		key := path.Base(strings.TrimSuffix(u.Path, "/"))
+		key := pasteKey(u.Path)
 		if key == "" || key == "." || key == "/" {
 			return "", "", false
 		}
@@ -212,6 +212,18 @@ func ParsePasteListing(body []byte, base *url.URL, sel PasteSelectors) (Listing,
 		return key, strings.ReplaceAll(sel.Raw, "{key}", url.PathEscape(key)), true
 	})
 	return l, err
+}
+
+// pasteKey is a paste's key: the last segment of its link's path, without
+// a page extension (/p/a7Kq2x.html is a7Kq2x, as raw_url's {key} wants it).
+func pasteKey(p string) string {
+	key := path.Base(strings.TrimSuffix(p, "/"))
+	for _, ext := range []string{".html", ".htm", ".php", ".aspx", ".asp", ".txt"} {
+		if k, ok := strings.CutSuffix(key, ext); ok && k != "" {
+			return k
+		}
+	}
+	return key
 }
 
 // PasteText returns a raw paste's text: plain text as is, HTML reduced to

@@ -71,4 +71,11 @@ func TestParsePasteListing(t *testing.T) {
 	if l.Refs[1].URL != "http://paste.onion/raw/x%20y" {
 		t.Errorf("escaped key URL %q", l.Refs[1].URL)
 	}
+	// Links to /KEY.html pages: {key} is KEY, so raw_url .../{key}.txt
+	// asks for KEY.txt, not KEY.html.txt.
+	html = `<ul><li class="p"><a href="/view/a7Kq2x.html">t1</a></li><li class="p"><a href="/view/b81Zmw.php">t2</a></li></ul>`
+	l, err = crawler.ParsePasteListing([]byte(html), base, crawler.PasteSelectors{Item: "li.p", Link: "a", Raw: "http://paste.onion/raw/{key}.txt"})
+	if err != nil || len(l.Refs) != 2 || l.Refs[0].Key != "a7Kq2x" || l.Refs[0].URL != "http://paste.onion/raw/a7Kq2x.txt" || l.Refs[1].Key != "b81Zmw" {
+		t.Errorf("refs of .html links %+v, %v", l.Refs, err)
+	}
 }

@@ -124,3 +124,40 @@ func TestPreflightFailureSkipsTheCycle(t *testing.T) {
 		t.Errorf("a skipped cycle changed source health: %+v", all)
 	}
 }
+
+// editingFetcher lists one thread whose version and text change every
+// cycle: an edited post, fetched again.
+type editingFetcher struct{ cycle int }
+
+func (f *editingFetcher) List(context.Context, crawler.Source) ([]crawler.Ref, error) {
+	f.cycle++
+	return []crawler.Ref{{Key: "/t/1", URL: "http://x.onion/t/1", Version: fmt.Sprint(f.cycle)}}, nil
+}
+
+func (f *editingFetcher) Fetch(_ context.Context, src crawler.Source, r crawler.Ref) (leak.Post, error) {
+	text := "post edited " + r.Version
+	return leak.Post{Source: src.Name, Key: r.Key, Text: text, Hash: leak.ContentHash(text)}, nil
+}
+
+// TestEditsAreNotMorePosts: a thread edited three times is one post, in
+// the source's count as in the database's.
+func TestEditsAreNotMorePosts(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}}
+	job := pipeline.Job{Source: crawler.Source{Name: "forum"}, Fetcher: &editingFetcher{}}
+	for range 3 {
+		st, err := p.RunJob(context.Background(), job)
+		if err != nil || st.New != 1 {
+			t.Fatalf("cycle: %+v, %v; want the edit recorded", st, err)
+		}
+	}
+	srcs, _ := db.Sources()
+	c, _ := db.Counts()
+	if len(srcs) != 1 || srcs[0].Posts != 1 || c.Posts != 1 {
+		t.Errorf("source counts %d posts, the database %d; want 1 and 1", srcs[0].Posts, c.Posts)
+	}
+}

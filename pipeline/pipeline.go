@@ -63,7 +63,8 @@ type Stats struct {
 	Listed  int   // entries on the listing pages
 	Seen    int   // entries already seen, not fetched
 	Fetched int   // entries fetched
-	New     int   // posts with new content recorded
+	New     int   // posts with new content recorded (new posts and edits)
+	Added   int   // posts never recorded before
 	Hits    int   // hits recorded
 	Alerts  int   // alerts queued
 	Errors  int   // entries that failed to fetch (retried next cycle)
@@ -159,6 +160,9 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 		for i, rec := range recs {
 			if rec.New {
 				st.New++
+			}
+			if rec.First {
+				st.Added++
 			}
 			if rec.HitID != 0 {
 				st.Hits++
@@ -329,7 +333,7 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 		healthy, reason := true, ""
 		if crawlErr == nil {
 			s.LastSuccess, s.LastError, s.ConsecutiveFailures, s.LastListed = now, "", 0, st.Listed
-			s.Posts += st.New
+			s.Posts += st.Added // an edit re-fetched is not another post
 			s.Hits += st.Hits
 		} else {
 			s.ConsecutiveFailures++

@@ -55,6 +55,7 @@ func (db *DB) Unseen(source string, marks []Mark) ([]bool, error) {
 // Recorded says what Record did.
 type Recorded struct {
 	New      bool   // the post's content was new, and was recorded
+	First    bool   // the post was never recorded before (an edit of a known post is New, not First)
 	HitID    uint64 // the new hit, 0 if none
 	AlertID  uint64 // the queued alert, 0 if none
 	RepostOf string // "source/key" of the first post with the same text, if another
@@ -154,6 +155,7 @@ func recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, er
 	sameContent := s.Hash == p.Hash && !s.First.IsZero()
 	if s.First.IsZero() {
 		s.First = now
+		r.First = true
 	}
 	s.Version, s.Hash, s.Last = e.Version, p.Hash, now
 	if err := putJSON(seen, key, s); err != nil {

@@ -90,8 +90,34 @@ func checkSources(ctx context.Context, out io.Writer, cfg *Config) []string {
 			continue
 		}
 		fmt.Fprintf(out, "source %s: ok (HTTP %d, %d bytes in %s)\n", j.Source.Name, page.Status, len(page.Body), took)
+		if err := checkFirstEntry(ctx, out, c, j.Source); err != nil {
+			fmt.Fprintf(out, "source %s: FAILED: %v\n", j.Source.Name, err)
+			failed = append(failed, "source "+j.Source.Name)
+		}
 	}
 	return failed
+}
+
+// checkFirstEntry reads the source's first listing page as a crawl does
+// and fetches its first entry (a thread's first page, a raw paste), so
+// that selectors that list nothing or a raw_url that leads nowhere fail
+// here, not 44 times in the log.
+func checkFirstEntry(ctx context.Context, out io.Writer, c *crawler.Client, src crawler.Source) error {
+	src.MaxPages, src.MaxThreadPages = 1, 1
+	src.URLs = src.URLs[:1]
+	refs, err := c.List(ctx, src)
+	if err != nil {
+		return err
+	}
+	if len(refs) == 0 {
+		return errors.New("the listing holds no entries")
+	}
+	p, err := c.Fetch(ctx, src, refs[0])
+	if err != nil {
+		return fmt.Errorf("first of %d entries: %w", len(refs), err)
+	}
+	_, err = fmt.Fprintf(out, "source %s: %d entries listed, the first read (%s, %d bytes of text)\n", src.Name, len(refs), p.URL, p.Bytes)
+	return err
 }
 
 // checkOnline checks the proxy, Tor, every source and Slack, printing a

@@ -445,8 +445,13 @@ func (c *Config) validate() error {
 		p.add("slack.channel", "must be set with bot_token_file")
 	}
 	if s.APIURL != "" {
-		if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.HasSuffix(u.Path, "/") {
-			p.add("slack.api_url", "want an http(s) URL ending in /, got %q", s.APIURL)
+		u, err := url.Parse(s.APIURL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.HasSuffix(u.Path, "/"):
+			p.add("slack.api_url", "want an https URL ending in /api/, got %q", s.APIURL)
+		case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+			// The bot token travels with every call.
+			p.add("slack.api_url", "plain http only to a relay on loopback (the bot token travels with every call), got %q", s.APIURL)
 		}
 	}
 	return p.err()
@@ -694,4 +699,13 @@ func (c *Config) location() (*time.Location, error) {
 		return nil, fmt.Errorf("unknown time zone %q (want an IANA name such as Europe/Berlin)", c.Crawl.TimeZone)
 	}
 	return loc, nil
+}
+
+// loopbackHost reports whether host is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -253,9 +253,20 @@ func TestCheckOnline(t *testing.T) {
 	f := newRunFixture(t)
 	out, stderr, code := execute(t, "check", "--config", f.config, "--online")
 	if code != exitOK || !strings.Contains(out, "proxy "+f.world.Proxy.Addr()+": ok") || !strings.Contains(out, "slack: ok (token accepted") || !strings.Contains(out, "source breachbazaar: ok (HTTP 200") || !strings.Contains(out, "source quietbin: ok") ||
-		!strings.Contains(out, "tor: not checked") {
+		!strings.Contains(out, "tor: not checked") || !strings.Contains(out, "source breachbazaar: 3 entries listed, the first read") ||
+		!strings.Contains(out, "source quietbin: 3 entries listed, the first read") {
 		t.Errorf("check --online (exit %d):\n%s%s", code, out, stderr)
 	}
+	// A raw_url that leads nowhere fails the check, naming the URL once.
+	cfg, _ := os.ReadFile(f.config)
+	bad := strings.Replace(string(cfg), "/raw/{key}", "/raw/{key}.txt", 1)
+	mustWrite(t, f.config, bad, 0o644)
+	out, stderr, code = execute(t, "check", "--config", f.config, "--online")
+	if code != exitError || !strings.Contains(out, "source quietbin: FAILED: first of 3 entries: fetch quietbin: GET http://") ||
+		strings.Count(out, ".txt") != 1 || !strings.Contains(out, "HTTP 404") {
+		t.Errorf("check --online with a raw_url that 404s (exit %d):\n%s%s", code, out, stderr)
+	}
+	mustWrite(t, f.config, string(cfg), 0o644)
 	f.world.Proxy.Close()
 	mustWrite(t, filepath.Join(f.dir, "slack-token"), "xoxb-revoked\n", 0o600)
 	out, stderr, code = execute(t, "check", "--config", f.config, "--online")
