@@ -166,11 +166,17 @@ func writeText(b *strings.Builder, n *html.Node, pre, quote bool) {
 		case "script", "style", "noscript", "template", "head":
 			return
 		case "br":
-			b.WriteByte('\n')
+			// In preformatted text a <br> followed by a newline (MyBB's code
+			// blocks write both) is one line break.
+			if !pre || n.NextSibling == nil || n.NextSibling.Type != html.TextNode || !strings.HasPrefix(strings.TrimLeft(n.NextSibling.Data, "\r"), "\n") {
+				b.WriteByte('\n')
+			}
 			return
 		case "td", "th":
 			b.WriteByte('\t')
-		case "pre", "textarea", "xmp", "plaintext":
+		case "pre", "textarea", "xmp", "plaintext", "code":
+			// Code blocks keep their white space: a dump's tabs separate
+			// its fields.
 			pre = true
 		}
 		if quote && isAttribution(n) {

@@ -159,6 +159,10 @@ func (s *Set) brandsInPart(v *brandVerdict, b []byte, hits []termHit, r role) {
 		switch {
 		case r == roleOther || r == roleQuote:
 			v.passing = true
+		case inEmail(b, m):
+			// "j.doe@halcyonwireless.com" in a row: someone's address at
+			// our domain, not the data's owner.
+			v.passing = true
 		case inComparison(b, m.start):
 			v.passing = true
 		case r == roleTitle, subjectContext(b, m):
@@ -333,4 +337,18 @@ func rawWordBefore(b []byte, pos int) (string, int) {
 // wordByte: an ASCII letter or digit, or a byte of a non-ASCII rune.
 func wordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// inEmail reports whether the mention is part of an email address (its
+// token, up to white space, holds an '@' before it).
+func inEmail(b []byte, m brandMention) bool {
+	for i := m.start - 1; i >= 0 && m.start-i < 80; i-- {
+		switch b[i] {
+		case '@':
+			return true
+		case ' ', '\t', '\n', ',', ';', '|', '"', '\'', '(', '<', ':':
+			return false
+		}
+	}
+	return false
 }

@@ -88,6 +88,16 @@ func tupleIndex(b []byte) int32 {
 // a short key of letters, digits, spaces, '_' or '-'.
 func isKeyValue(line []byte) bool {
 	line = bytes.TrimLeft(line, " \t")
+	if len(line) > 2 && (line[0] == '"' || line[0] == '\'') {
+		// A pretty-printed JSON or YAML field: "email": "x@y.test",
+		q := line[0]
+		j := bytes.IndexByte(line[1:], q)
+		if j <= 0 || j > 30 {
+			return false
+		}
+		rest := bytes.TrimLeft(line[j+2:], " \t")
+		return len(rest) > 1 && rest[0] == ':' && len(bytes.Trim(rest[1:], " \t,")) > 0
+	}
 	for i, c := range line {
 		switch {
 		case c == ':' || c == '=':

@@ -228,8 +228,8 @@ func splitKeyValue(l []byte) (string, string) {
 	if i < 0 {
 		return "", ""
 	}
-	k := strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(string(l[:i]), "_", " ")), " "))
-	return k, strings.TrimSpace(string(l[i+1:]))
+	k := strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(strings.Trim(strings.TrimSpace(string(l[:i])), `"'`), "_", " ")), " "))
+	return k, strings.Trim(strings.TrimSpace(string(l[i+1:])), `"',`)
 }
 
 func (s *scanner) lineExtras(text []byte, ls, le int, line, row int32) {
@@ -263,6 +263,9 @@ func (s *scanner) lineExtras(text []byte, ls, le int, line, row int32) {
 			states = append(states, strings.ToUpper(f))
 		case len(f) == 5 && allDigits(f), len(f) == 10 && f[5] == '-' && allDigits(f[:5]) && allDigits(f[6:]):
 			zips = append(zips, f[:5])
+		case strings.Contains(strings.ToUpper(f), "WDL") && licenceOK(f, s, ls, le, line, row):
+			// "WA WDLYVRMRPEJD": a Washington licence, all letters, reads
+			// like two words.
 		case word:
 			if prevName != "" && !strings.Contains(prevName, " ") && !strings.Contains(f, " ") {
 				names = append(names, prevName+" "+f) // "first", "last"
@@ -335,7 +338,7 @@ func isLicenceNumber(f string) bool {
 	if len(f) < 5 || len(f) > 16 {
 		return false
 	}
-	hasDigit := false
+	hasDigit := len(f) == 12 && strings.HasPrefix(strings.ToUpper(f), "WDL") // Washington's may be all letters
 	for i := 0; i < len(f); i++ {
 		c := f[i]
 		switch {
@@ -361,8 +364,17 @@ func allDigits(s string) bool {
 // licenceField reads a field holding a licence with its state ("IL
 // K920-4487-6283", "NY-123456789", "D1234567 (CA)").
 func licenceField(f string) (string, bool) {
-	if len(f) < 7 || len(f) > 40 || !strings.ContainsAny(f, "0123456789*") {
+	if len(f) < 7 || len(f) > 40 || !strings.ContainsAny(f, "0123456789*") && !strings.Contains(strings.ToUpper(f), "WDL") {
 		return "", false
 	}
 	return normDL(f)
+}
+
+// licenceOK emits f as a licence when it reads as one.
+func licenceOK(f string, s *scanner, ls, le int, line, row int32) bool {
+	dl, ok := normDL(f)
+	if ok {
+		s.extra(TypeDL, dl, ls, le, line, row)
+	}
+	return ok
 }

@@ -134,7 +134,8 @@ var contactWords = []struct {
 
 // recordNouns follow a claimed record count ("68M records").
 var recordNouns = []string{"records", "record", "customers", "customer", "users", "rows", "lines", "accounts",
-	"clients", "subscribers", "entries", "записей", "строк", "клиентов", "абонентов", "аккаунтов"}
+	"clients", "subscribers", "entries", "numbers", "leads", "profiles", "people", "persons", "emails", "phones",
+	"logins", "identities", "members", "patients", "записей", "строк", "клиентов", "абонентов", "аккаунтов", "номеров"}
 
 // sampleWords near a count make it the size of the sample, not the claim
 // ("sample of 50 rows", "10 rows below").

@@ -646,6 +646,24 @@ func (s *scanner) plusPhone(start int, g []group) {
 	if ok && d[0] == '1' {
 		ok = len(d) == 11 && d[1] >= '2' && d[4] >= '2'
 	}
+	if !ok && len(d) > 11 && d[0] == '1' {
+		// "+1 386 579 2296 4099 Spring Ave": in a row separated by spaces
+		// the number ends where its eleven digits do, at a group's end.
+		n := 0
+		for _, gr := range g {
+			n += gr.end - gr.start
+			if n == 11 {
+				end = gr.end
+				s.arena = s.arena[:mark+12]
+				d = s.arena[mark+1:]
+				ok = d[1] >= '2' && d[4] >= '2'
+				break
+			}
+			if n > 11 {
+				break
+			}
+		}
+	}
 	if ok {
 		s.emit(TypePhone, mark, start, end)
 		return

@@ -58,9 +58,9 @@ const DefaultSaleThreshold = 3
 // DefaultOursFraction: one row in five of ours makes a sample our data.
 const DefaultOursFraction = 0.2
 
-// dumpRows real rows, most of a post's rows, are a dump of our data even
+// dumpRows real rows (or more), most of a post's rows, are a dump of our data even
 // without a word of sale or release: the data is out.
-const dumpRows = 5
+const dumpRows = 3
 
 // Set matches post text against everything configured. It is immutable
 // after NewSet and safe for concurrent Match calls.

@@ -491,6 +491,32 @@ var families = []family{
 		p.Expect.RepeatOf = "sale-sample"
 		return p
 	}},
+	{"terse-seller", 5, func(g *gen, i int) *Post {
+		// Few words, abbreviations, no punctuation: how many sellers write.
+		r := g.r
+		rs := g.w.mixRows(5+r.IntN(10), nil, r.IntN(2))
+		spec := randomSpec(r)
+		_, ntext := fmtCount(r)
+		lines := []string{
+			"%s full db %s ssn dob dl %s tox only",
+			"fresh %s dump. %s lines. %s. no escrow no deal",
+			"%s custs %s, price %s, ask for more samples",
+		}
+		p := &Post{Site: g.site(), Prefix: pick(r, []string{"WTS", ""}), Title: fmt.Sprintf("%s %s", pick(r, []string{"Halcyon Wireless", "halcyonwireless.com", "HALCYON MOBILE"}), ntext),
+			Msgs: []Msg{{Author: g.seller(), Blocks: []Block{para(pick(r, lines), strings.ToLower(g.ours()), ntext, g.price()), g.sampleBlock(spec, rs)}}}}
+		p.Expect = critical(countRows(rs))
+		return p
+	}},
+	{"export-json", 4, func(g *gen, i int) *Post {
+		// A pretty-printed JSON export: one record over many lines.
+		r := g.r
+		rs := g.w.mixRows(4+r.IntN(8), nil, r.IntN(3))
+		spec := sampleSpec{format: "jsonpretty", fields: pick(r, fieldSets), phone: r.IntN(6)}
+		p := &Post{Site: "paste", Title: pick(r, []string{"users.json", "export_customers", "mongo dump"}), Author: "Guest",
+			Msgs: []Msg{{Blocks: []Block{g.sampleBlock(spec, rs)}}}}
+		p.Expect = critical(countRows(rs))
+		return p
+	}},
 	// ---------------------------------------------------------------- high
 	{"sale-unverified", 10, func(g *gen, i int) *Post {
 		// A sale naming us, nothing to verify.
@@ -548,7 +574,7 @@ var families = []family{
 	{"few-records", 4, func(g *gen, i int) *Post {
 		// A handful of our customers' full records, no sale words.
 		r := g.r
-		rs := g.w.mixRows(2+r.IntN(2), nil, 0)
+		rs := g.w.mixRows(2, nil, r.IntN(2))
 		spec := sampleSpec{format: "kv", fields: []string{"name", "email", "phone", "ssn", "address"}, phone: r.IntN(6)}
 		p := &Post{Site: "paste", Title: pick(r, []string{"notes", "for jay", "lookup results"}), Author: "Guest",
 			Msgs: []Msg{{Blocks: []Block{para("lookups from the portal:"), g.sampleBlock(spec, rs)}}}}
@@ -769,6 +795,23 @@ var families = []family{
 		p := &Post{Site: g.site(), Prefix: "FREE", Title: pick(r, []string{"Collection #9 repack", "old public dumps repack 2019", "antipublic mix"}),
 			Msgs: []Msg{{Author: g.seller(), Blocks: []Block{para("old public leaks repacked, free, enjoy"), g.sampleBlock(randomSpec(r), rs)}}}}
 		p.Expect = atMost(leak.SeverityNone, true, "a repack of other public dumps")
+		return p
+	}},
+	{"employee-emails", 4, func(g *gen, i int) *Post {
+		// Another company's dump in which some people use an address at our
+		// domain: our domain, not our data.
+		r := g.r
+		co := pick(r, otherCompanies)
+		rs := g.w.mixRows(0, nil, 10+r.IntN(10))
+		for k := range rs {
+			if k%3 == 0 {
+				rs[k].p.Email = strings.ToLower(rs[k].p.First[:1]+rs[k].p.Last) + "@halcyonwireless.com"
+			}
+		}
+		spec := sampleSpec{fields: []string{"name", "email", "phone"}, format: pick(r, []string{"csv", "pipe"}), phone: r.IntN(6)}
+		p := &Post{Site: g.site(), Prefix: "SELLING", Title: co + " vendor portal users",
+			Msgs: []Msg{{Author: g.seller(), Blocks: []Block{para("Selling %s vendor portal accounts, %s. Sample:", co, g.price()), g.sampleBlock(spec, rs)}}}}
+		p.Expect = atMost(leak.SeverityInfo, true, "another company's dump with addresses at our domain")
 		return p
 	}},
 	{"other-sale-reply-mention", 4, func(g *gen, i int) *Post {

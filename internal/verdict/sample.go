@@ -92,6 +92,37 @@ func (s sampleSpec) lines(rs []row) []string {
 			out = append(out, string(b))
 		}
 		return out
+	case "jsonpretty":
+		// A MongoDB-style export: a JSON array, one field a line.
+		out = append(out, "[")
+		for i, r := range rs {
+			out = append(out, "  {")
+			for k, f := range s.fields {
+				sep := ","
+				if k == len(s.fields)-1 {
+					sep = ""
+				}
+				b, _ := json.Marshal(s.value(f, r.p))
+				out = append(out, fmt.Sprintf("    %q: %s%s", f, b, sep))
+			}
+			if i == len(rs)-1 {
+				out = append(out, "  }")
+			} else {
+				out = append(out, "  },")
+			}
+		}
+		return append(out, "]")
+	case "markdown":
+		out = append(out, "| "+strings.Join(s.fields, " | ")+" |")
+		out = append(out, "|"+strings.Repeat("---|", len(s.fields)))
+		for _, r := range rs {
+			var vs []string
+			for _, f := range s.fields {
+				vs = append(vs, s.value(f, r.p))
+			}
+			out = append(out, "| "+strings.Join(vs, " | ")+" |")
+		}
+		return out
 	case "combo":
 		for _, r := range rs {
 			out = append(out, s.value("email", r.p)+":"+r.p.Password)
@@ -266,7 +297,7 @@ var fieldSets = [][]string{
 	{"name", "email", "phone", "address", "zip", "dl", "dob"},
 }
 
-var formats = []string{"csv", "pipe", "tsv", "semi", "kv", "sql", "json"}
+var formats = []string{"csv", "pipe", "tsv", "semi", "kv", "sql", "json", "jsonpretty", "markdown"}
 
 func randomSpec(r *rand.Rand) sampleSpec {
 	return sampleSpec{fields: pick(r, fieldSets), format: pick(r, formats), phone: r.IntN(6)}

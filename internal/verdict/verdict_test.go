@@ -286,7 +286,7 @@ func (f figures) table() string {
 // at its severity, no false critical, no false alarm, no other company's
 // post alerted, every canary partition and every sample count exact.
 func TestVerdictCorpus(t *testing.T) {
-	for _, seed := range []uint64{1, 2} {
+	for _, seed := range seeds() {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			ss, sites, db := crawlCorpus(t, seed)
 			f := score(ss, db, sites)
@@ -404,4 +404,22 @@ func extract(t *testing.T, sites *Sites, p *Post) (string, string) {
 	}
 	t.Fatalf("post %s not listed", p.ID)
 	return "", ""
+}
+
+// seeds are the corpus seeds the test crawls: 1 and 2, or
+// $VERDICT_SEEDS (e.g. 1-20) to try more.
+func seeds() []uint64 {
+	from, to := 1, 2
+	if v := os.Getenv("VERDICT_SEEDS"); v != "" {
+		a, b, _ := strings.Cut(v, "-")
+		from, _ = strconv.Atoi(a)
+		if to, _ = strconv.Atoi(b); b == "" {
+			to = from
+		}
+	}
+	var out []uint64
+	for s := from; s <= to; s++ {
+		out = append(out, uint64(s))
+	}
+	return out
 }

@@ -54,9 +54,8 @@ type World struct {
 	Key       []byte
 	Customers []Person
 	Canaries  []Canary
-	// Strangers are people who are not our customers (other companies'
-	// dumps, fabricated samples).
-	rng *rand.Rand
+	rng       *rand.Rand
+	taken     map[string]bool // the customers' values, which strangers never share
 }
 
 // Company settings, as an operator would configure them.
@@ -77,12 +76,13 @@ func NewWorld(seed uint64, n int) *World {
 		w.Key[i] = byte(w.rng.IntN(256))
 	}
 	seen := map[string]bool{}
+	w.taken = seen
 	for len(w.Customers) < n {
 		p := w.person("")
 		if seen[p.Email] || seen[p.Phone] || seen[p.SSN] {
 			continue
 		}
-		seen[p.Email], seen[p.Phone], seen[p.SSN] = true, true, true
+		seen[p.Email], seen[p.Phone], seen[p.SSN], seen[p.Name()+p.ZIP] = true, true, true, true
 		w.Customers = append(w.Customers, p)
 	}
 	for _, part := range Partitions {
@@ -94,8 +94,16 @@ func NewWorld(seed uint64, n int) *World {
 	return w
 }
 
-// Stranger is someone who is not our customer.
-func (w *World) Stranger() Person { return w.person("") }
+// Stranger is someone who is not our customer: no value of theirs is a
+// customer's.
+func (w *World) Stranger() Person {
+	for {
+		p := w.person("")
+		if !w.taken[p.Email] && !w.taken[p.Phone] && !w.taken[p.SSN] && !w.taken[p.Name()+p.ZIP] {
+			return p
+		}
+	}
+}
 
 // Rand is the world's random source (posts are drawn from it too, so the
 // corpus is one function of the seed).
