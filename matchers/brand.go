@@ -42,7 +42,9 @@ var companyKinds = setOf(`pharmaceuticals pharmaceutical pharma pharmacy therape
 	university college school academy institute
 	logistics shipping freight transport trucking couriers
 	software technologies consulting partners law legal accounting
-	pets vet veterinary fitness gym casino crypto exchange chemicals steel mining construction engineering`)
+	pets vet veterinary fitness gym casino crypto exchange chemicals steel mining construction engineering
+	inc llc ltd corp corporation company co group holdings international industries enterprises systems solutions
+	technologies ventures associates networks`)
 
 // comparisonWords before a brand make it a mention in passing.
 var comparisonWords = setOf(`than like unlike similar remember after since vs versus compared not bigger larger smaller older newer
@@ -54,6 +56,15 @@ var subjectNouns = strings.Fields(`customer customers client clients user users 
 	account accounts db database dump leak data records base crm клиентов абонентов база базу пользователей`)
 
 var subjectNounSet = setOf(strings.Join(subjectNouns, " "))
+
+// subjectFirst marks the first letters of the ASCII subject nouns: a
+// cheap test before the map.
+var subjectFirst = func() (t [256]bool) {
+	for _, n := range subjectNouns {
+		t[n[0]] = true
+	}
+	return t
+}()
 
 // subjectBefore: "database of Halcyon", "data from Halcyon", "Company: Halcyon".
 var subjectBefore = setOf(`of from at company target victim source breached hacked компании компания база базу клиенты`)
@@ -99,6 +110,8 @@ type brandVerdict struct {
 	// strongSeller: a full name or domain in the seller's words, with no
 	// context either way.
 	strongSeller bool
+	seller       []sellerPart
+	foreignRead  bool
 }
 
 // brandsInPart assesses the brand terms of one part. b is the part's text,
@@ -115,10 +128,12 @@ func (s *Set) brandsInPart(v *brandVerdict, b []byte, hits []termHit, r role) {
 			nots = append(nots, notBrand{name: t.name, start: h.start, end: h.end})
 		}
 	}
+	if r == roleSeller || r == roleTitle {
+		// Whether the seller offers another name's data is read only if
+		// the verdict needs it (see done): most posts never do.
+		v.seller = append(v.seller, sellerPart{b: b})
+	}
 	if len(ms) == 0 {
-		if r == roleSeller || r == roleTitle {
-			v.foreign = v.foreign || s.foreignSubject(b, hits, nil)
-		}
 		return
 	}
 	// The longest term at each start: "Halcyon Wireless" over "Halcyon".
@@ -137,7 +152,7 @@ func (s *Set) brandsInPart(v *brandVerdict, b []byte, hits []termHit, r role) {
 	}
 	ms = kept
 	if r == roleSeller || r == roleTitle {
-		v.foreign = v.foreign || s.foreignSubject(b, hits, ms)
+		v.seller[len(v.seller)-1].ours = ms
 	}
 	for _, m := range ms {
 		info := s.brands[m.brand]
@@ -178,12 +193,36 @@ func (s *Set) brandsInPart(v *brandVerdict, b []byte, hits []termHit, r role) {
 }
 
 // done settles the verdict once every part was read.
-func (v *brandVerdict) done() {
-	if v.strongSeller && !v.foreign {
-		v.subject = true
-	} else if v.strongSeller {
-		v.passing = true
+func (v *brandVerdict) done(s *Set) {
+	if v.strongSeller && !v.subject {
+		v.readForeign(s)
+		if !v.foreign {
+			v.subject = true
+		} else {
+			v.passing = true
+		}
 	}
+}
+
+// readForeign reads the seller's parts for another name's data, once.
+func (v *brandVerdict) readForeign(s *Set) bool {
+	if !v.foreignRead {
+		v.foreignRead = true
+		for _, p := range v.seller {
+			if s.foreignSubject(p.b, p.ours) {
+				v.foreign = true
+				break
+			}
+		}
+	}
+	return v.foreign
+}
+
+// sellerPart is a part of the title or the seller's words, with our brand
+// mentions in it.
+type sellerPart struct {
+	b    []byte
+	ours []brandMention
 }
 
 // collision reports whether mention m is another company's name: inside a
@@ -210,25 +249,34 @@ func (s *Set) collision(b []byte, m brandMention, info brandInfo, nots []notBran
 // inComparison: a comparison word in the four words before the brand, in
 // the same sentence ("bigger than the Halcyon leak").
 func inComparison(b []byte, start int) bool {
-	for _, w := range wordsBefore(b, start, 4, ".;!?\n") {
-		if comparisonWords[w] {
-			return true
-		}
-	}
-	return false
+	return anyWordBefore(b, start, 4, ".;!?\n", comparisonWords)
 }
 
 // subjectContext: the data is the brand's ("Halcyon customer db",
 // "dump of Halcyon", "Company: Halcyon").
 func subjectContext(b []byte, m brandMention) bool {
-	for _, w := range wordsAfter(b, m.end, 3, ".,;!?\n()") {
-		if subjectNounSet[w] {
-			return true
+	return anyWordAfter(b, m.end, 3, ".,;!?\n()", subjectNounSet) || anyWordBefore(b, m.start, 2, ".;!?\n", subjectBefore)
+}
+
+// anyWordAfter is anyWordBefore after pos.
+func anyWordAfter(b []byte, pos, n int, stops string, set map[string]bool) bool {
+	var buf [24]byte
+	i := max(pos, 0)
+	for range n {
+		for i < len(b) && !wordByte(b[i]) {
+			if strings.IndexByte(stops, b[i]) >= 0 {
+				return false
+			}
+			i++
 		}
-	}
-	before := wordsBefore(b, m.start, 2, ".;!?\n")
-	for _, w := range before {
-		if subjectBefore[w] {
+		if i == len(b) {
+			return false
+		}
+		s := i
+		for i < len(b) && wordByte(b[i]) {
+			i++
+		}
+		if i-s <= len(buf) && set[unsafeString(lowerInto(buf[:0], b[s:i]))] {
 			return true
 		}
 	}
@@ -238,12 +286,29 @@ func subjectContext(b []byte, m brandMention) bool {
 // foreignSubject reports whether the seller's words offer another name's
 // data: a capitalised word, not ours and not a common one, before a data
 // noun ("Globex customer database", "Initech users").
-func (s *Set) foreignSubject(b []byte, hits []termHit, ours []brandMention) bool {
-	for _, h := range hits {
-		if s.auto.terms[h.term].kind != termSubject {
+//
+// It walks the part's words itself (it runs only beside a brand mention or
+// a profile term), so the common data nouns need not be terms of the
+// automaton, which every word of every post is checked against.
+func (s *Set) foreignSubject(b []byte, ours []brandMention) bool {
+	// The offer is stated above its sample: the first lines say whose
+	// data it is, and the rest (often megabytes of rows) is not read.
+	if len(b) > foreignWindow {
+		b = b[:foreignWindow]
+	}
+	var buf [16]byte
+	for i := 0; i < len(b); {
+		for i < len(b) && !wordByte(b[i]) {
+			i++
+		}
+		ws := i
+		for i < len(b) && wordByte(b[i]) {
+			i++
+		}
+		if i-ws < 2 || i-ws > len(buf) || !subjectFirst[b[ws]|0x20] && b[ws] < 0x80 || !subjectNounSet[unsafeString(lowerInto(buf[:0], b[ws:i]))] {
 			continue
 		}
-		pos := h.start
+		pos := ws
 		for range 3 {
 			w, ws := rawWordBefore(b, pos)
 			if w == "" {
@@ -268,6 +333,9 @@ func (s *Set) foreignSubject(b []byte, hits []termHit, ours []brandMention) bool
 	}
 	return false
 }
+
+// foreignWindow is how much of a part foreignSubject reads.
+const foreignWindow = 512
 
 // wordsBefore returns up to n lower-cased words before pos, nearest
 // first, stopping at any byte of stops.
@@ -351,4 +419,61 @@ func inEmail(b []byte, m brandMention) bool {
 		}
 	}
 	return false
+}
+
+// anyWordBefore reports whether one of the n words before pos (stopping at
+// a byte of stops) is in set, lower-cased in a buffer: no allocation.
+func anyWordBefore(b []byte, pos, n int, stops string, set map[string]bool) bool {
+	var buf [24]byte
+	i := min(pos, len(b))
+	for range n {
+		for i > 0 && !wordByte(b[i-1]) {
+			if strings.IndexByte(stops, b[i-1]) >= 0 {
+				return false
+			}
+			i--
+		}
+		if i == 0 {
+			return false
+		}
+		e := i
+		for i > 0 && wordByte(b[i-1]) {
+			i--
+		}
+		if e-i <= len(buf) && set[unsafeString(lowerInto(buf[:0], b[i:e]))] {
+			return true
+		}
+	}
+	return false
+}
+
+// wordAfter appends the word after pos, lower-cased, to dst (empty at a
+// byte of stops or when longer than dst's capacity).
+func wordAfter(dst, b []byte, pos int, stops string) []byte {
+	i := max(pos, 0)
+	for i < len(b) && !wordByte(b[i]) {
+		if strings.IndexByte(stops, b[i]) >= 0 {
+			return dst
+		}
+		i++
+	}
+	s := i
+	for i < len(b) && wordByte(b[i]) {
+		i++
+	}
+	if i-s > cap(dst)-len(dst) {
+		return dst
+	}
+	return lowerInto(dst, b[s:i])
+}
+
+// lowerInto appends w lower-cased (ASCII letters) to dst.
+func lowerInto(dst, w []byte) []byte {
+	for _, c := range w {
+		if c >= 'A' && c <= 'Z' {
+			c += 32
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }

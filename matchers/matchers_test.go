@@ -200,6 +200,7 @@ func claimOf(text string) leak.Claim {
 	var c claimBuilder
 	c.add([]byte(text), a, ts.hits, false)
 	cl, _ := c.finish(DefaultSaleThreshold)
+	cl.Phrases = c.phrases // every phrase seen, whatever the intent
 	return cl
 }
 

@@ -2,7 +2,6 @@ package matchers
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -283,12 +282,12 @@ func normDL(raw string) (string, bool) {
 		}
 		rest = append(rest, f)
 	}
-	number := strings.NewReplacer("-", "", ".", "").Replace(strings.Join(rest, ""))
+	number := dropDashes(strings.Join(rest, ""))
 	if len(rest) > 1 && len(number) > 20 {
 		number = ""
 		for _, f := range rest {
 			if strings.ContainsAny(f, "0123456789") {
-				number = strings.NewReplacer("-", "", ".", "").Replace(f)
+				number = dropDashes(f)
 				break
 			}
 		}
@@ -301,6 +300,20 @@ func normDL(raw string) (string, bool) {
 		return "", false
 	}
 	return state + ":" + number, true
+}
+
+// dropDashes removes the '-' and '.' a licence number is written with.
+func dropDashes(s string) string {
+	if !strings.ContainsAny(s, "-.") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '-' && s[i] != '.' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
 }
 
 // dlFiller are words around a licence number that are not part of it.
@@ -339,11 +352,13 @@ func normDOB(raw string) (string, bool) {
 	case len(s) == 10 && s[4] == '-' && s[7] == '-':
 		y, m, d, ok = atoi3(s[0:4], s[5:7], s[8:10])
 	case strings.Count(s, "/") == 2:
-		p := strings.Split(s, "/")
-		m, d, y, ok = atoi3(p[0], p[1], p[2])
+		a, rest, _ := strings.Cut(s, "/")
+		b, c, _ := strings.Cut(rest, "/")
+		m, d, y, ok = atoi3(a, b, c)
 	case strings.Count(s, ".") == 2:
-		p := strings.Split(s, ".")
-		d, m, y, ok = atoi3(p[0], p[1], p[2])
+		a, rest, _ := strings.Cut(s, ".")
+		b, c, _ := strings.Cut(rest, ".")
+		d, m, y, ok = atoi3(a, b, c)
 	}
 	if !ok || y < 1900 || y > 2030 || m < 1 || m > 12 || d < 1 || d > daysIn(m, y) {
 		return "", false
@@ -351,11 +366,27 @@ func normDOB(raw string) (string, bool) {
 	return fmt.Sprintf("%04d-%02d-%02d", y, m, d), true
 }
 
+// atoi3 reads three short numbers of digits only (no allocation for the
+// many fields that are not).
 func atoi3(a, b, c string) (int, int, int, bool) {
-	x, e1 := strconv.Atoi(a)
-	y, e2 := strconv.Atoi(b)
-	z, e3 := strconv.Atoi(c)
-	return x, y, z, e1 == nil && e2 == nil && e3 == nil && len(a) <= 4 && len(b) <= 4 && len(c) <= 4
+	x, ok1 := smallInt(a)
+	y, ok2 := smallInt(b)
+	z, ok3 := smallInt(c)
+	return x, y, z, ok1 && ok2 && ok3
+}
+
+func smallInt(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 4 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
 }
 
 func daysIn(m, y int) int {

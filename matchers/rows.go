@@ -98,6 +98,9 @@ func isKeyValue(line []byte) bool {
 		rest := bytes.TrimLeft(line[j+2:], " \t")
 		return len(rest) > 1 && rest[0] == ':' && len(bytes.Trim(rest[1:], " \t,")) > 0
 	}
+	if len(line) == 0 || !(line[0] >= 'a' && line[0] <= 'z' || line[0] >= 'A' && line[0] <= 'Z') {
+		return false // a key starts with a letter: "2026-11-20 10:00:01 pid=7" is a log line
+	}
 	for i, c := range line {
 		switch {
 		case c == ':' || c == '=':

@@ -259,11 +259,11 @@ func (s *scanner) lineExtras(text []byte, ls, le int, line, row int32) {
 		word := isNameField(f)
 		switch {
 		case f == "":
-		case len(f) == 2 && usStates[strings.ToUpper(f)]:
-			states = append(states, strings.ToUpper(f))
+		case len(f) == 2 && usStates[upper2(f)]:
+			states = append(states, upper2(f))
 		case len(f) == 5 && allDigits(f), len(f) == 10 && f[5] == '-' && allDigits(f[:5]) && allDigits(f[6:]):
 			zips = append(zips, f[:5])
-		case strings.Contains(strings.ToUpper(f), "WDL") && licenceOK(f, s, ls, le, line, row):
+		case hasWDL(f) && licenceOK(f, s, ls, le, line, row):
 			// "WA WDLYVRMRPEJD": a Washington licence, all letters, reads
 			// like two words.
 		case word:
@@ -338,7 +338,7 @@ func isLicenceNumber(f string) bool {
 	if len(f) < 5 || len(f) > 16 {
 		return false
 	}
-	hasDigit := len(f) == 12 && strings.HasPrefix(strings.ToUpper(f), "WDL") // Washington's may be all letters
+	hasDigit := len(f) == 12 && hasWDL(f[:3]) // Washington's may be all letters
 	for i := 0; i < len(f); i++ {
 		c := f[i]
 		switch {
@@ -364,10 +364,44 @@ func allDigits(s string) bool {
 // licenceField reads a field holding a licence with its state ("IL
 // K920-4487-6283", "NY-123456789", "D1234567 (CA)").
 func licenceField(f string) (string, bool) {
-	if len(f) < 7 || len(f) > 40 || !strings.ContainsAny(f, "0123456789*") && !strings.Contains(strings.ToUpper(f), "WDL") {
+	if len(f) < 7 || len(f) > 40 || !strings.ContainsAny(f, "0123456789*") && !hasWDL(f) {
+		return "", false
+	}
+	// Cheap first: a state code at either end, or a state's name.
+	first, last := f[:2], f[len(f)-2:]
+	if !(usStates[upper2(first)] && !isAlnum(f[2])) && !(usStates[upper2(last)] && !isAlnum(f[len(f)-3])) &&
+		!hasWDL(f[:3]) && !startsWithStateName(f) {
 		return "", false
 	}
 	return normDL(f)
+}
+
+func upper2(s string) string {
+	if s[0] >= 'a' && s[0] <= 'z' || s[1] >= 'a' && s[1] <= 'z' {
+		return strings.ToUpper(s)
+	}
+	return s
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// startsWithStateName: "New York 123456789", "Texas 12345678".
+func startsWithStateName(f string) bool {
+	if f[0] < 'A' || f[0] > 'Z' && f[0] < 'a' || f[0] > 'z' {
+		return false
+	}
+	w := f
+	if i := strings.IndexAny(f, " 0123456789"); i > 0 {
+		w = f[:i]
+	}
+	for name := range stateNames {
+		if len(name) >= len(w) && strings.EqualFold(name[:len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 // licenceOK emits f as a licence when it reads as one.
@@ -377,4 +411,15 @@ func licenceOK(f string, s *scanner, ls, le int, line, row int32) bool {
 		s.extra(TypeDL, dl, ls, le, line, row)
 	}
 	return ok
+}
+
+// hasWDL reports whether f holds "WDL" in any case (Washington's licence
+// prefix), without allocating.
+func hasWDL(f string) bool {
+	for i := 0; i+3 <= len(f); i++ {
+		if f[i]|0x20 == 'w' && f[i+1]|0x20 == 'd' && f[i+2]|0x20 == 'l' {
+			return true
+		}
+	}
+	return false
 }

@@ -38,54 +38,49 @@ var intentPhrases = []struct {
 	weight float64
 }{
 	{"selling", intentSale, 2}, {"for sale", intentSale, 2}, {"wts", intentSale, 2}, {"sell", intentSale, 1},
-	{"for sell", intentSale, 2}, {"on sale", intentSale, 1.5}, {"i am selling", intentSale, 2}, {"i m selling", intentSale, 2},
-	{"im selling", intentSale, 2}, {"we are selling", intentSale, 2}, {"we re selling", intentSale, 2},
-	{"buy now", intentSale, 1}, {"price", intentSale, 1}, {"btc", intentSale, 1}, {"xmr", intentSale, 1},
+	{"for sell", intentSale, 2}, {"buy now", intentSale, 1}, {"price", intentSale, 1}, {"btc", intentSale, 1}, {"xmr", intentSale, 1},
 	{"monero", intentSale, 1}, {"usdt", intentSale, 1}, {"bitcoin", intentSale, 1}, {"ltc", intentSale, 1},
 	{"escrow", intentSale, 1.5}, {"middleman", intentSale, 1}, {"guarantor", intentSale, 1},
 	{"dm me", intentSale, 1}, {"pm me", intentSale, 1}, {"dm", intentSale, 0.5}, {"contact", intentSale, 0.5},
 	{"sample below", intentSale, 1.5}, {"sample", intentSale, 1}, {"samples", intentSale, 1}, {"full db", intentSale, 1},
 	{"database", intentSale, 0.5}, {"db", intentSale, 0.5}, {"serious buyers", intentSale, 1.5}, {"negotiable", intentSale, 1},
-	{"obo", intentSale, 1}, {"auction", intentSale, 1.5}, {"starting price", intentSale, 1.5}, {"accepting offers", intentSale, 1.5},
+	{"obo", intentSale, 1}, {"auction", intentSale, 1.5}, {"accepting offers", intentSale, 1.5},
 	{"продаю", intentSale, 2}, {"продам", intentSale, 2}, {"продажа", intentSale, 2}, {"цена", intentSale, 1},
 	{"гарант", intentSale, 1.5}, {"пиши в лс", intentSale, 1}, {"в лс", intentSale, 0.5}, {"база", intentSale, 0.5},
-	{"торг", intentSale, 1}, {"fullz", intentSale, 1}, {"bulk discount", intentSale, 1.5}, {"per record", intentSale, 1},
-	{"each", intentSale, 0.5}, {"wholesale", intentSale, 1.5}, {"discount", intentSale, 1},
+	{"торг", intentSale, 1}, {"fullz", intentSale, 1}, {"wholesale", intentSale, 1.5},
 
 	{"combo list", intentRecycled, -2}, {"combolist", intentRecycled, -2}, {"combos", intentRecycled, -1},
 	{"stealer logs", intentRecycled, -2}, {"stealer", intentRecycled, -1}, {"ulp", intentRecycled, -2},
-	{"repack", intentRecycled, -1.5}, {"old", intentRecycled, -0.5}, {"public leak", intentRecycled, -1},
-	{"already public", intentRecycled, -1}, {"already leaked", intentRecycled, -1}, {"antipublic", intentRecycled, -2},
+	{"repack", intentRecycled, -1.5}, {"old", intentRecycled, -0.5},
+	{"antipublic", intentRecycled, -2},
 
 	{"free leak", intentRelease, 2}, {"free download", intentRelease, 2}, {"for free", intentRelease, 2},
 	{"free", intentRelease, 1}, {"enjoy", intentRelease, 1}, {"giving away", intentRelease, 2},
-	{"give away", intentRelease, 2}, {"download link", intentRelease, 1}, {"download", intentRelease, 0.5},
-	{"leaked", intentRelease, 0.5}, {"no charge", intentRelease, 2}, {"free of charge", intentRelease, 2},
-	{"here you go", intentRelease, 1}, {"бесплатно", intentRelease, 2}, {"слив", intentRelease, 2},
+	{"download link", intentRelease, 1},
+	{"free of charge", intentRelease, 2},
+	{"бесплатно", intentRelease, 2}, {"слив", intentRelease, 2},
 	{"раздача", intentRelease, 2}, {"халява", intentRelease, 2}, {"скачать", intentRelease, 1},
 
-	{"wtb", intentBuy, 3}, {"want to buy", intentBuy, 3}, {"looking for", intentBuy, 1.5}, {"buying", intentBuy, 1.5},
-	{"will pay", intentBuy, 1}, {"anyone have", intentBuy, 1.5}, {"anyone has", intentBuy, 1.5},
+	{"wtb", intentBuy, 3}, {"looking for", intentBuy, 1.5}, {"buying", intentBuy, 1.5},
+	{"sold", intentReport, 0}, // weighed by the words before it (see selling)
 	{"куплю", intentBuy, 3}, {"ищу", intentBuy, 1.5},
 
 	{"reportedly", intentReport, 2}, {"allegedly", intentReport, 2}, {"according to", intentReport, 1.5},
 	{"news", intentReport, 1.5}, {"article", intentReport, 1}, {"threat actor", intentReport, 1.5},
 	{"hackers", intentReport, 1}, {"claims to", intentReport, 1.5}, {"claiming to", intentReport, 1.5},
-	{"claimed", intentReport, 1}, {"is selling", intentReport, 1.5}, {"are selling", intentReport, 1.5},
-	{"was selling", intentReport, 1.5}, {"being sold", intentReport, 2}, {"breach notification", intentReport, 2},
-	{"confirmed", intentReport, 1}, {"class action", intentReport, 2}, {"lawsuit", intentReport, 1.5},
-	{"investigating", intentReport, 1}, {"spokesperson", intentReport, 2}, {"press release", intentReport, 2},
-	{"journalist", intentReport, 1.5}, {"reported", intentReport, 1.5}, {"were notified", intentReport, 1.5},
-	{"notification letter", intentReport, 1.5}, {"anyone know", intentReport, 1}, {"is this legit", intentReport, 1},
-	{"is it real", intentReport, 1}, {"по данным", intentReport, 1.5}, {"новость", intentReport, 1.5},
+	{"claimed", intentReport, 1}, {"breach notification", intentReport, 2},
+	{"confirmed", intentReport, 1}, {"lawsuit", intentReport, 1.5},
+	{"investigating", intentReport, 1}, {"spokesperson", intentReport, 2},
+	{"journalist", intentReport, 1.5}, {"reported", intentReport, 1.5}, {"notified", intentReport, 1.5},
+	{"notification letter", intentReport, 1.5}, {"по данным", intentReport, 1.5}, {"новость", intentReport, 1.5},
 	{"сообщили", intentReport, 1.5},
 }
 
 // firstPerson are the sale phrases that only a seller writes of himself:
 // they outweigh a report's words ("I sell it, the news reported it").
 var firstPerson = map[string]bool{
-	"selling": true, "for sale": true, "wts": true, "sell": true, "for sell": true, "on sale": true,
-	"i am selling": true, "i m selling": true, "im selling": true, "we are selling": true, "we re selling": true,
+	"selling": true, "for sale": true, "wts": true, "sell": true, "for sell": true,
+	"am selling": true, "m selling": true, "im selling": true, "re selling": true, "we are selling": true, "i am selling": true,
 	"продаю": true, "продам": true, "продажа": true,
 }
 
@@ -117,7 +112,6 @@ var dataTypeWords = []struct {
 	{"pin", []string{"pin", "pins", "account pin"}},
 	{"card", []string{"cc", "card", "cards", "credit card"}},
 	{"passport", []string{"passport", "паспорт"}},
-	{"password", []string{"password", "passwords", "pass", "пароли"}},
 }
 
 var contactWords = []struct {
@@ -134,8 +128,8 @@ var contactWords = []struct {
 
 // recordNouns follow a claimed record count ("68M records").
 var recordNouns = []string{"records", "record", "customers", "customer", "users", "rows", "lines", "accounts",
-	"clients", "subscribers", "entries", "numbers", "leads", "profiles", "people", "persons", "emails", "phones",
-	"logins", "identities", "members", "patients", "записей", "строк", "клиентов", "абонентов", "аккаунтов", "номеров"}
+	"clients", "subscribers", "entries", "numbers", "leads", "profiles", "persons", "emails", "phones",
+	"logins", "identities", "patients", "записей", "строк", "клиентов", "абонентов", "аккаунтов", "номеров"}
 
 // sampleWords near a count make it the size of the sample, not the claim
 // ("sample of 50 rows", "10 rows below").
@@ -172,9 +166,6 @@ func builtinTerms() []term {
 	for _, c := range currencies {
 		add(termCurrency, c, c, 0, 0)
 	}
-	for _, n := range subjectNouns {
-		add(termSubject, n, n, 0, 0)
-	}
 	return ts
 }
 
@@ -183,6 +174,8 @@ type claimBuilder struct {
 	phrases     []string // distinct intent phrases, in order
 	weights     []float64
 	classes     []intentClass
+	covered     []bool   // phrase i is part of a longer one that matched
+	seenTerms   []uint64 // a bit per term index: read already
 	dataTypes   []string
 	contacts    []string
 	records     int64
@@ -192,7 +185,20 @@ type claimBuilder struct {
 
 func (c *claimBuilder) reset() {
 	*c = claimBuilder{phrases: c.phrases[:0], weights: c.weights[:0], classes: c.classes[:0],
-		dataTypes: c.dataTypes[:0], contacts: c.contacts[:0]}
+		covered: c.covered[:0], dataTypes: c.dataTypes[:0], contacts: c.contacts[:0], seenTerms: c.seenTerms}
+	clear(c.seenTerms)
+}
+
+// seen reports whether term i was read before, and marks it.
+func (c *claimBuilder) seen(i int32) bool {
+	w := int(i) >> 6
+	for len(c.seenTerms) <= w {
+		c.seenTerms = append(c.seenTerms, 0)
+	}
+	bit := uint64(1) << (uint(i) & 63)
+	was := c.seenTerms[w]&bit != 0
+	c.seenTerms[w] |= bit
+	return was
 }
 
 // phrase adds an intent phrase once.
@@ -216,7 +222,24 @@ func (c *claimBuilder) add(text []byte, a *automaton, hits []termHit, title bool
 	for _, h := range hits {
 		t := &a.terms[h.term]
 		switch t.kind {
+		case termIntent, termDataType, termContact:
+			// Terms repeat ("btc" ten times): each counts once, told by its
+			// index, not by comparing names.
+			if t.name != "selling" && t.name != "sold" && t.name != "price" && c.seen(h.term) {
+				continue
+			}
+		}
+		switch t.kind {
 		case termIntent:
+			if t.name == "selling" || t.name == "sold" {
+				// Whose sale? "we are selling" is the seller's, "people are
+				// selling", "is being sold" someone else's, reported. Read from
+				// the words before, so that the automaton need not follow
+				// every "is" and "we" of every post.
+				name, w, class := sellingPhrase(text, h.start, t.name)
+				c.phrase(name, w, class)
+				continue
+			}
 			c.phrase(t.name, t.weight, t.class)
 			if t.name == "price" && c.price == "" {
 				c.price = readPrice(text, h, "price")
@@ -230,6 +253,9 @@ func (c *claimBuilder) add(text []byte, a *automaton, hits []termHit, title bool
 				c.contacts = append(c.contacts, t.name)
 			}
 		case termNoun:
+			if !digitBefore(text, h.start) {
+				continue // no number before it: no count (the common case)
+			}
 			if n, raw := readCount(text, h.start); n > c.records && !sampleSize(text, h) {
 				c.records, c.recordsText = n, raw
 			}
@@ -273,8 +299,16 @@ var intentNames = [...]string{"", "sale", "release", "buy", "report"}
 func (c *claimBuilder) finish(threshold float64) (leak.Claim, claimIntent) {
 	var cl leak.Claim
 	var sale, first, release, buy, report, recycled float64
+	c.covered = c.covered[:0]
+	multi := false
+	for _, p := range c.phrases {
+		multi = multi || strings.IndexByte(p, ' ') >= 0
+	}
+	for _, p := range c.phrases {
+		c.covered = append(c.covered, multi && coveredBy(p, c.phrases))
+	}
 	for i, p := range c.phrases {
-		if coveredBy(p, c.phrases) {
+		if c.covered[i] {
 			continue
 		}
 		w := c.weights[i]
@@ -284,10 +318,7 @@ func (c *claimBuilder) finish(threshold float64) (leak.Claim, claimIntent) {
 			if firstPerson[p] || strings.HasPrefix(p, "[") {
 				first += w
 			}
-			if w > 0 {
-				cl.Phrases = append(cl.Phrases, p)
-			} else {
-				cl.Negative = append(cl.Negative, p)
+			if w < 0 {
 				recycled += w
 			}
 		case intentRelease:
@@ -298,13 +329,6 @@ func (c *claimBuilder) finish(threshold float64) (leak.Claim, claimIntent) {
 			report += w
 		}
 	}
-	cl.Score = sale
-	cl.Records, cl.RecordsText = c.records, c.recordsText
-	cl.DataTypes = slices.Clone(c.dataTypes)
-	cl.Contacts = slices.Clone(c.contacts)
-	cl.Price = c.price
-	slices.Sort(cl.DataTypes)
-	slices.Sort(cl.Contacts)
 	intent := intentNone
 	switch {
 	case buy >= 3 && buy > first:
@@ -318,14 +342,28 @@ func (c *claimBuilder) finish(threshold float64) (leak.Claim, claimIntent) {
 		// stealer logs" is recycled junk, not a release of our data).
 		intent = intentIsRelease
 	}
-	if intent == intentIsRelease {
-		for i, p := range c.phrases {
-			if c.classes[i] == intentRelease && !coveredBy(p, c.phrases) {
-				cl.Phrases = append(cl.Phrases, p)
-			}
+	cl.Score = sale
+	cl.Records, cl.RecordsText, cl.Price = c.records, c.recordsText, c.price
+	cl.Intent = intentNames[intent]
+	if intent != intentIsSale && intent != intentIsRelease {
+		return cl, intent // no claim to show: its details are not built
+	}
+	for i, p := range c.phrases {
+		if c.covered[i] {
+			continue
+		}
+		switch w := c.weights[i]; {
+		case c.classes[i] == intentRelease && intent == intentIsRelease,
+			(c.classes[i] == intentSale || c.classes[i] == intentRecycled) && w > 0:
+			cl.Phrases = append(cl.Phrases, p)
+		case c.classes[i] == intentRecycled || c.classes[i] == intentSale && w < 0:
+			cl.Negative = append(cl.Negative, p)
 		}
 	}
-	cl.Intent = intentNames[intent]
+	cl.DataTypes = slices.Clone(c.dataTypes)
+	cl.Contacts = slices.Clone(c.contacts)
+	slices.Sort(cl.DataTypes)
+	slices.Sort(cl.Contacts)
 	return cl, intent
 }
 
@@ -478,13 +516,12 @@ func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <=
 // size: "sample" (or "proof", "preview", "first") just before the number,
 // or just after the noun ("10 rows sample", "20 lines below").
 func sampleSize(text []byte, h termHit) bool {
-	for _, w := range wordsBefore(text, h.start, 6, ".;!?\n") {
-		if sampleWords[w] {
-			return true
-		}
+	if anyWordBefore(text, h.start, 6, ".;!?\n", sampleWords) {
+		return true
 	}
-	after := wordsAfter(text, h.end, 2, ".,;!?\n(")
-	return len(after) > 0 && (sampleWords[after[0]] || after[0] == "below" || after[0] == "attached")
+	var buf [16]byte
+	w := wordAfter(buf[:0], text, h.end, ".,;!?\n(")
+	return sampleWords[unsafeString(w)] || string(w) == "below" || string(w) == "attached"
 }
 
 // countToken reads text[k:j] as "number[unit]", or "unit" preceded by a
@@ -658,7 +695,7 @@ func readPrice(text []byte, h termHit, currency string) string {
 // coveredBy reports whether a longer phrase already matched contains p.
 func coveredBy(p string, matched []string) bool {
 	for _, m := range matched {
-		if len(m) > len(p) && containsWords(m, p) {
+		if len(m) > len(p) && strings.IndexByte(m, ' ') >= 0 && containsWords(m, p) {
 			return true
 		}
 	}
@@ -706,4 +743,73 @@ func dollarPrice(text []byte) string {
 		i = j + 1
 	}
 	return ""
+}
+
+// sellingPhrase names "selling" (or "sold") by the words before it: the
+// seller's own ("I'm selling", "we are selling", a bare "selling"), or a
+// report of someone else's ("hackers are selling", "is being sold").
+func sellingPhrase(text []byte, start int, word string) (string, float64, intentClass) {
+	var b1, b2 [12]byte
+	prev := unsafeString(wordBeforeInto(b1[:0], text, start))
+	if prev == "being" || prev == "been" {
+		return prev + " " + word, 2, intentReport
+	}
+	if word == "sold" {
+		if prev == "is" || prev == "are" || prev == "was" || prev == "were" || prev == "get" || prev == "gets" {
+			return prev + " " + word, 1.5, intentReport
+		}
+		return "sold", 0, intentReport
+	}
+	switch prev {
+	case "am", "m", "im", "re":
+		return prev + " selling", 2, intentSale
+	case "are", "is", "was", "were":
+		p := start - 1
+		for p > 0 && !wordByte(text[p]) {
+			p--
+		}
+		for p > 0 && wordByte(text[p-1]) {
+			p--
+		}
+		who := unsafeString(wordBeforeInto(b2[:0], text, p))
+		if who == "we" || who == "i" {
+			return who + " " + prev + " selling", 2, intentSale
+		}
+		return prev + " selling", 1.5, intentReport
+	}
+	return "selling", 2, intentSale
+}
+
+// wordBeforeInto appends the word before pos, lower-cased, to dst (empty
+// across a sentence's end, or when longer than dst can hold).
+func wordBeforeInto(dst, b []byte, pos int) []byte {
+	i := min(pos, len(b))
+	for i > 0 && !wordByte(b[i-1]) {
+		if c := b[i-1]; c == '.' || c == '!' || c == '?' || c == '\n' || c == ';' {
+			return dst
+		}
+		i--
+	}
+	e := i
+	for i > 0 && wordByte(b[i-1]) {
+		i--
+	}
+	if e-i > cap(dst)-len(dst) {
+		return dst
+	}
+	return lowerInto(dst, b[i:e])
+}
+
+// digitBefore reports whether a digit lies in the 48 bytes before pos, on
+// its line: a count ("68M Halcyon customer records") can only be there.
+func digitBefore(text []byte, pos int) bool {
+	for i := pos - 1; i >= 0 && pos-i <= 48; i-- {
+		switch c := text[i]; {
+		case c >= '0' && c <= '9':
+			return true
+		case c == '\n':
+			return false
+		}
+	}
+	return false
 }

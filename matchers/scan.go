@@ -729,8 +729,22 @@ type anchor struct {
 	off, line int32
 }
 
-// anchor records the line of offset i, once.
+// anchor records the line of offset i, once, when the number there is a
+// field (after a separator, a quote, or "key: "): a timestamp that opens a
+// log line, "port=44321", is none.
 func (s *scanner) anchor(i int) {
+	if i == 0 {
+		return
+	}
+	switch p := s.text[i-1]; p {
+	case ',', ';', '|', '\t', '\'', '"':
+	case ' ':
+		if i < 2 || s.text[i-2] != ':' && s.text[i-2] != ',' && s.text[i-2] != '|' && s.text[i-2] != ';' {
+			return
+		}
+	default:
+		return
+	}
 	if i > s.lineAt {
 		s.line += bytes.Count(s.text[s.lineAt:i], newline)
 		s.lineAt = i

@@ -278,7 +278,7 @@ func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Eviden
 			if t.kind == termProfile && (r == roleTitle || r == roleSeller) && !slices.Contains(w.profile, t.name) {
 				w.profile = append(w.profile, t.name)
 			}
-			if explain != nil && t.kind != termSubject && t.kind != termNotBrand {
+			if explain != nil && t.kind != termNotBrand {
 				line := 0
 				if r != roleTitle {
 					line = lineAt(w.nl, off+h.start)
@@ -297,7 +297,6 @@ func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Eviden
 	for _, p := range w.parts {
 		read(text[p.start:p.end], p.role, p.start)
 	}
-	bv.done()
 	claim, intent := w.claim.finish(s.threshold)
 	if s.customers > 0 && claim.Records > 20*s.customers {
 		claim.Score -= 2
@@ -315,10 +314,18 @@ func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Eviden
 	if sample.Rows > 0 || sample.Mentions > 0 {
 		ev.Sample = &sample
 	}
+	// Whether a full name without context makes us the subject matters
+	// only to a claim or to rows of ours: only then are the seller's words
+	// read for another company's name.
+	if intent == intentIsSale || intent == intentIsRelease || sample.RealRows > 0 {
+		bv.done(s)
+	} else if bv.strongSeller && !bv.subject {
+		bv.passing = true
+	}
 	ev.Brands = bv.names
 	f := facts{intent: intent, brand: bv, sample: sample, canaries: len(ev.Canaries), rich: w.acc.rich}
 	ev.Severity, ev.Why = s.severity(f)
-	if ev.Severity == leak.SeverityNone && sale && len(w.profile) > 0 && len(bv.names) == 0 && !bv.foreign && s.plausibleCount(claim.Records) {
+	if ev.Severity == leak.SeverityNone && sale && len(w.profile) > 0 && len(bv.names) == 0 && s.plausibleCount(claim.Records) && !bv.readForeign(s) {
 		// No company named, no sample of ours, but it fits our profile:
 		// worth a human look, at a low severity.
 		ev.Severity = leak.SeverityInfo

@@ -29,7 +29,6 @@ const (
 	termNoun
 	termCurrency
 	termProfile
-	termSubject  // a noun that says whose data a name owns: "customers", "db", "dump"
 	termNotBrand // a configured name that holds a brand word but is someone else
 )
 

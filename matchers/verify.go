@@ -332,7 +332,9 @@ func rowKindOf(b []byte, fs []found) rowKind {
 		le += int(first.start)
 	}
 	line := b[ls:le]
-	if values <= 2 && contactLine(line) {
+	// A line of three fields or more is a dump row: a contact line is
+	// "Jabber: x@y", "email me at ...", "TG: @x, or call ...".
+	if values <= 2 && fieldSeps(line) < 2 && contactLine(line) {
 		return rowContact
 	}
 	if values == 1 && prose(line, int(first.start)-ls, int(first.end)-ls) {
@@ -350,15 +352,54 @@ var contactPhrases = []string{"pm me", "dm me", "email me", "mail me", "write me
 	"call me", "text me", "message me", "contact me", "msg me", "ping me", "pm for", "dm for", "mail to"}
 
 // contactLine reports whether a line gives the poster's contact details.
+// It runs for every row, so it lower-cases the line's first words into
+// buffers of its own instead of allocating.
 func contactLine(line []byte) bool {
-	ws := wordsAfter(line, 0, 24, "")
-	for i, w := range ws {
-		if contactMarks[w] {
+	var cur, prev, pair [40]byte
+	np := 0
+	i := 0
+	for words := 0; words < 16; words++ {
+		for i < len(line) && !wordByte(line[i]) {
+			i++
+		}
+		if i == len(line) {
+			return false
+		}
+		s := i
+		for i < len(line) && wordByte(line[i]) {
+			i++
+		}
+		w := line[s:i]
+		if len(w) < 2 || len(w) > 16 || w[0] >= '0' && w[0] <= '9' {
+			np = 0 // no contact word is that long, or a number
+			continue
+		}
+		lw := cur[:0]
+		ascii := true
+		for _, c := range w {
+			ascii = ascii && c < 0x80
+			if c >= 'A' && c <= 'Z' {
+				c += 32
+			}
+			lw = append(lw, c)
+		}
+		if !ascii {
+			lw = append(cur[:0], strings.ToLower(string(w))...) // Cyrillic: rare
+		}
+		if !contactFilter[contactKey3(lw)] {
+			np = copy(prev[:], lw)
+			continue // neither a contact word nor the start of a contact phrase
+		}
+		if contactMarks[unsafeString(lw)] {
 			return true
 		}
-		if i+1 < len(ws) && slices.Contains(contactPhrases, w+" "+ws[i+1]) {
-			return true
+		if np > 0 && np+1+len(lw) <= len(pair) {
+			pp := append(append(append(pair[:0], prev[:np]...), ' '), lw...)
+			if slices.Contains(contactPhrases, unsafeString(pp)) {
+				return true
+			}
 		}
+		np = copy(prev[:], lw)
 	}
 	return false
 }
@@ -399,7 +440,43 @@ func prose(line []byte, vs, ve int) bool {
 			words++
 		}
 	}
-	count(line[:max(vs, 0)])
-	count(line[min(ve, len(line)):])
+	// The sentence around the value decides; a long line is read only
+	// near it.
+	const window = 160
+	count(line[max(vs-window, 0):max(vs, 0)])
+	count(line[min(ve, len(line)):min(ve+window, len(line))])
 	return words >= 4 && words > 2*seps+1
+}
+
+// fieldSeps counts the field separators of a line (, ; | and tab).
+func fieldSeps(line []byte) int {
+	n := 0
+	for _, c := range line {
+		if c == ',' || c == ';' || c == '|' || c == '\t' {
+			if n++; n == 2 {
+				return n // enough to know
+			}
+		}
+	}
+	return n
+}
+
+// contactFilter marks the keys (contactKey3) of the contact words and of
+// both words of the contact phrases: most words of a row fail it, and
+// never reach the maps.
+var contactFilter = func() (f [1 << 12]bool) {
+	for w := range contactMarks {
+		f[contactKey3([]byte(w))] = true
+	}
+	for _, p := range contactPhrases {
+		a, b, _ := strings.Cut(p, " ")
+		f[contactKey3([]byte(a))] = true
+		f[contactKey3([]byte(b))] = true
+	}
+	return f
+}()
+
+// contactKey3 mixes a lower-cased word's length, first and last bytes.
+func contactKey3(w []byte) uint16 {
+	return uint16((len(w)*31 ^ int(w[0])*7 ^ int(w[len(w)-1])<<3) & (1<<12 - 1))
 }

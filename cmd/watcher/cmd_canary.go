@@ -190,7 +190,11 @@ type canaryImport struct {
 
 func (c canaryImport) print(w io.Writer, file string) error {
 	fmt.Fprintf(w, "imported %d canaries (%d values) from %s\n", len(c.ids), len(c.canaries), file)
-	fmt.Fprintf(w, "  stored as identifiers: %s\n", orNone(c.stored))
+	stored := "none"
+	if len(c.stored) > 0 {
+		stored = strings.Join(c.stored, ", ")
+	}
+	fmt.Fprintf(w, "  stored as identifiers: %s\n", stored)
 	for _, r := range c.refused {
 		fmt.Fprintf(w, "  refused: %s\n", r)
 	}
