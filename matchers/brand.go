@@ -112,22 +112,33 @@ type brandVerdict struct {
 	strongSeller bool
 	seller       []sellerPart
 	foreignRead  bool
+	mentions     []brandMention // every part's mentions (buffer)
+	nots         []notBrand     // scratch
+}
+
+// reset empties the verdict for the next post, keeping its buffers.
+func (v *brandVerdict) reset() {
+	*v = brandVerdict{names: v.names[:0], collisions: v.collisions[:0], seller: v.seller[:0], mentions: v.mentions[:0], nots: v.nots[:0]}
 }
 
 // brandsInPart assesses the brand terms of one part. b is the part's text,
 // hits its term hits.
 func (s *Set) brandsInPart(v *brandVerdict, b []byte, hits []termHit, r role) {
-	var ms []brandMention
-	var nots []notBrand
+	// The mentions of every part share one buffer (a part keeps a view of
+	// its own), and the not-brand spans one scratch: no allocation a part.
+	from := len(v.mentions)
+	nots := v.nots[:0]
 	for _, h := range hits {
 		t := &s.auto.terms[h.term]
 		switch t.kind {
 		case termBrand:
-			ms = append(ms, brandMention{brand: t.brand, start: h.start, end: h.end})
+			v.mentions = append(v.mentions, brandMention{brand: t.brand, start: h.start, end: h.end})
 		case termNotBrand:
 			nots = append(nots, notBrand{name: t.name, start: h.start, end: h.end})
 		}
 	}
+	v.nots = nots
+	ms := v.mentions[from:len(v.mentions):len(v.mentions)]
 	if r == roleSeller || r == roleTitle {
 		// Whether the seller offers another name's data is read only if
 		// the verdict needs it (see done): most posts never do.
@@ -156,6 +167,13 @@ func (s *Set) brandsInPart(v *brandVerdict, b []byte, hits []termHit, r role) {
 	}
 	for _, m := range ms {
 		info := s.brands[m.brand]
+		if v.subject && !info.bare && !slices.Contains(v.names, info.name) && len(nots) == 0 {
+			v.names = append(v.names, info.name) // the subject is settled: only the names are left to gather
+			continue
+		}
+		if v.subject && !info.bare && len(nots) == 0 {
+			continue
+		}
 		if c, ok := s.collision(b, m, info, nots); ok {
 			if !slices.Contains(v.collisions, c) {
 				v.collisions = append(v.collisions, c)

@@ -47,7 +47,7 @@ var intentPhrases = []struct {
 	{"obo", intentSale, 1}, {"auction", intentSale, 1.5}, {"accepting offers", intentSale, 1.5},
 	{"продаю", intentSale, 2}, {"продам", intentSale, 2}, {"продажа", intentSale, 2}, {"цена", intentSale, 1},
 	{"гарант", intentSale, 1.5}, {"пиши в лс", intentSale, 1}, {"в лс", intentSale, 0.5}, {"база", intentSale, 0.5},
-	{"торг", intentSale, 1}, {"fullz", intentSale, 1}, {"wholesale", intentSale, 1.5},
+	{"торг", intentSale, 1}, {"fullz", intentSale, 1}, {"wholesale", intentSale, 1.5}, {"bulk discount", intentSale, 1.5},
 
 	{"combo list", intentRecycled, -2}, {"combolist", intentRecycled, -2}, {"combos", intentRecycled, -1},
 	{"stealer logs", intentRecycled, -2}, {"stealer", intentRecycled, -1}, {"ulp", intentRecycled, -2},

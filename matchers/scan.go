@@ -113,6 +113,9 @@ type scanner struct {
 	// region, when not a NANP one, makes the scanner read national phone
 	// numbers (trunk prefix 0, 10 or 11 digits) with libphonenumber.
 	region string
+	// national1: the region writes national numbers with a trunk 0 (not
+	// North America), set by reset from region.
+	national1 bool
 }
 
 // group is a run of digits inside a number.
@@ -122,6 +125,7 @@ type group struct {
 }
 
 func (s *scanner) reset(text []byte) {
+	s.national1 = s.region != "" && s.region != "US" && s.region != "CA"
 	s.arena = s.arena[:0]
 	s.found = s.found[:0]
 	s.anchors = s.anchors[:0]
@@ -463,7 +467,7 @@ func (s *scanner) number(i int) int {
 // the trunk prefix 0, 10 or 11 digits in all, valid for libphonenumber.
 // It returns the groups used, or 0.
 func (s *scanner) national(g []group) int {
-	if s.region == "" || s.region == "US" || s.region == "CA" || s.text[g[0].start] != '0' {
+	if !s.national1 || s.text[g[0].start] != '0' {
 		return 0
 	}
 	mark := len(s.arena)

@@ -1,6 +1,8 @@
 package matchers
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"slices"
@@ -78,6 +80,10 @@ type Set struct {
 	highRows  int
 	region    string
 	pool      sync.Pool // *work
+	// recBlock keys the record ids of the dataset signature (AES under a
+	// key derived from the secret); srcTags caches each import's tag.
+	recBlock cipher.Block
+	srcTags  sync.Map // uint16 -> [8]byte
 }
 
 // work is one Match call's reusable state.
@@ -87,6 +93,7 @@ type work struct {
 	parts     []part
 	claim     claimBuilder
 	acc       sampleAcc
+	brands    brandVerdict
 	profile   []string
 	nl        []int // newline offsets, for Explain's line numbers
 	index     Fingerprints
@@ -131,6 +138,14 @@ func NewSet(cfg Config) (*Set, error) {
 	}
 	if s.fraction <= 0 {
 		s.fraction = DefaultOursFraction
+	}
+	if s.hasher != nil {
+		k := s.hasher.Sum("record-id-key", "")
+		b, err := aes.NewCipher(k[:])
+		if err != nil {
+			return nil, fmt.Errorf("matchers: %w", err)
+		}
+		s.recBlock = b
 	}
 	for _, c := range cfg.Canaries {
 		if t, ok := ParseType(c.Type); ok && !t.Unique() {
@@ -264,7 +279,8 @@ func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Eviden
 	}
 	w.claim.reset()
 	w.profile = w.profile[:0]
-	var bv brandVerdict
+	w.brands.reset()
+	bv := &w.brands
 	// Terms: the title and every part; the claim from the title and the
 	// seller's own words only.
 	read := func(b []byte, r role, off int) {
@@ -272,7 +288,7 @@ func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Eviden
 		if r == roleTitle || r == roleSeller {
 			w.claim.add(b, s.auto, w.ts.hits, r == roleTitle)
 		}
-		s.brandsInPart(&bv, b, w.ts.hits, r)
+		s.brandsInPart(bv, b, w.ts.hits, r)
 		for _, h := range w.ts.hits {
 			t := &s.auto.terms[h.term]
 			if t.kind == termProfile && (r == roleTitle || r == roleSeller) && !slices.Contains(w.profile, t.name) {
@@ -322,8 +338,8 @@ func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Eviden
 	} else if bv.strongSeller && !bv.subject {
 		bv.passing = true
 	}
-	ev.Brands = bv.names
-	f := facts{intent: intent, brand: bv, sample: sample, canaries: len(ev.Canaries), rich: w.acc.rich}
+	ev.Brands = slices.Clone(bv.names) // bv's buffers are the work's, reused
+	f := facts{intent: intent, brand: *bv, sample: sample, canaries: len(ev.Canaries), rich: w.acc.rich}
 	ev.Severity, ev.Why = s.severity(f)
 	if ev.Severity == leak.SeverityNone && sale && len(w.profile) > 0 && len(bv.names) == 0 && s.plausibleCount(claim.Records) && !bv.readForeign(s) {
 		// No company named, no sample of ours, but it fits our profile:

@@ -33,7 +33,10 @@ type part struct {
 // and per quoted passage, with its role. A text without marks is one part
 // by the seller.
 func splitThread(text []byte, ps []part) []part {
-	if bytes.IndexByte(text, leak.Mark) < 0 {
+	// A thread text opens with its first message's mark (leak.ThreadText);
+	// any other text is plain, whatever it holds further on: no pass over
+	// it is needed to know.
+	if len(text) < 2 || text[0] != leak.Mark || text[1] != leak.MarkMessage {
 		return append(ps, part{start: 0, end: len(text), role: roleSeller})
 	}
 	seller := ""

@@ -2,6 +2,8 @@ package matchers
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"leakwatch/leak"
@@ -184,5 +186,46 @@ func TestWeakValuesAreNoEvidence(t *testing.T) {
 	ev = s.Match("ann@mail.test,1985-03-04\n")
 	if ev.Sample == nil || ev.Sample.RealRows != 1 || !slices.Contains(ev.Sample.Types, "dob") || len(ev.Canaries) != 0 {
 		t.Errorf("a birth date beside its record's email: %+v", ev.Sample)
+	}
+}
+
+// TestDatasetSignature: two big samples of one dataset keep mostly the
+// same record ids (the smallest keyed ids), so the store can tell a repost;
+// another dataset's sample keeps none of them.
+func TestDatasetSignature(t *testing.T) {
+	h, _ := NewHasher(make([]byte, KeySize))
+	var fs []leak.Fingerprint
+	email := func(i int) string { return "c" + strconv.Itoa(i) + "@mail.test" }
+	for i := range 3000 {
+		d, _ := h.Value(TypeEmail, email(i))
+		fs = append(fs, leak.Fingerprint{Digest: d, Type: "email", Dataset: "crm", Partition: "p", Record: uint64(i)})
+	}
+	s, _ := NewSet(Config{Hasher: h, Fingerprints: fs})
+	dump := func(from, to int) []uint64 {
+		var b strings.Builder
+		for i := from; i < to; i++ {
+			b.WriteString(email(i) + ",x\n")
+		}
+		ev := s.Match(b.String())
+		if ev.Sample == nil || ev.Sample.RealRows != to-from || len(ev.Sample.Records) != maxRecordIDs {
+			t.Fatalf("dump %d-%d: %+v", from, to, ev.Sample)
+		}
+		return ev.Sample.Records
+	}
+	a, b, c := dump(0, 2000), dump(500, 2500), dump(2500, 3000)
+	common := func(x, y []uint64) int {
+		n := 0
+		for _, id := range x {
+			if slices.Contains(y, id) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := common(a, b); n < maxRecordIDs/2 {
+		t.Errorf("two samples of one dataset share %d of %d ids, want at least half", n, maxRecordIDs)
+	}
+	if n := common(a, c); n != 0 {
+		t.Errorf("disjoint samples share %d ids", n)
 	}
 }

@@ -34,20 +34,23 @@ type sampleAcc struct {
 	types      [8]bool
 	seenRows   map[uint64]bool
 	canarySeen map[string]bool
-	records    map[uint64]bool
+	records    []uint64 // one per customer and canary (each added once), see addRecord
+	recMax     uint64   // when set, only ids below it can be among the smallest
 }
 
 func (a *sampleAcc) reset() {
 	if a.customers == nil {
 		a.customers, a.datasets, a.partitions = map[recordKey]bool{}, map[string]bool{}, map[string]bool{}
-		a.seenRows, a.canarySeen, a.records = map[uint64]bool{}, map[string]bool{}, map[uint64]bool{}
+		a.seenRows, a.canarySeen = map[uint64]bool{}, map[string]bool{}
 	}
-	clear(a.customers)
-	clear(a.datasets)
-	clear(a.partitions)
-	clear(a.seenRows)
-	clear(a.canarySeen)
-	clear(a.records)
+	// Cleared only when used, and dropped when a big dump grew them:
+	// clearing a map costs its capacity, and most posts hold no row.
+	a.customers = reuse(a.customers)
+	a.datasets = reuse(a.datasets)
+	a.partitions = reuse(a.partitions)
+	a.seenRows = reuse(a.seenRows)
+	a.canarySeen = reuse(a.canarySeen)
+	a.records, a.recMax = a.records[:0], 0
 	a.types = [8]bool{}
 	a.sample = leak.Sample{}
 	a.rich = 0
@@ -89,12 +92,8 @@ func (s *Set) verify(w *work, text []byte, ev *leak.Evidence, explain *[]Finding
 	sm.Datasets = sortedKeys(a.datasets)
 	sm.Partitions = sortedKeys(a.partitions)
 	if len(a.records) > 0 {
-		ids := make([]uint64, 0, len(a.records))
-		for id := range a.records {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		sm.Records = ids[:min(len(ids), maxRecordIDs)]
+		slices.Sort(a.records)
+		sm.Records = slices.Clone(a.records[:min(len(a.records), maxRecordIDs)])
 	}
 	return sm
 }
@@ -134,7 +133,7 @@ func (s *Set) verifyRow(w *work, b []byte, p part, fs []found, ev *leak.Evidence
 	if !countable && explain == nil {
 		return
 	}
-	kind := rowKindOf(b, fs)
+	kind := rowKindOf(b, fs, explain != nil)
 	w.rowHits = w.rowHits[:0]
 	nd := 0
 	var sig uint64
@@ -168,7 +167,7 @@ func (s *Set) verifyRow(w *work, b []byte, p part, fs []found, ev *leak.Evidence
 			if !a.canarySeen[cn.ID] {
 				a.canarySeen[cn.ID] = true
 				ev.Canaries = append(ev.Canaries, leak.CanaryHit{ID: cn.ID, Partition: cn.Partition, Type: cn.Type, Line: p.line + int(f.line) + 1})
-				a.records[s.recordID("canary", cn.ID)] = true
+				a.records = append(a.records, s.recordID("canary", cn.ID))
 			}
 			a.partitions[cn.Partition] = true
 		}
@@ -219,8 +218,8 @@ func (s *Set) verifyRow(w *work, b []byte, p part, fs []found, ev *leak.Evidence
 		}
 		if !a.customers[rh.rec] {
 			a.customers[rh.rec] = true
-			if len(a.records) < 4*maxRecordIDs {
-				a.records[s.recordID("record", rh.rec)] = true
+			if id := s.recordID("record", rh.rec); a.recMax == 0 || id < a.recMax {
+				a.addRecord(id)
 			}
 		}
 		a.datasets[ds] = true
@@ -277,26 +276,47 @@ func seenBefore(hs []rowHit, rec recordKey, unique bool) bool {
 }
 
 // recordID is the keyed id of a matched record or canary, for the
-// dataset signature.
+// dataset signature: stable across fingerprint generations (it names the
+// record by dataset, partition and number, not by the store's import id)
+// and meaningless without the secret key.
 func (s *Set) recordID(kind string, v any) uint64 {
-	var key string
 	switch x := v.(type) {
 	case recordKey:
-		var buf [10]byte
-		binary.BigEndian.PutUint16(buf[:2], x.source)
-		binary.BigEndian.PutUint64(buf[2:], x.record)
-		ds, part := s.index.Source(x.source)
-		key = ds + "\x00" + part + "\x00" + string(buf[2:])
+		// One AES block (AES-NI: a few nanoseconds) keyed from the secret:
+		// this runs for every customer record a sample holds.
+		var in, out [16]byte
+		binary.BigEndian.PutUint64(in[:8], x.record)
+		tag := s.sourceTag(x.source)
+		copy(in[8:], tag[:])
+		s.recBlock.Encrypt(out[:], in[:])
+		return binary.BigEndian.Uint64(out[:8])
 	case string:
-		key = x
+		d := s.hasher.Sum(Type(kind), x)
+		return binary.BigEndian.Uint64(d[:8])
 	}
-	d := s.hasher.Sum(Type(kind), key)
-	return binary.BigEndian.Uint64(d[:8])
+	return 0
+}
+
+// sourceTag is a keyed tag of an import's dataset and partition, cached.
+func (s *Set) sourceTag(id uint16) [8]byte {
+	if v, ok := s.srcTags.Load(id); ok {
+		return v.([8]byte)
+	}
+	ds, part := s.index.Source(id)
+	d := s.hasher.Sum("record-source", ds+"\x00"+part)
+	var t [8]byte
+	copy(t[:], d[:8])
+	s.srcTags.Store(id, t)
+	return t
 }
 
 // rowKindOf tells a record row from the seller's contact line and from a
 // value in running prose.
-func rowKindOf(b []byte, fs []found) rowKind {
+//
+// A lone value in prose and one in a contact line count alike, so prose
+// is asked first (it is cheaper) unless precise asks for the right reason
+// (Explain).
+func rowKindOf(b []byte, fs []found, precise bool) rowKind {
 	first, last := fs[0], fs[0]
 	values := 0
 	for _, f := range fs {
@@ -334,11 +354,14 @@ func rowKindOf(b []byte, fs []found) rowKind {
 	line := b[ls:le]
 	// A line of three fields or more is a dump row: a contact line is
 	// "Jabber: x@y", "email me at ...", "TG: @x, or call ...".
-	if values <= 2 && fieldSeps(line) < 2 && contactLine(line) {
+	if precise && values <= 2 && fieldSeps(line) < 2 && contactLine(line) {
 		return rowContact
 	}
 	if values == 1 && prose(line, int(first.start)-ls, int(first.end)-ls) {
 		return rowMention
+	}
+	if !precise && values <= 2 && fieldSeps(line) < 2 && contactLine(line) {
+		return rowContact
 	}
 	return rowRecord
 }
@@ -479,4 +502,29 @@ var contactFilter = func() (f [1 << 12]bool) {
 // contactKey3 mixes a lower-cased word's length, first and last bytes.
 func contactKey3(w []byte) uint16 {
 	return uint16((len(w)*31 ^ int(w[0])*7 ^ int(w[len(w)-1])<<3) & (1<<12 - 1))
+}
+
+// reuse empties m for the next post: cleared when small, replaced when a
+// big post grew it.
+func reuse[K comparable, V any](m map[K]V) map[K]V {
+	switch n := len(m); {
+	case n == 0:
+		return m
+	case n > 1024:
+		return map[K]V{}
+	}
+	clear(m)
+	return m
+}
+
+// addRecord keeps the smallest record ids seen (a bottom-k sketch: two
+// samples of one dataset keep the same smallest ids, whatever their size),
+// in bounded memory.
+func (a *sampleAcc) addRecord(id uint64) {
+	a.records = append(a.records, id)
+	if len(a.records) == 4*maxRecordIDs {
+		slices.Sort(a.records)
+		a.records = a.records[:maxRecordIDs]
+		a.recMax = a.records[maxRecordIDs-1]
+	}
 }
