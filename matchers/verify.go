@@ -139,8 +139,10 @@ func (s *Set) verifyRow(w *work, b []byte, p part, fs []found, ev *leak.Evidence
 	var sig uint64
 	canary := false
 	what := w.what[:0]
-	for range fs {
-		what = append(what, "not ours")
+	if explain != nil {
+		for range fs {
+			what = append(what, "not ours")
+		}
 	}
 	w.what = what
 	for k, f := range fs {
@@ -153,7 +155,9 @@ func (s *Set) verifyRow(w *work, b []byte, p part, fs []found, ev *leak.Evidence
 			dup = dup || x == d
 		}
 		if dup {
-			what[k] = "repeated in this row"
+			if explain != nil {
+				what[k] = "repeated in this row"
+			}
 			continue
 		}
 		if nd < len(w.rowDigest) {
@@ -163,7 +167,9 @@ func (s *Set) verifyRow(w *work, b []byte, p part, fs []found, ev *leak.Evidence
 		sig += binary.LittleEndian.Uint64(d[:8])
 		if cn, ok := s.canaries[d]; ok && f.t.Unique() {
 			canary = true
-			what[k] = "canary " + cn.ID + " (" + cn.Partition + ")"
+			if explain != nil {
+				what[k] = "canary " + cn.ID + " (" + cn.Partition + ")"
+			}
 			if !a.canarySeen[cn.ID] {
 				a.canarySeen[cn.ID] = true
 				ev.Canaries = append(ev.Canaries, leak.CanaryHit{ID: cn.ID, Partition: cn.Partition, Type: cn.Type, Line: p.line + int(f.line) + 1})
@@ -201,7 +207,8 @@ func (s *Set) verifyRow(w *work, b []byte, p part, fs []found, ev *leak.Evidence
 		proven := t.Unique() || seenBefore(w.rowHits, rh.rec, true)
 		k := int(rh.val)
 		switch {
-		case k < 0 || k >= len(what):
+		case explain == nil, k < 0 || k >= len(what):
+			// What each value is, in words, only for Explain.
 		case canary:
 		case proven && !t.Unique():
 			what[k] = "customer (" + ds + "/" + part + "), corroborates"
