@@ -18,7 +18,7 @@ type Post struct {
 	Posted  time.Time `json:"posted,omitzero"`  // as claimed by the site
 	Updated time.Time `json:"updated,omitzero"` // last-update time shown on the listing
 	Fetched time.Time `json:"fetched,omitzero"` // when leakwatch read it
-	Text    string    `json:"-"`                // page text; never serialised in plaintext
+	Text    string    `json:"-"`                // page text (a thread's: ThreadText); never serialised in plaintext
 	Hash    string    `json:"content_hash"`     // ContentHash(Text)
 	Bytes   int       `json:"bytes,omitempty"`  // len(Text)
 }
