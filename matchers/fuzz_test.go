@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"leakwatch/leak"
 )
 
 // FuzzScan: the scanner never panics, every value it reports lies inside
@@ -141,4 +143,38 @@ func TestWordsLongTexts(t *testing.T) {
 			t.Fatalf("%q:\nfast %v\nslow %v", text, fast, slow)
 		}
 	}
+}
+
+// FuzzMatchPost: a whole post, thread marks, quotes and all, never panics,
+// and its evidence counts add up.
+func FuzzMatchPost(f *testing.F) {
+	f.Add("[WTS] Halcyon 14.8M", "\x1eM seller\nSelling Halcyon db\nann@mail.test,219-09-9999\n\x1eM buyer\n\x1eQ seller\nann@mail.test\n\x1eE\nlegit")
+	f.Add("", "Name: Ann\nDOB: 1985-03-04\nDL: WA WDLJ5CBC312S\n\nINSERT INTO t VALUES ('a','b',\"60614\"),('Dana','Whitfield','60614');")
+	f.Add("x", "\x1eQ\n\x1eE\n\x1eE\n\x1eM\n3 1 2 5 5 5 0 1 4 8 | 268 - 67 - 9464 | 683/11/5843")
+	h, _ := NewHasher(make([]byte, KeySize))
+	d, _ := h.Value(TypeEmail, "ann@mail.test")
+	c, _ := h.Value(TypeSSN, "219-09-9999")
+	s, err := NewSet(Config{Hasher: h, Brands: []string{"Halcyon Wireless", "Halcyon"}, NotBrands: []string{"Halcyon House"},
+		Fingerprints: []leak.Fingerprint{{Digest: d, Type: "email", Dataset: "crm", Partition: "p", Record: 1}},
+		Canaries:     []leak.Canary{{ID: "cn-1", Partition: "billing", Type: "ssn", Digest: c}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, title, text string) {
+		ev := s.MatchPost(leak.Post{Title: title, Text: text})
+		if sm := ev.Sample; sm != nil {
+			if sm.RealRows+sm.CanaryRows+sm.Unmatched != sm.Rows || sm.Unmatched < 0 || len(sm.Records) > maxRecordIDs {
+				t.Fatalf("sample counts do not add up: %+v", sm)
+			}
+		}
+		if ev.Severity != leak.SeverityNone && ev.Headline == "" {
+			t.Fatal("a hit without a headline")
+		}
+		_, fs := s.ExplainPost([]byte(title), []byte(text))
+		for _, x := range fs {
+			if x.Line < 0 || x.Line > strings.Count(text, "\n")+1 {
+				t.Fatalf("finding on line %d of a %d-line text", x.Line, strings.Count(text, "\n")+1)
+			}
+		}
+	})
 }

@@ -19,7 +19,7 @@ func (s *scanner) rowExtras(text []byte) {
 	n := len(s.found)
 	s.anchorRows(text, n)
 	lastLine, lastRow, lastKVRow := int32(-1), int32(-1), int32(-1)
-	ls, le := 0, 0
+	ls, le, spanEnd := 0, 0, 0
 	for k := 0; k < n; k++ {
 		f := s.found[k]
 		if f.line == lastLine && f.row == lastRow {
@@ -44,10 +44,16 @@ func (s *scanner) rowExtras(text []byte) {
 			continue
 		}
 		// SQL tuples: each tuple of the line is a row of its own, so its
-		// fields are read apart from its neighbours'.
+		// fields are read apart from its neighbours'. The tuples are
+		// walked once, from the last one read (a dump puts thousands on a
+		// line).
+		if first {
+			spanEnd = ls
+		}
 		ts, te := ls, le
 		if !first || tupleIndex(text[ls:le]) > 0 {
-			ts, te = tupleSpan(text, ls, le, int(f.start))
+			ts, te = tupleSpan(text, max(spanEnd, ls), le, int(f.start))
+			spanEnd = te
 		}
 		s.lineExtras(text, ts, te, f.line, f.row)
 	}
@@ -95,7 +101,7 @@ func (s *scanner) anchorRows(text []byte, n int) {
 		next = max(next, f.row+1)
 	}
 	k := 0
-	lastBlock := -1
+	lastBlockEnd := -1
 	for _, a := range s.anchors {
 		for k < n && s.found[k].line < a.line {
 			k++
@@ -111,11 +117,15 @@ func (s *scanner) anchorRows(text []byte, n int) {
 			le += int(a.off)
 		}
 		if isKeyValue(text[ls:le]) {
+			if ls < lastBlockEnd {
+				continue // a line of the block read last: one row for the block
+			}
 			bs := blockStart(text, ls)
-			if bs == lastBlock || s.blockHasValue(text, bs, n) {
+			end, has := s.blockHasValue(text, bs, n)
+			lastBlockEnd = end
+			if has {
 				continue
 			}
-			lastBlock = bs
 			s.blockExtras(text, ls, le, a.line, next)
 		} else {
 			s.lineExtras(text, ls, le, a.line, next)
@@ -137,9 +147,10 @@ func blockStart(text []byte, ls int) int {
 	return bs
 }
 
-// blockHasValue reports whether a scanned value lies in the key-value block
-// starting at bs (then rowExtras reads the block with its row).
-func (s *scanner) blockHasValue(text []byte, bs, n int) bool {
+// blockHasValue returns where the key-value block starting at bs ends
+// and whether a scanned value lies in it (then rowExtras reads the block
+// with its row).
+func (s *scanner) blockHasValue(text []byte, bs, n int) (int, bool) {
 	end := bs
 	for end < len(text) {
 		e := bytes.IndexByte(text[end:], '\n')
@@ -153,12 +164,9 @@ func (s *scanner) blockHasValue(text []byte, bs, n int) bool {
 		}
 		end = e + 1
 	}
-	for _, f := range s.found[:n] {
-		if int(f.start) >= bs && int(f.start) < end {
-			return true
-		}
-	}
-	return false
+	// The first value at or after bs (the values are in text order).
+	k, _ := slices.BinarySearchFunc(s.found[:n], int32(bs), func(f found, off int32) int { return int(f.start - off) })
+	return end, k < n && int(s.found[k].start) < end
 }
 
 // blockExtras reads the key-value block around the line text[ls:le] (one

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"leakwatch/leak"
 )
@@ -227,5 +228,45 @@ func TestDatasetSignature(t *testing.T) {
 	}
 	if n := common(a, c); n != 0 {
 		t.Errorf("disjoint samples share %d ids", n)
+	}
+}
+
+// TestHostileShapesStayLinear: posts shaped to make row reading quadratic
+// (a huge key-value block of dates, a million SQL tuples on one line, a
+// long line of fields, thousands of quotes or messages) cost about their
+// size: eight times the input may cost at most thirty times the time (a
+// quadratic cost would be sixty-four), measured as a ratio in one run.
+func TestHostileShapesStayLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing ratios: not in -short")
+	}
+	h, _ := NewHasher(make([]byte, KeySize))
+	d, _ := h.Value(TypeEmail, "ann@mail.test")
+	s, _ := NewSet(Config{Hasher: h, Brands: []string{"Halcyon Wireless", "Halcyon"},
+		Fingerprints: []leak.Fingerprint{{Digest: d, Type: "email", Dataset: "crm", Partition: "p", Record: 1}}})
+	shapes := map[string]func(n int) string{
+		"key-value block of dates": func(n int) string { return strings.Repeat("DOB: 1985-03-04\n", n) },
+		"SQL tuples on one line": func(n int) string {
+			return "INSERT INTO t VALUES " + strings.Repeat("('Dana','Whitfield','60614','ann@mail.test'),", n)
+		},
+		"one line of fields": func(n int) string { return strings.Repeat("Dana|Whitfield|60614|1985-03-04|", n) },
+		"quote marks":        func(n int) string { return strings.Repeat("\x1eQ a\n", n) + "\x1eM x\n" },
+		"messages":           func(n int) string { return strings.Repeat("\x1eM a\nann@mail.test selling halcyon wireless db\n", n) },
+		"brand terms":        func(n int) string { return strings.Repeat("Halcyon Wireless customers ", n) },
+	}
+	cost := func(text string) time.Duration {
+		best := time.Duration(1 << 62)
+		for range 3 {
+			t0 := time.Now()
+			s.MatchPost(leak.Post{Title: "[WTS] x", Text: text})
+			best = min(best, time.Since(t0))
+		}
+		return best
+	}
+	for name, f := range shapes {
+		small, big := cost(f(2500)), cost(f(20000))
+		if r := float64(big) / float64(max(small, time.Microsecond)); r > 30 {
+			t.Errorf("%s: 8x the input took %.0fx the time (%v, %v)", name, r, small, big)
+		}
 	}
 }

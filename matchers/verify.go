@@ -335,7 +335,10 @@ func rowKindOf(b []byte, fs []found, precise bool) rowKind {
 			values++
 		}
 	}
-	ls := bytes.LastIndexByte(b[:first.start], '\n') + 1
+	// The line around the row, read at most rowWindow bytes either way: a
+	// dump may put a million tuples on one line.
+	lo := max(int(first.start)-rowWindow, 0)
+	ls := bytes.LastIndexByte(b[lo:first.start], '\n') + 1 + lo
 	if first.line != last.line {
 		// A key-value block: a contact block only if every key says so.
 		for p := ls; p < int(last.end); {
@@ -352,9 +355,10 @@ func rowKindOf(b []byte, fs []found, precise bool) rowKind {
 		}
 		return rowContact
 	}
-	le := bytes.IndexByte(b[first.start:], '\n')
+	hi := min(int(first.end)+rowWindow, len(b))
+	le := bytes.IndexByte(b[first.start:hi], '\n')
 	if le < 0 {
-		le = len(b)
+		le = hi
 	} else {
 		le += int(first.start)
 	}
@@ -372,6 +376,9 @@ func rowKindOf(b []byte, fs []found, precise bool) rowKind {
 	}
 	return rowRecord
 }
+
+// rowWindow bounds how much of a row's line rowKindOf reads.
+const rowWindow = 512
 
 // contactMarks are words that make a line the poster's contact details.
 var contactMarks = setOf(`jabber xmpp telegram tg tox session signal wickr threema element matrix icq skype whatsapp
