@@ -143,10 +143,17 @@ func printHit(out io.Writer, h leak.Hit) error {
 	if h.RepostOf != "" {
 		w.f("repost of: %s", h.RepostOf)
 	}
+	if h.Repeats != 0 {
+		w.f("repeats:  hit %d (the same customers: the same dataset)", h.Repeats)
+	}
 	if c := ev.Claim; c != nil {
-		w.f("claim:    sale intent %.1f (%s)", c.Score, strings.Join(c.Phrases, ", "))
+		what := "sale"
+		if c.Intent == "release" {
+			what = "free dump"
+		}
+		w.f("claim:    %s, sale intent %.1f (%s)", what, c.Score, strings.Join(c.Phrases, ", "))
 		if c.Records > 0 {
-			w.f("          records claimed: %d", c.Records)
+			w.f("          records claimed: %s (%d)", oneLine(c.RecordsText, 40), c.Records)
 		}
 		if len(c.DataTypes) > 0 {
 			w.f("          data types: %s", strings.Join(c.DataTypes, ", "))
@@ -162,7 +169,10 @@ func printHit(out io.Writer, h leak.Hit) error {
 		}
 	}
 	if s := ev.Sample; s != nil {
-		w.f("sample:   %d of %d rows are real customers (%d distinct)", s.RealRows, s.Rows, s.Customers)
+		w.f("sample:   %d of %d rows are real customers (%d distinct), %d canary rows, %d match nothing", s.RealRows, s.Rows, s.Customers, s.CanaryRows, s.Unmatched)
+		if s.Mentions > 0 {
+			w.f("          %d customer values in running text (not rows)", s.Mentions)
+		}
 		if len(s.Types) > 0 {
 			w.f("          matched types: %s", strings.Join(s.Types, ", "))
 		}
@@ -178,6 +188,9 @@ func printHit(out io.Writer, h leak.Hit) error {
 	}
 	if len(ev.Profile) > 0 {
 		w.f("profile:  %s", strings.Join(ev.Profile, ", "))
+	}
+	for _, why := range ev.Why {
+		w.f("why:      %s", why)
 	}
 	if h.Acked.IsZero() {
 		w.f("status:   open; when handled: watcher hits ack %d --note \"...\"", h.ID)
