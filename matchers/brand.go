@@ -353,7 +353,7 @@ func (s *Set) foreignSubject(b []byte, ours []brandMention) bool {
 }
 
 // foreignWindow is how much of a part foreignSubject reads.
-const foreignWindow = 512
+const foreignWindow = 256
 
 // wordsBefore returns up to n lower-cased words before pos, nearest
 // first, stopping at any byte of stops.

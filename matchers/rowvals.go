@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Some identifiers cannot be told from other text on their own: a date of
@@ -404,13 +405,30 @@ func startsWithStateName(f string) bool {
 	if i := strings.IndexAny(f, " 0123456789"); i > 0 {
 		w = f[:i]
 	}
-	for name := range stateNames {
-		if len(name) >= len(w) && strings.EqualFold(name[:len(w)], w) {
-			return true
-		}
+	if len(w) < 4 || len(w) > 13 {
+		return false // "Iowa" to "Massachusetts"
 	}
-	return false
+	var buf [13]byte
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 32
+		}
+		buf[i] = c
+	}
+	return stateFirstWords()[unsafeString(buf[:len(w)])]
 }
+
+// stateFirstWords are the first words of the states' names, upper case
+// (made on first use: stateNames is filled by an init function).
+var stateFirstWords = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for name := range stateNames {
+		w, _, _ := strings.Cut(name, " ")
+		m[w] = true
+	}
+	return m
+})
 
 // licenceOK emits f as a licence when it reads as one.
 func licenceOK(f string, s *scanner, ls, le int, line, row int32) bool {

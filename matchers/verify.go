@@ -455,6 +455,9 @@ func contactKey(k string) bool {
 // running text ("my number is ..., please call") rather than a row: four
 // or more words beside the value and few field separators.
 func prose(line []byte, vs, ve int) bool {
+	if len(line)-(ve-vs) < 11 {
+		return false // no room for four words beside the value
+	}
 	words, seps := 0, 0
 	count := func(b []byte) {
 		inWord, letters := false, 0
