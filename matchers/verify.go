@@ -365,14 +365,21 @@ func rowKindOf(b []byte, fs []found, precise bool) rowKind {
 	line := b[ls:le]
 	// A line of three fields or more is a dump row: a contact line is
 	// "Jabber: x@y", "email me at ...", "TG: @x, or call ...".
-	if precise && values <= 2 && fieldSeps(line) < 2 && contactLine(line) {
-		return rowContact
-	}
-	if values == 1 && prose(line, int(first.start)-ls, int(first.end)-ls) {
-		return rowMention
-	}
-	if !precise && values <= 2 && fieldSeps(line) < 2 && contactLine(line) {
-		return rowContact
+	switch values {
+	case 1:
+		isProse, seps := prose(line, int(first.start)-ls, int(first.end)-ls)
+		switch {
+		case precise && seps < 2 && contactLine(line):
+			return rowContact
+		case isProse:
+			return rowMention
+		case seps < 2 && contactLine(line):
+			return rowContact
+		}
+	case 2:
+		if fieldSeps(line) < 2 && contactLine(line) {
+			return rowContact
+		}
 	}
 	return rowRecord
 }
@@ -453,30 +460,26 @@ func contactKey(k string) bool {
 
 // prose reports whether the line around one value (at line[vs:ve]) is
 // running text ("my number is ..., please call") rather than a row: four
-// or more words beside the value and few field separators.
-func prose(line []byte, vs, ve int) bool {
-	if len(line)-(ve-vs) < 11 {
-		return false // no room for four words beside the value
-	}
+// or more words beside the value and few field separators. It also
+// returns the separators it counted.
+func prose(line []byte, vs, ve int) (bool, int) {
 	words, seps := 0, 0
 	count := func(b []byte) {
-		inWord, letters := false, 0
+		letters := 0
 		for _, c := range b {
-			switch {
-			case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '\'':
+			switch proseClass[c] {
+			case 1:
 				letters++
-				inWord = true
-			default:
-				if inWord && letters >= 2 {
-					words++
-				}
-				inWord, letters = false, 0
-				if c == ',' || c == ';' || c == '|' || c == '\t' {
-					seps++
-				}
+				continue
+			case 2:
+				seps++
 			}
+			if letters >= 2 {
+				words++
+			}
+			letters = 0
 		}
-		if inWord && letters >= 2 {
+		if letters >= 2 {
 			words++
 		}
 	}
@@ -485,8 +488,22 @@ func prose(line []byte, vs, ve int) bool {
 	const window = 160
 	count(line[max(vs-window, 0):max(vs, 0)])
 	count(line[min(ve, len(line)):min(ve+window, len(line))])
-	return words >= 4 && words > 2*seps+1
+	return words >= 4 && words > 2*seps+1, seps
 }
+
+// proseClass: 1 for the bytes of a word (letters, UTF-8, apostrophes), 2
+// for field separators.
+var proseClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '\'':
+			t[c] = 1
+		case c == ',' || c == ';' || c == '|' || c == '\t':
+			t[c] = 2
+		}
+	}
+	return t
+}()
 
 // fieldSeps counts the field separators of a line (, ; | and tab).
 func fieldSeps(line []byte) int {
