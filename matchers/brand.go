@@ -257,9 +257,10 @@ func (s *Set) collision(b []byte, m brandMention, info brandInfo, nots []notBran
 	if !info.bare {
 		return "", false
 	}
-	next := wordsAfter(b, m.end, 1, ".,;:!?\n()[]|/")
-	if len(next) == 1 && companyKinds[next[0]] && !s.ourWords[string(canonical(next[0]))] {
-		return info.name + " " + next[0], true
+	var buf [24]byte
+	next := unsafeString(wordAfter(buf[:0], b, m.end, ".,;:!?\n()[]|/"))
+	if companyKinds[next] && !s.ourWords[string(canonical(next))] {
+		return info.name + " " + next, true
 	}
 	return "", false
 }
@@ -354,54 +355,6 @@ func (s *Set) foreignSubject(b []byte, ours []brandMention) bool {
 
 // foreignWindow is how much of a part foreignSubject reads.
 const foreignWindow = 256
-
-// wordsBefore returns up to n lower-cased words before pos, nearest
-// first, stopping at any byte of stops.
-func wordsBefore(b []byte, pos, n int, stops string) []string {
-	var out []string
-	i := min(pos, len(b))
-	for len(out) < n {
-		for i > 0 && !wordByte(b[i-1]) {
-			if strings.IndexByte(stops, b[i-1]) >= 0 {
-				return out
-			}
-			i--
-		}
-		if i == 0 {
-			return out
-		}
-		e := i
-		for i > 0 && wordByte(b[i-1]) {
-			i--
-		}
-		out = append(out, strings.ToLower(string(b[i:e])))
-	}
-	return out
-}
-
-// wordsAfter returns up to n lower-cased words from pos, stopping at any
-// byte of stops.
-func wordsAfter(b []byte, pos, n int, stops string) []string {
-	var out []string
-	i := max(pos, 0)
-	for len(out) < n {
-		for i < len(b) && !wordByte(b[i]) {
-			if strings.IndexByte(stops, b[i]) >= 0 {
-				return out
-			}
-			i++
-		}
-		if i == len(b) {
-			return out
-		}
-		s := i
-		for i < len(b) && wordByte(b[i]) {
-			i++
-		}
-		out = append(out, strings.ToLower(string(b[s:i])))
-	}
-	return out
-}
 
 // rawWordBefore returns the word before pos as written (apostrophes kept)
 // and where it starts; "" at a sentence boundary.
