@@ -26,11 +26,10 @@ type Page struct {
 	Status      int
 	ContentType string
 	Body        []byte // valid UTF-8
+	// Truncated: the body was longer than Options.MaxBody and is cut
+	// there.
+	Truncated bool
 }
-
-// ErrTooLarge is returned when a body exceeds Options.MaxBody after
-// decompression.
-var ErrTooLarge = errors.New("body exceeds size cap")
 
 // StatusError is returned for a response outside 2xx.
 type StatusError struct {
@@ -113,11 +112,14 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL) (*Page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
-	if int64(len(raw)) > c.opts.MaxBody {
-		return nil, fmt.Errorf("%w (%d bytes)", ErrTooLarge, c.opts.MaxBody)
+	// A page over the cap is cut there, not dropped: what was read is
+	// matched (a canary near the top still counts) and the post is marked.
+	truncated := int64(len(raw)) > c.opts.MaxBody
+	if truncated {
+		raw = raw[:c.opts.MaxBody]
 	}
 	ct := resp.Header.Get("Content-Type")
-	return &Page{URL: resp.Request.URL, Status: resp.StatusCode, ContentType: ct, Body: toUTF8(raw, ct)}, nil
+	return &Page{URL: resp.Request.URL, Status: resp.StatusCode, ContentType: ct, Body: toUTF8(raw, ct), Truncated: truncated}, nil
 }
 
 // retryAfter decides whether err is worth another attempt and how long to

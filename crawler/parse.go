@@ -1,9 +1,7 @@
 package crawler
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"net/url"
 	"path"
 	"strconv"
@@ -20,6 +18,9 @@ import (
 type Listing struct {
 	Refs []Ref
 	Next *url.URL // the next listing page, nil on the last
+	// Flattened: the page was nested too deep to parse as it was, and
+	// was read without its deepest tags.
+	Flattened bool
 }
 
 // ErrNoMatch is returned when a page's selectors match nothing, which means
@@ -50,11 +51,11 @@ type rowSelectors struct {
 // parseRows reads one Ref per row of a listing page. ref maps the row's
 // link to the entry's key and fetch URL; ok false skips the row.
 func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) (key, fetch string, ok bool)) (Listing, *goquery.Document, error) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	doc, flat, err := document(body)
 	if err != nil {
-		return Listing{}, nil, fmt.Errorf("parse html: %w", err)
+		return Listing{}, nil, err
 	}
-	var l Listing
+	l := Listing{Flattened: flat}
 	rows := find(doc.Selection, sel.row)
 	rows.Each(func(_ int, row *goquery.Selection) {
 		link := row
@@ -114,20 +115,24 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 type ThreadPage struct {
 	Posts []leak.Message // each post: its author and its text (quotes marked), in page order
 	Next  *url.URL       // the thread's next page, nil on the last
+	// Flattened: the page was nested too deep to parse as it was: it was
+	// read without its deepest tags, or (Plain) as plain text, one post.
+	Flattened, Plain bool
 }
 
 // ParseThread reads one page of a thread: every post (first post and
 // replies) with its author and its text, and the link to the next page.
 func ParseThread(body []byte, base *url.URL, sel ForumSelectors) (ThreadPage, error) {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	doc, flat, err := document(body)
 	if err != nil {
-		return ThreadPage{}, fmt.Errorf("parse html: %w", err)
+		// Never dropped: a page no parser takes is read as plain text.
+		return ThreadPage{Posts: []leak.Message{{Body: plainText(body)}}, Flattened: true, Plain: true}, nil
 	}
 	posts := find(doc.Selection, sel.Post)
 	if posts.Length() == 0 {
 		return ThreadPage{}, whyNoMatch(doc, "post bodies", sel.Post)
 	}
-	var tp ThreadPage
+	tp := ThreadPage{Flattened: flat}
 	posts.Each(func(_ int, s *goquery.Selection) {
 		tp.Posts = append(tp.Posts, leak.Message{Author: postAuthor(s, sel), Body: Text(s)})
 	})
@@ -191,7 +196,7 @@ func inside(n, root *html.Node) bool {
 
 // PageTitle returns a page's <title>, its white space folded.
 func PageTitle(body []byte) string {
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	doc, _, err := document(body)
 	if err != nil {
 		return ""
 	}
@@ -229,12 +234,21 @@ func pasteKey(p string) string {
 // PasteText returns a raw paste's text: plain text as is, HTML reduced to
 // text.
 func PasteText(body []byte, contentType string) string {
+	t, _ := pasteText(body, contentType)
+	return t
+}
+
+// pasteText is PasteText, and whether an HTML page had to be flattened
+// (or read as plain text) to be read at all.
+func pasteText(body []byte, contentType string) (string, bool) {
 	if strings.HasPrefix(strings.ToLower(contentType), "text/html") {
-		if doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body)); err == nil {
-			return Text(doc.Selection)
+		doc, flat, err := document(body)
+		if err != nil {
+			return plainText(body), true
 		}
+		return Text(doc.Selection), flat
 	}
-	return leak.StripMarks(string(body))
+	return leak.StripMarks(string(body)), false
 }
 
 func nextLink(doc *goquery.Document, base *url.URL, sel string) *url.URL {

@@ -140,11 +140,14 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 		return leak.Post{}, fmt.Errorf("fetch %s: %w", src.Name, err)
 	}
 	var text string
+	truncated, flattened := p.Truncated, false
 	switch src.Kind {
 	case KindForum:
-		text, err = c.readThread(ctx, src, p)
+		var tr bool
+		text, tr, flattened, err = c.readThread(ctx, src, p)
+		truncated = truncated || tr
 	case KindPaste:
-		text = PasteText(p.Body, p.ContentType)
+		text, flattened = pasteText(p.Body, p.ContentType)
 	default:
 		err = fmt.Errorf("unknown source kind %q", src.Kind)
 	}
@@ -163,6 +166,10 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 		Text:    text,
 		Hash:    leak.ContentHash(text),
 		Bytes:   len(text),
+		// Marked, not dropped: a cut or flattened page is matched for
+		// what could be read.
+		Truncated: truncated,
+		Flattened: flattened,
 	}, nil
 }
 
@@ -170,23 +177,25 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 // its next-page links, up to MaxThreadPages pages, and returns the text of
 // every post. A page that fails fails the whole thread, so that a thread is
 // never recorded with pages missing; it is tried again next cycle.
-func (c *Client) readThread(ctx context.Context, src Source, first *Page) (string, error) {
+func (c *Client) readThread(ctx context.Context, src Source, first *Page) (text string, truncated, flattened bool, err error) {
 	var posts []leak.Message
 	seen := map[string]bool{}
 	p := first
 	for page := 1; ; page++ {
 		tp, err := ParseThread(p.Body, p.URL, src.Forum)
 		if err != nil {
-			return "", fmt.Errorf("page %d: %w", page, err)
+			return "", false, false, fmt.Errorf("page %d: %w", page, err)
 		}
+		truncated = truncated || p.Truncated
+		flattened = flattened || tp.Flattened
 		posts = append(posts, tp.Posts...)
 		seen[p.URL.String()] = true
 		if page >= max(src.MaxThreadPages, 1) || tp.Next == nil || !c.Allowed(tp.Next) || seen[tp.Next.String()] {
 			break
 		}
 		if p, err = c.Get(ctx, tp.Next.String()); err != nil {
-			return "", fmt.Errorf("page %d: %w", page+1, err)
+			return "", false, false, fmt.Errorf("page %d: %w", page+1, err)
 		}
 	}
-	return leak.ThreadText(posts), nil
+	return leak.ThreadText(posts), truncated, flattened, nil
 }

@@ -21,6 +21,12 @@ type Post struct {
 	Text    string    `json:"-"`                // page text (a thread's: ThreadText); never serialised in plaintext
 	Hash    string    `json:"content_hash"`     // ContentHash(Text)
 	Bytes   int       `json:"bytes,omitempty"`  // len(Text)
+	// Truncated: a page of the post was over the size cap and only its
+	// first max_body_bytes were read. Flattened: a page was nested too
+	// deep to parse and was read without its deepest tags or as plain
+	// text. Either way the post was matched, never dropped.
+	Truncated bool `json:"truncated,omitempty"`
+	Flattened bool `json:"flattened,omitempty"`
 }
 
 // ContentHash returns the hex SHA-256 of text. Post text is public content
@@ -152,6 +158,10 @@ type Hit struct {
 	Posted   time.Time `json:"posted,omitzero"`
 	Found    time.Time `json:"found"`
 	Evidence Evidence  `json:"evidence"`
+	// Truncated and Flattened are the post's (see Post): the evidence may
+	// be incomplete, the post was not hidden.
+	Truncated bool `json:"truncated,omitempty"`
+	Flattened bool `json:"flattened,omitempty"`
 	// RepostOf names the post ("source/key") whose identical text was
 	// recorded first, when this post is a repost of it.
 	RepostOf string `json:"repost_of,omitempty"`

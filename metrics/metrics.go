@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,8 @@ type Metrics struct {
 	crawlTime   *prometheus.HistogramVec
 	matchTime   prometheus.Counter
 	reloads     *prometheus.CounterVec
+	fetchFails  *prometheus.CounterVec
+	degraded    *prometheus.CounterVec
 }
 
 // Outbox reads the outbox's state for the gauges, at scrape time.
@@ -63,8 +66,12 @@ func New(outbox Outbox) *Metrics {
 			Help: "Time spent in the matchers."}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "leakwatch_config_reloads_total",
 			Help: "Config reloads (SIGHUP), by result: ok or rejected."}, []string{"result"}),
+		fetchFails: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "leakwatch_fetch_failures_total",
+			Help: "Listed threads and pastes that could not be read, per source (tried again next crawl)."}, []string{"source"}),
+		degraded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "leakwatch_posts_degraded_total",
+			Help: "Posts read in part, per source, by reason: truncated (over max_body_bytes) or flattened (nested too deep to parse)."}, []string{"source", "reason"}),
 	}
-	reg.MustRegister(m.crawls, m.pages, m.bytes, m.posts, m.hits, m.lastSuccess, m.crawlTime, m.matchTime, m.reloads,
+	reg.MustRegister(m.crawls, m.pages, m.bytes, m.posts, m.hits, m.lastSuccess, m.crawlTime, m.matchTime, m.reloads, m.fetchFails, m.degraded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&outboxCollector{outbox: outbox})
 	for _, s := range []leak.Severity{leak.SeverityInfo, leak.SeverityHigh, leak.SeverityCritical} {
@@ -81,6 +88,9 @@ func (m *Metrics) Source(name string) {
 	m.pages.WithLabelValues(name)
 	m.bytes.WithLabelValues(name)
 	m.posts.WithLabelValues(name)
+	m.fetchFails.WithLabelValues(name)
+	m.degraded.WithLabelValues(name, "truncated")
+	m.degraded.WithLabelValues(name, "flattened")
 }
 
 // Crawl records one crawl cycle (pipeline.Pipeline.Observe).
@@ -99,6 +109,9 @@ func (m *Metrics) Crawl(st pipeline.Stats, err error) {
 	m.pages.WithLabelValues(st.Source).Add(float64(st.Pages))
 	m.bytes.WithLabelValues(st.Source).Add(float64(st.Bytes))
 	m.posts.WithLabelValues(st.Source).Add(float64(st.New))
+	m.fetchFails.WithLabelValues(st.Source).Add(float64(st.Errors))
+	m.degraded.WithLabelValues(st.Source, "truncated").Add(float64(st.Truncated))
+	m.degraded.WithLabelValues(st.Source, "flattened").Add(float64(st.Flattened))
 	for sev, n := range st.BySeverity {
 		if n > 0 {
 			m.hits.WithLabelValues(leak.Severity(sev).String()).Add(float64(n))
@@ -163,33 +176,46 @@ type Checks struct {
 // CheckLoopback refuses a listen address that is not on a loopback
 // interface: the metrics name sources and counts, nothing for a network.
 func CheckLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
+	_, err := ListenAddr(addr)
+	return err
+}
+
+// ListenAddr is the address the metrics listener binds for addr: a
+// loopback IP literal as written, and "localhost" as 127.0.0.1, never
+// resolved (a hosts file may map the name anywhere).
+func ListenAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("metrics listen address %q: %w", addr, err)
+		return "", fmt.Errorf("metrics listen address %q: %w", addr, err)
 	}
-	if host == "localhost" {
-		return nil
+	if strings.EqualFold(host, "localhost") {
+		return net.JoinHostPort("127.0.0.1", port), nil
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("metrics listen address %q: must be a loopback address (127.0.0.1, [::1])", addr)
+		return "", fmt.Errorf("metrics listen address %q: must be a loopback address (127.0.0.1, [::1])", addr)
 	}
-	return nil
+	return addr, nil
 }
 
 // Serve serves /metrics, /healthz and /readyz on addr (loopback only)
 // until ctx ends. It returns once listening, with the address it listens
 // on (addr may have port 0), and a channel closed when the server stops.
 func (m *Metrics) Serve(ctx context.Context, addr string, checks Checks, log *slog.Logger) (string, <-chan struct{}, error) {
-	if err := CheckLoopback(addr); err != nil {
+	bind, err := ListenAddr(addr)
+	if err != nil {
 		return "", nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", bind)
 	if err != nil {
 		return "", nil, fmt.Errorf("metrics: %w", err)
+	}
+	if ta, ok := ln.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+		ln.Close()
+		return "", nil, fmt.Errorf("metrics listen address %q: bound %s, not a loopback address", addr, ln.Addr())
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))

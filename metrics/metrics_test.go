@@ -25,6 +25,13 @@ func TestCheckLoopback(t *testing.T) {
 			t.Errorf("%s accepted", bad)
 		}
 	}
+	// localhost is bound as 127.0.0.1, never looked up: a hosts file that
+	// maps it elsewhere must not move the listener off loopback.
+	for in, want := range map[string]string{"localhost:9464": "127.0.0.1:9464", "LocalHost:1": "127.0.0.1:1", "[::1]:9464": "[::1]:9464"} {
+		if got, err := ListenAddr(in); err != nil || got != want {
+			t.Errorf("ListenAddr(%s) = %s, %v; want %s", in, got, err, want)
+		}
+	}
 }
 
 type counts struct{ c store.Counts }
@@ -39,6 +46,7 @@ func TestServe(t *testing.T) {
 	st := pipeline.Stats{Source: "forum", Pages: 4, Bytes: 1000, New: 2, Took: time.Second}
 	st.BySeverity[leak.SeverityCritical] = 1
 	m.Crawl(st, nil)
+	m.Crawl(pipeline.Stats{Source: "forum", Errors: 5, Truncated: 2, Flattened: 1}, nil)
 	m.Crawl(pipeline.Stats{Source: "forum"}, errors.New("login wall"))
 	m.Crawl(pipeline.Stats{Source: "forum", Skipped: true}, errors.New("tor"))
 	ready := errors.New("the SOCKS proxy or Tor is not ready")
@@ -59,7 +67,10 @@ func TestServe(t *testing.T) {
 	}
 	_, body := get("/metrics")
 	for _, want := range []string{
-		`leakwatch_crawls_total{result="ok",source="forum"} 1`,
+		`leakwatch_crawls_total{result="ok",source="forum"} 2`,
+		`leakwatch_fetch_failures_total{source="forum"} 5`,
+		`leakwatch_posts_degraded_total{reason="truncated",source="forum"} 2`,
+		`leakwatch_posts_degraded_total{reason="flattened",source="forum"} 1`,
 		`leakwatch_crawls_total{result="error",source="forum"} 1`,
 		`leakwatch_crawls_total{result="skipped",source="forum"} 1`,
 		`leakwatch_pages_fetched_total{source="forum"} 4`,

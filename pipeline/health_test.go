@@ -161,3 +161,47 @@ func TestEditsAreNotMorePosts(t *testing.T) {
 		t.Errorf("source counts %d posts, the database %d; want 1 and 1", srcs[0].Posts, c.Posts)
 	}
 }
+
+// flakyFetcher lists 24 threads of which 20 fail to fetch.
+type flakyFetcher struct{}
+
+func (flakyFetcher) List(context.Context, crawler.Source) ([]crawler.Ref, error) {
+	var refs []crawler.Ref
+	for i := range 24 {
+		refs = append(refs, crawler.Ref{Key: fmt.Sprintf("/t/%d", i), URL: "http://x.onion/t", Version: "v"})
+	}
+	return refs, nil
+}
+
+func (flakyFetcher) Fetch(_ context.Context, src crawler.Source, r crawler.Ref) (leak.Post, error) {
+	var n int
+	fmt.Sscanf(r.Key, "/t/%d", &n)
+	if n >= 4 {
+		return leak.Post{}, errors.New("GET http://x.onion/t: HTTP 502")
+	}
+	text := "post " + r.Key
+	return leak.Post{Source: src.Name, Key: r.Key, Text: text, Hash: leak.ContentHash(text), Truncated: n == 0, Flattened: n == 1}, nil
+}
+
+// TestMostFetchesFailingIsUnhealthy: a source whose listing reads but 20
+// of whose 24 threads fail was "ok, FAILS 0": the failures are counted in
+// the source's state and the cycle's stats, and past half of the fetches
+// the source is unhealthy, saying why; cut and flattened posts are counted.
+func TestMostFetchesFailingIsUnhealthy(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "f.db"), store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}}
+	st, err := p.RunJob(context.Background(), pipeline.Job{Source: crawler.Source{Name: "forum"}, Fetcher: flakyFetcher{}})
+	if err != nil || st.Errors != 20 || st.Fetched != 4 || st.Truncated != 1 || st.Flattened != 1 {
+		t.Fatalf("cycle %+v, %v", st, err)
+	}
+	srcs, _ := db.Sources()
+	s := srcs[0]
+	if s.Healthy || !strings.Contains(s.Reason, "20 of 24 fetches failed") || s.LastFetchErrors != 20 || s.FetchErrors != 20 ||
+		s.Truncated != 1 || s.Flattened != 1 {
+		t.Errorf("source state %+v; want unhealthy with 20 of 24 fetches failed", s)
+	}
+}

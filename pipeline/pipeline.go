@@ -60,22 +60,26 @@ type Pipeline struct {
 // Stats is one crawl cycle of one source.
 type Stats struct {
 	Source  string
-	Listed  int   // entries on the listing pages
-	Seen    int   // entries already seen, not fetched
-	Fetched int   // entries fetched
-	New     int   // posts with new content recorded (new posts and edits)
-	Added   int   // posts never recorded before
-	Hits    int   // hits recorded
-	Alerts  int   // alerts queued
-	Errors  int   // entries that failed to fetch (retried next cycle)
-	Pages   int64 // pages read (listings, threads, raw pastes), retries included
-	Bytes   int64 // bytes read
+	Listed  int // entries on the listing pages
+	Seen    int // entries already seen, not fetched
+	Fetched int // entries fetched
+	New     int // posts with new content recorded (new posts and edits)
+	Added   int // posts never recorded before
+	Hits    int // hits recorded
+	Alerts  int // alerts queued
+	Errors  int // entries that failed to fetch (retried next cycle)
+	// Truncated and Flattened count posts read cut at the size cap, or
+	// from a page too deeply nested to parse as it was: read, not dropped.
+	Truncated, Flattened int
+	Pages                int64 // pages read (listings, threads, raw pastes), retries included
+	Bytes                int64 // bytes read
 	// BySeverity counts the new hits by severity (index: leak.Severity).
 	BySeverity [4]int
 	// Matching is the time spent in the matchers.
 	Matching time.Duration
 	Skipped  bool          // the preflight failed: the source was not crawled
 	Took     time.Duration //
+	lastErr  string        // the last fetch error, for the health reason
 }
 
 // Crawl runs one cycle for src with its fetcher. A failure to list is
@@ -142,11 +146,20 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 			if res.err != nil {
 				st.Errors++
 				lastErr = res.err
+				st.lastErr = res.err.Error()
 				log.Warn("fetch failed", "source", src.Name, "post_key", res.ref.Key, "error", res.err.Error())
 				continue
 			}
 			st.Fetched++
 			st.Matching += res.took
+			if res.post.Truncated {
+				st.Truncated++
+				log.Warn("post cut at the size cap (max_body_bytes): matched as far as read", "source", src.Name, "post_key", res.ref.Key)
+			}
+			if res.post.Flattened {
+				st.Flattened++
+				log.Warn("page nested too deep to parse: read without its deepest tags", "source", src.Name, "post_key", res.ref.Key)
+			}
 			es = append(es, store.Entry{Post: res.post, Version: res.ref.Version, Evidence: res.ev, Alert: res.ev.Severity >= p.alertAt()})
 			refs = append(refs, res.ref)
 		}
@@ -201,6 +214,10 @@ func (p *Pipeline) logger() *slog.Logger {
 	}
 	return p.Log
 }
+
+// minFailedFetches is how many failed fetches, more than half of a
+// crawl's, make a source unhealthy.
+const minFailedFetches = 3
 
 // recordBatch is the most posts recorded in one transaction.
 const recordBatch = 64
@@ -331,10 +348,20 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 		s.Crawls++
 		s.LastCrawl = now
 		healthy, reason := true, ""
+		s.LastFetched, s.LastFetchErrors = st.Fetched, st.Errors
+		s.FetchErrors += st.Errors
+		s.Truncated += st.Truncated
+		s.Flattened += st.Flattened
 		if crawlErr == nil {
 			s.LastSuccess, s.LastError, s.ConsecutiveFailures, s.LastListed = now, "", 0, st.Listed
 			s.Posts += st.Added // an edit re-fetched is not another post
 			s.Hits += st.Hits
+			if tried := st.Fetched + st.Errors; st.Errors >= minFailedFetches && 2*st.Errors > tried {
+				// The listing reads, most of its posts do not: the source
+				// is mostly unseen, never "ok".
+				healthy, reason = false, fmt.Sprintf("%d of %d fetches failed in the last crawl (the posts are tried again next time): %s",
+					st.Errors, tried, st.lastErr)
+			}
 		} else {
 			s.ConsecutiveFailures++
 			s.LastError = crawlErr.Error()
@@ -398,7 +425,8 @@ func (p *Pipeline) preflight(ctx context.Context) error {
 
 func (p *Pipeline) logCycle(st Stats, err error) {
 	args := []any{"source", st.Source, "pages", st.Pages, "bytes", st.Bytes, "listed", st.Listed, "seen", st.Seen, "fetched", st.Fetched,
-		"new", st.New, "hits", st.Hits, "alerts", st.Alerts, "errors", st.Errors, "took", st.Took.Round(time.Millisecond).String()}
+		"new", st.New, "hits", st.Hits, "alerts", st.Alerts, "errors", st.Errors, "truncated", st.Truncated, "flattened", st.Flattened,
+		"took", st.Took.Round(time.Millisecond).String()}
 	if err != nil {
 		p.logger().Warn("crawl failed", append(args, "error", err.Error())...)
 		return

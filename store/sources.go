@@ -24,6 +24,16 @@ type SourceState struct {
 	Crawls  int       `json:"crawls"`
 	Posts   int       `json:"posts"` // new posts recorded, all time
 	Hits    int       `json:"hits"`  // hits recorded, all time
+	// LastFetched and LastFetchErrors are the last crawl's fetches that
+	// worked and failed (listing read, a thread or paste not);
+	// FetchErrors counts the failures of all time.
+	LastFetched     int `json:"last_fetched"`
+	LastFetchErrors int `json:"last_fetch_errors"`
+	FetchErrors     int `json:"fetch_errors"`
+	// Truncated and Flattened count posts read cut at the size cap, or
+	// from a page nested too deep to parse as it was.
+	Truncated int `json:"truncated,omitempty"`
+	Flattened int `json:"flattened,omitempty"`
 }
 
 // UpdateSource applies f to a source's state (a fresh healthy state the

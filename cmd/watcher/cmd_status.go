@@ -59,7 +59,7 @@ func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
 		fmt.Fprintln(out, "daemon: not running (read from the database)")
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tHEALTH\tLAST CRAWL\tLAST SUCCESS\tFAILS\tPOSTS\tHITS\tREASON / LAST ERROR")
+	fmt.Fprintln(tw, "SOURCE\tHEALTH\tLAST CRAWL\tLAST SUCCESS\tFAILS\tFETCH FAILS\tPOSTS\tHITS\tREASON / LAST ERROR")
 	for _, s := range rep.Sources {
 		health, why := "ok", s.Reason
 		if !s.Healthy {
@@ -68,8 +68,11 @@ func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
 		if why == "" && s.ConsecutiveFailures > 0 {
 			why = s.LastError
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, health, stamp(s.LastCrawl), stamp(s.LastSuccess),
-			s.ConsecutiveFailures, s.Posts, s.Hits, oneLine(why, 200))
+		// FAILS: crawls failed in a row; FETCH FAILS: posts the last crawl
+		// listed but could not read.
+		fetch := fmt.Sprintf("%d of %d", s.LastFetchErrors, s.LastFetched+s.LastFetchErrors)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\n", s.Name, health, stamp(s.LastCrawl), stamp(s.LastSuccess),
+			s.ConsecutiveFailures, fetch, s.Posts, s.Hits, oneLine(why, 200))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -217,7 +217,7 @@ func TestStatusShowsSourceHealth(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("status exit %d", code)
 	}
-	for _, want := range []string{"breachbazaar", "quietbin", "outbox: 0 pending, 0 failed, 2 sent"} {
+	for _, want := range []string{"breachbazaar", "quietbin", "outbox: 0 pending, 0 failed, 2 sent", "FETCH FAILS", "0 of 3"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
