@@ -100,6 +100,9 @@ func formatLeak(o Outgoing) Message {
 	if len(ev.Brands) > 0 {
 		blocks = append(blocks, section("*Brand terms*\n"+esc(strings.Join(ev.Brands, ", "))))
 	}
+	if p := partly(h); p != "" {
+		blocks = append(blocks, section("*Read in part*\n"+p))
+	}
 	if len(o.Also) > 0 {
 		blocks = append(blocks, section(fmt.Sprintf("*Also seen in %d more posts*\n%s", len(o.Also), listHits(o.Also, 10))))
 	}
@@ -114,6 +117,22 @@ func formatLeak(o Outgoing) Message {
 		Text:   cut(fmt.Sprintf("[%s] %s (%s)", strings.ToUpper(sev.String()), ev.Headline, h.Source), maxSection),
 		Blocks: blocks,
 	}
+}
+
+// partly says how a post was read in part, or "": the evidence counts
+// what was read, and the rest of the page may hold more.
+func partly(h leak.Hit) string {
+	var why []string
+	if h.Truncated {
+		why = append(why, "the page was over max_body_bytes and was cut at the cap")
+	}
+	if h.Flattened {
+		why = append(why, "the page was nested too deep to parse and was read as plain text")
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return "_" + strings.Join(why, "; ") + ": the counts are of what was read; open the post for the rest._"
 }
 
 // formatUpdate is a reply in a leak's thread: stronger evidence on the

@@ -88,3 +88,18 @@ func TestDefang(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatSaysWhenAPostWasReadInPart(t *testing.T) {
+	whole := Render(Format(Outgoing{Kind: MessageAlert, Alert: sampleAlert()}))
+	if strings.Contains(whole, "Read in part") {
+		t.Errorf("a whole post said read in part:\n%s", whole)
+	}
+	a := sampleAlert()
+	a.Hit.Truncated, a.Hit.Flattened = true, true
+	text := Render(Format(Outgoing{Kind: MessageAlert, Alert: a}))
+	for _, want := range []string{"Read in part", "over max_body_bytes", "read as plain text"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("alert on a cut, flattened post lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -278,3 +278,21 @@ func TestDatasetRepost(t *testing.T) {
 		t.Errorf("dump after an unalerted sighting: %+v, hit %+v; want its own alert, repeats %d", dump, h, quiet.HitID)
 	}
 }
+
+// TestHitSaysItsPostWasReadInPart: a post cut at max_body_bytes or read
+// flat gives a hit that says so, for the alert and `hits show`.
+func TestHitSaysItsPostWasReadInPart(t *testing.T) {
+	db, _ := openTemp(t)
+	p := post("/t/9", "selling, the rest cut")
+	p.Truncated = true
+	r, err := db.Record(p, "v1", critical, true)
+	if err != nil || r.HitID == 0 {
+		t.Fatalf("Record = %+v, %v", r, err)
+	}
+	if h, _ := db.Hit(r.HitID); !h.Truncated || h.Flattened {
+		t.Errorf("hit truncated %v flattened %v; want the post's marks", h.Truncated, h.Flattened)
+	}
+	if a, _ := db.Alert(r.AlertID); !a.Hit.Truncated {
+		t.Error("the alert's hit lost the truncated mark")
+	}
+}

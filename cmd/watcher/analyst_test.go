@@ -371,3 +371,18 @@ func TestTestAlert(t *testing.T) {
 		t.Errorf("test-alert with Slack refusing (exit %d): %s", code, stderr)
 	}
 }
+
+func TestHitsShowSaysAPostWasReadInPart(t *testing.T) {
+	h := leak.Hit{ID: 3, Source: "forum", PostURL: "http://x.onion/t/1", Evidence: leak.Evidence{Severity: leak.SeverityHigh, Headline: "sale"}}
+	var whole, part bytes.Buffer
+	if err := printHit(&whole, h); err != nil {
+		t.Fatal(err)
+	}
+	h.Truncated, h.Flattened = true, true
+	if err := printHit(&part, h); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(whole.String(), "\nread:") || !strings.Contains(part.String(), "over max_body_bytes") || !strings.Contains(part.String(), "as plain text") {
+		t.Errorf("whole:\n%s\nin part:\n%s", whole.String(), part.String())
+	}
+}

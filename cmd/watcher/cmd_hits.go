@@ -146,6 +146,12 @@ func printHit(out io.Writer, h leak.Hit) error {
 	if h.Repeats != 0 {
 		w.f("repeats:  hit %d (the same customers: the same dataset)", h.Repeats)
 	}
+	if h.Truncated {
+		w.f("read:     in part: the page was over max_body_bytes and cut at the cap (counts are of what was read)")
+	}
+	if h.Flattened {
+		w.f("read:     as plain text: the page was nested too deep to parse")
+	}
 	if c := ev.Claim; c != nil {
 		what := "sale"
 		if c.Intent == "release" {
