@@ -129,7 +129,7 @@ func TestProxyDownFailsClosed(t *testing.T) {
 	}
 	dead := ln.Addr().String()
 	ln.Close()
-	c, err := crawler.NewClient(crawler.Options{Proxy: dead, Hosts: []string{"127.0.0.1"}, Timeout: 2 * time.Second, Backoff: time.Millisecond})
+	c, err := crawler.NewClient(crawler.Options{Proxy: dead, Hosts: []string{srv.Listener.Addr().String()}, Timeout: 2 * time.Second, Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +157,42 @@ func TestHostNotAllowed(t *testing.T) {
 	}
 	if n := len(s.proxy.Requests()); n != 1 {
 		t.Errorf("proxy carried %d connections, want 1 (the allowed host only)", n)
+	}
+}
+
+// TestRedirectToAnotherPortRefused: the allow-list is host and port, so a
+// site cannot send the crawler to another service on its own host (an
+// onion's control port, a local admin page) by a redirect.
+func TestRedirectToAnotherPortRefused(t *testing.T) {
+	var other atomic.Int32
+	side := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other.Add(1) }))
+	defer side.Close()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://forum.test:8080/admin", http.StatusFound)
+	}))
+	defer site.Close()
+	p, err := demo.StartProxy(map[string]string{"forum.test:80": site.Listener.Addr().String(), "forum.test:8080": side.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := crawler.NewClient(crawler.Options{Proxy: p.Addr(), Username: "test", Hosts: []string{"forum.test:80"}, Timeout: 5 * time.Second, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Get(context.Background(), "http://forum.test/"); !errors.Is(err, crawler.ErrHostNotAllowed) {
+		t.Errorf("redirect to forum.test:8080 = %v, want ErrHostNotAllowed", err)
+	}
+	if _, err := c.Get(context.Background(), "http://forum.test:8080/"); !errors.Is(err, crawler.ErrHostNotAllowed) {
+		t.Errorf("Get forum.test:8080 = %v, want ErrHostNotAllowed", err)
+	}
+	if other.Load() != 0 || len(p.Requests()) != 1 {
+		t.Errorf("the other port was reached %d times, the proxy carried %d connections; want 0 and 1", other.Load(), len(p.Requests()))
+	}
+	src := crawler.Source{URLs: []string{"http://Forum.test/list", "https://forum.test/x", "http://forum.test:8080/y"}}
+	if got := strings.Join(src.Hosts(), " "); got != "forum.test:80 forum.test:443 forum.test:8080" {
+		t.Errorf("Source.Hosts = %s", got)
 	}
 }
 

@@ -143,7 +143,7 @@ func TestMicrosocks(t *testing.T) {
 	srv, hits := engineSite(t)
 	host := srv.Listener.Addr().(*net.TCPAddr)
 	base := "http://127.0.0.1:" + strconv.Itoa(host.Port)
-	opts := crawler.Options{Proxy: addr, Username: "leakwatch-test", Password: "s3cret", Hosts: []string{"127.0.0.1"},
+	opts := crawler.Options{Proxy: addr, Username: "leakwatch-test", Password: "s3cret", Hosts: []string{srv.Listener.Addr().String()},
 		Timeout: 5 * time.Second, Backoff: time.Millisecond}
 	good, err := crawler.NewClient(opts)
 	if err != nil {

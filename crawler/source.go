@@ -53,8 +53,9 @@ type Source struct {
 	Paste          PasteSelectors
 }
 
-// Hosts returns the lower-cased host names the source's URLs name, which
-// are the hosts its client may connect to.
+// Hosts returns the hosts and ports ("host:port", lower case, the
+// scheme's port where none is written) the source's URLs name: the only
+// places its client may connect to.
 func (s Source) Hosts() []string {
 	var hosts []string
 	seen := map[string]bool{}
@@ -63,7 +64,7 @@ func (s Source) Hosts() []string {
 		if err != nil || u.Hostname() == "" {
 			return
 		}
-		h := strings.ToLower(u.Hostname())
+		h := hostPort(u.Hostname(), urlPort(u))
 		if !seen[h] {
 			seen[h] = true
 			hosts = append(hosts, h)

@@ -27,7 +27,9 @@ type Options struct {
 	// (on by default) gives each distinct pair its own circuits, so each
 	// source gets its own.
 	Username, Password string
-	// Hosts are the only host names the client may connect to, lower case.
+	// Hosts are the only places the client may connect to: "host:port",
+	// or a bare host for its ports 80 and 443. A redirect to the same
+	// host on another port is refused like one to another host.
 	Hosts []string
 	// Timeout bounds one whole request, body included.
 	Timeout time.Duration
@@ -147,7 +149,12 @@ func NewClient(opts Options) (*Client, error) {
 		c.cookie = &cookieFile{path: opts.CookieFile}
 	}
 	for _, h := range opts.Hosts {
-		c.allowed[strings.ToLower(h)] = true
+		if host, port, err := net.SplitHostPort(h); err == nil {
+			c.allowed[hostPort(host, port)] = true
+			continue
+		}
+		c.allowed[hostPort(h, "80")] = true
+		c.allowed[hostPort(h, "443")] = true
 	}
 
 	var auth *proxy.Auth
@@ -167,12 +174,12 @@ func NewClient(opts Options) (*Client, error) {
 		return nil, errors.New("crawler: socks dialer has no DialContext")
 	}
 	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
+		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			return nil, err
 		}
-		if !c.allowed[strings.ToLower(host)] {
-			return nil, fmt.Errorf("dial %s: %w", host, ErrHostNotAllowed)
+		if !c.allowed[hostPort(host, port)] {
+			return nil, fmt.Errorf("dial %s: %w", addr, ErrHostNotAllowed)
 		}
 		ctx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
 		defer cancel()
@@ -198,7 +205,7 @@ func NewClient(opts Options) (*Client, error) {
 			if len(via) >= opts.MaxRedirects {
 				return fmt.Errorf("stopped after %d redirects", len(via))
 			}
-			if !c.allowed[strings.ToLower(req.URL.Hostname())] {
+			if !c.Allowed(req.URL) {
 				return fmt.Errorf("redirect to %s: %w", req.URL.Host, ErrHostNotAllowed)
 			}
 			return nil
@@ -207,9 +214,25 @@ func NewClient(opts Options) (*Client, error) {
 	return c, nil
 }
 
-// Allowed reports whether u names a host this client may fetch.
+// Allowed reports whether u names a host and port this client may fetch.
 func (c *Client) Allowed(u *url.URL) bool {
-	return (u.Scheme == "http" || u.Scheme == "https") && c.allowed[strings.ToLower(u.Hostname())]
+	return (u.Scheme == "http" || u.Scheme == "https") && c.allowed[hostPort(u.Hostname(), urlPort(u))]
+}
+
+// hostPort is the allow-list's key for a host and port.
+func hostPort(host, port string) string {
+	return net.JoinHostPort(strings.ToLower(strings.TrimSuffix(host, ".")), port)
+}
+
+// urlPort is the port u connects to: as written, or its scheme's default.
+func urlPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }
 
 // Close releases idle connections.
