@@ -136,16 +136,24 @@ func TestDispatcherOutageKeepsAlertsQueued(t *testing.T) {
 	if !errors.Is(err, alerts.ErrGaveUp) || res.Sent != 0 || res.Left != 2 {
 		t.Fatalf("Flush during outage = %+v, %v; want ErrGaveUp with 2 left", res, err)
 	}
-	if p, _ := db.Pending(0); len(p) != 2 {
-		t.Fatalf("%d pending after outage, want 2", len(p))
+	// The alerts wait; an operator alert says delivery is degraded.
+	p, _ := db.Pending(0)
+	if len(p) != 3 || p[2].Kind != leak.AlertOperator || p[2].Operator.Condition != "delivery" {
+		t.Fatalf("%d pending after outage, want the 2 alerts and a delivery operator alert", len(p))
 	}
 	// Slack comes back: drain the script and flush again.
 	for i := 0; i < 100 && srv.Calls() < 20; i++ {
 		_, _ = d.Flush(context.Background())
 	}
-	res, err = d.Flush(context.Background())
-	if err != nil || len(srv.Messages()) != 2 {
-		t.Fatalf("after recovery Flush = %+v, %v, %d messages; want 2 delivered", res, err, len(srv.Messages()))
+	_, _ = d.Flush(context.Background())
+	res, err = d.Flush(context.Background()) // the "recovered" alert queued by the one before
+	var texts []string
+	for _, m := range srv.Messages() {
+		texts = append(texts, m.Text)
+	}
+	joined := strings.Join(texts, "\n")
+	if err != nil || strings.Count(joined, "Sale claim") != 2 || strings.Count(joined, "Slack delivery is degraded") != 1 || strings.Count(joined, "Slack delivery has recovered") != 1 {
+		t.Fatalf("after recovery Flush = %+v, %v; messages:\n%s", res, err, joined)
 	}
 }
 

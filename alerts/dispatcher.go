@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"leakwatch/internal/wait"
 	"leakwatch/leak"
@@ -26,6 +29,14 @@ type Outbox interface {
 	MarkFailed(reason string, permanent bool, ids ...uint64) error
 	MarkShown(id uint64, sev leak.Severity) error
 	SetCondition(id string, active bool, reason string, alert bool) (bool, error)
+	Delivery() (leak.Delivery, error)
+	SetDelivery(leak.Delivery) error
+}
+
+// Checker is a sender that can ask its destination, without posting,
+// whether it accepts the credentials (Slack's auth.test).
+type Checker interface {
+	Check(ctx context.Context) (string, error)
 }
 
 // DispatcherOptions tune delivery.
@@ -39,16 +50,22 @@ type DispatcherOptions struct {
 	// MaxWait bounds how long one Flush waits on backoff and Retry-After in
 	// total before it gives up and leaves the rest pending for the next one.
 	MaxWait time.Duration
-	// BurstLimit is the most leak messages one Flush sends; beyond it the
-	// least severe go as one summary message (default 10).
+	// BurstLimit is the most leak messages one delivery round sends (a
+	// round: from an outbox with leak alerts until it is empty again, kept
+	// across restarts, at most an hour); beyond it the least severe go as
+	// one summary message (default 10).
 	BurstLimit int
 	// DigestEvery, if set, holds info-level alerts and sends them as one
 	// digest once the oldest has waited this long (e.g. 24h).
 	DigestEvery time.Duration
-	// DestinationRetry is how long to wait before trying Slack again after
-	// it refused the destination itself (a revoked token, a missing
-	// channel): default 5 minutes. The alerts stay queued meanwhile.
+	// DestinationRetry is how long to wait before sending to Slack again
+	// after it refused the destination itself (a revoked token, a missing
+	// channel): default 1 minute. The alerts stay queued meanwhile.
 	DestinationRetry time.Duration
+	// ProbeEvery: meanwhile, a sender that can be asked without posting (a
+	// Checker: auth.test) is asked this often (default 15 s), and delivery
+	// resumes as soon as it accepts the credentials again.
+	ProbeEvery time.Duration
 	// BacklogAfter raises the "outbox" operator condition when an alert has
 	// waited this long (default 30 minutes).
 	BacklogAfter time.Duration
@@ -61,10 +78,22 @@ type Dispatcher struct {
 	log    *slog.Logger
 	opts   DispatcherOptions
 
-	mu      sync.Mutex // one Flush at a time
-	last    map[string]time.Time
-	blocked time.Time // no delivery before this (a destination error)
+	mu       sync.Mutex // one Flush at a time
+	last     map[string]time.Time
+	blocked  time.Time // no delivery before this (a destination error)
+	probed   time.Time // the last auth.test while blocked
+	state    leak.Delivery
+	recent   []string // the last attempts' trouble ("" for a success), newest last
+	troubled bool     // the "delivery" condition is raised
 }
+
+// roundTTL ends a delivery round that never drained (Slack refusing for
+// hours): the next alerts start a new one.
+const roundTTL = time.Hour
+
+// troubleWindow is how many recent attempts judge whether Slack is
+// degraded (rate limiting, failing, not answering).
+const troubleWindow = 10
 
 // NewDispatcher returns a dispatcher. A nil logger discards.
 func NewDispatcher(o Outbox, s Sender, log *slog.Logger, opts DispatcherOptions) *Dispatcher {
@@ -84,7 +113,10 @@ func NewDispatcher(o Outbox, s Sender, log *slog.Logger, opts DispatcherOptions)
 		opts.BurstLimit = 10
 	}
 	if opts.DestinationRetry <= 0 {
-		opts.DestinationRetry = 5 * time.Minute
+		opts.DestinationRetry = time.Minute
+	}
+	if opts.ProbeEvery <= 0 {
+		opts.ProbeEvery = 15 * time.Second
 	}
 	if opts.BacklogAfter <= 0 {
 		opts.BacklogAfter = 30 * time.Minute
@@ -114,20 +146,31 @@ var ErrDestination = errors.New("slack refuses the destination; alerts stay queu
 // failed and stays in the outbox for an operator; when Slack refuses the
 // destination, everything stays pending. It returns when the outbox is
 // empty, ctx ends, or waiting exceeds MaxWait.
-func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
+func (d *Dispatcher) Flush(ctx context.Context) (res FlushResult, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var res FlushResult
 	pending, err := d.outbox.Pending(0)
 	if err != nil {
 		return res, fmt.Errorf("read outbox: %w", err)
 	}
 	defer func() { d.noteBacklog(pending, res) }()
-	if time.Now().Before(d.blocked) {
+	d.loadState()
+	if d.stillBlocked(ctx) {
 		res.Left = len(pending)
 		return res, ErrDestination
 	}
-	msgs, held := d.plan(pending, time.Now())
+	now := time.Now()
+	if d.state.RoundSent > 0 && now.Sub(d.state.RoundStarted) > roundTTL {
+		d.state.RoundSent, d.state.RoundStarted = 0, time.Time{}
+	}
+	msgs, held := d.plan(pending, now, d.opts.BurstLimit-d.state.RoundSent)
+	defer func() {
+		// The outbox is empty (but for a held digest): the round is over.
+		if err == nil && res.Left == held && d.state.RoundSent > 0 {
+			d.state.RoundSent, d.state.RoundStarted = 0, time.Time{}
+			d.saveState()
+		}
+	}()
 	left := func(i int) int {
 		n := held
 		for _, m := range msgs[i:] {
@@ -148,9 +191,15 @@ func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
 			res.Left = left(i)
 			return res, err
 		}
-		ref, err := d.deliver(ctx, o)
-		d.last[ch] = time.Now()
+		ref, err := d.deliver(ctx, o, ch)
 		if err == nil {
+			if o.Alert.Kind == leak.AlertLeak {
+				if d.state.RoundSent == 0 {
+					d.state.RoundStarted = time.Now().UTC()
+				}
+				d.state.RoundSent++
+				d.saveState()
+			}
 			mark := d.outbox.MarkSent
 			if o.shared() {
 				mark = d.outbox.MarkSentShared
@@ -183,9 +232,9 @@ func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
 		}
 		switch {
 		case DestinationError(err):
+			d.blocked, d.probed = time.Now().Add(d.opts.DestinationRetry), time.Now()
 			_ = d.outbox.MarkFailed(err.Error(), false, o.IDs()...)
 			_, _ = d.outbox.SetCondition("slack", true, err.Error(), false)
-			d.blocked = time.Now().Add(d.opts.DestinationRetry)
 			d.log.Error("slack refuses the destination: alerts stay queued until it is fixed (see watcher status)",
 				"error", err.Error(), "queued", left(i), "retry_in", d.opts.DestinationRetry.String())
 			res.Left = left(i)
@@ -211,6 +260,7 @@ func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
 		if waited+delay > d.opts.MaxWait {
 			res.Left = left(i)
 			d.log.Warn("alert delivery deferred", "alert_id", o.Alert.ID, "attempt", attempts, "error", err.Error())
+			d.noteTrouble(true, res.Left)
 			return res, fmt.Errorf("%w: %v", ErrGaveUp, err)
 		}
 		d.log.Warn("alert delivery failed, retrying", "alert_id", o.Alert.ID, "attempt", attempts, "wait", delay.String(), "error", err.Error())
@@ -226,7 +276,7 @@ func (d *Dispatcher) Flush(ctx context.Context) (FlushResult, error) {
 
 // deliver sends o, unless an attempt cut short by a crash already got it
 // there (asked of a Confirmer).
-func (d *Dispatcher) deliver(ctx context.Context, o Outgoing) (string, error) {
+func (d *Dispatcher) deliver(ctx context.Context, o Outgoing, ch string) (string, error) {
 	sending := o.Alert.Sending
 	for _, a := range o.Also {
 		sending = sending || a.Sending
@@ -266,7 +316,156 @@ func (d *Dispatcher) deliver(ctx context.Context, o Outgoing) (string, error) {
 	if err := d.outbox.MarkSending(o.IDs()...); err != nil {
 		return "", fmt.Errorf("mark alert %d sending: %w", o.Alert.ID, err)
 	}
-	return d.sender.Send(ctx, o)
+	start := time.Now().UTC()
+	d.state.SendingSince, d.state.LastAttempt = start, start
+	d.saveState()
+	ref, err := d.sender.Send(ctx, o)
+	d.last[ch] = time.Now().UTC()
+	d.noteAttempt(ch, err)
+	return ref, err
+}
+
+// loadState reads the delivery state the store keeps across restarts: the
+// round's count, and each channel's last message, newer than this
+// process's own if another wrote it since.
+func (d *Dispatcher) loadState() {
+	st, err := d.outbox.Delivery()
+	if err != nil {
+		d.log.Warn("alert delivery state unreadable: the burst round and pacing start afresh", "error", err.Error())
+		return
+	}
+	d.state = st
+	for ch, t := range st.LastSent {
+		if t.After(d.last[ch]) {
+			d.last[ch] = t
+		}
+	}
+}
+
+func (d *Dispatcher) saveState() {
+	d.state.LastSent = d.last
+	if err := d.outbox.SetDelivery(d.state); err != nil {
+		d.log.Warn("record the alert delivery state", "error", err.Error())
+	}
+}
+
+// stillBlocked: Slack refused the destination and its retry time has not
+// come; a Checker is asked meanwhile (every ProbeEvery), and delivery
+// resumes as soon as it accepts the credentials.
+func (d *Dispatcher) stillBlocked(ctx context.Context) bool {
+	if !time.Now().Before(d.blocked) {
+		return false
+	}
+	c, ok := d.sender.(Checker)
+	if !ok || time.Since(d.probed) < d.opts.ProbeEvery {
+		return true
+	}
+	d.probed = time.Now()
+	if _, err := c.Check(ctx); err != nil {
+		return true
+	}
+	d.log.Info("slack accepts the credentials again (auth.test): delivering the queued alerts")
+	d.blocked = time.Time{}
+	return false
+}
+
+// noteAttempt records how one send went, in the delivery state and the
+// recent window that judges whether Slack is degraded.
+func (d *Dispatcher) noteAttempt(ch string, err error) {
+	now := time.Now().UTC()
+	d.state.SendingSince = time.Time{}
+	trouble := troubleOf(err)
+	if err == nil {
+		d.state.LastSuccess, d.state.LastError, d.state.Trouble, d.state.Failures = now, "", "", 0
+	} else {
+		d.state.LastError, d.state.Trouble = err.Error(), trouble
+		d.state.Failures++
+	}
+	d.saveState()
+	if trouble == "refused" || MessageError(err) {
+		return // the "slack" condition, or one bad message: not Slack's health
+	}
+	d.recent = append(d.recent, trouble)
+	if len(d.recent) > troubleWindow {
+		d.recent = d.recent[len(d.recent)-troubleWindow:]
+	}
+	d.noteTrouble(false, -1)
+}
+
+// noteTrouble raises the "delivery" operator condition when Slack is
+// degraded: at least 3 of the last 10 sends failed and at least half of
+// them (a 429 storm, 5xx, sends that never get an answer), or a flush
+// gave up; it clears after 3 sends in a row went through. waiting, if
+// known, is how many alerts are left.
+func (d *Dispatcher) noteTrouble(gaveUp bool, waiting int) {
+	failed, last := 0, ""
+	for _, t := range d.recent {
+		if t != "" {
+			failed++
+			last = t
+		}
+	}
+	n := len(d.recent)
+	okRun := 0
+	for i := n - 1; i >= 0 && d.recent[i] == ""; i-- {
+		okRun++
+	}
+	switch {
+	case gaveUp || okRun == 0 && failed >= 3 && 2*failed >= n:
+		if last == "" {
+			last = d.state.Trouble
+		}
+		reason := fmt.Sprintf("Slack is degraded (%s): %d of the last %d sends failed; last error: %s", orWord(last, "failing"), failed, n, cut(d.state.LastError, 200))
+		if waiting >= 0 {
+			reason += fmt.Sprintf("; %d alerts waiting", waiting)
+		}
+		changed, err := d.outbox.SetCondition("delivery", true, reason, true)
+		if err == nil && changed {
+			d.log.Warn("slack delivery degraded: alerts are delayed (see watcher status)", "trouble", last, "failed", failed, "of", n)
+		}
+		d.troubled = true
+	case d.troubled && okRun >= 3 || !d.troubled && okRun > 0:
+		if changed, err := d.outbox.SetCondition("delivery", false, "", true); err == nil && changed {
+			d.log.Info("slack delivery recovered")
+		}
+		d.troubled = false
+	}
+}
+
+// troubleOf names how a send failed: "" for none.
+func troubleOf(err error) string {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return ""
+	case DestinationError(err):
+		return "refused"
+	case isLimited(err):
+		return "rate limited"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return "no answer"
+	case serverError(err):
+		return "server error"
+	}
+	return "unreachable"
+}
+
+// serverError: Slack answered with a 5xx.
+func serverError(err error) bool {
+	var sc slack.StatusCodeError
+	return errors.As(err, &sc) && sc.Code >= 500
+}
+
+func isLimited(err error) bool {
+	_, limited := RetryAfter(err)
+	return limited
+}
+
+func orWord(s, w string) string {
+	if s == "" {
+		return w
+	}
+	return s
 }
 
 // resolveRoot finds the message an update follows up; an update whose
@@ -307,7 +506,7 @@ func (d *Dispatcher) resolveRoot(o *Outgoing) error {
 //   - with DigestEvery, info-level alerts wait and go as one digest.
 //
 // held counts the alerts kept back for a later digest.
-func (d *Dispatcher) plan(pending []leak.Alert, now time.Time) (msgs []Outgoing, held int) {
+func (d *Dispatcher) plan(pending []leak.Alert, now time.Time, budget int) (msgs []Outgoing, held int) {
 	var leaks, digest []Outgoing
 	updates := map[uint64]int{}
 	sameLeak := map[string]int{}
@@ -342,14 +541,16 @@ func (d *Dispatcher) plan(pending []leak.Alert, now time.Time) (msgs []Outgoing,
 			held = len(info)
 		}
 	}
-	if len(leaks) > d.opts.BurstLimit {
+	if len(leaks) > max(budget, 1) {
+		// Over what is left of the round's burst limit: the most severe
+		// go alone, the rest as one summary (which is a message too).
 		byRank := slices.Clone(leaks)
 		slices.SortStableFunc(byRank, func(a, b Outgoing) int {
 			return cmp.Or(cmp.Compare(b.Alert.Severity(), a.Alert.Severity()), cmp.Compare(a.Alert.ID, b.Alert.ID))
 		})
-		keep := byRank[:d.opts.BurstLimit-1]
+		keep := byRank[:max(budget-1, 0)]
 		slices.SortFunc(keep, func(a, b Outgoing) int { return cmp.Compare(a.Alert.ID, b.Alert.ID) })
-		rest := byRank[d.opts.BurstLimit-1:]
+		rest := byRank[len(keep):]
 		burst := Outgoing{Kind: MessageBurst, Alert: rest[0].Alert}
 		for _, o := range rest[1:] {
 			burst.Also = append(burst.Also, o.Alert)

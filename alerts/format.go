@@ -247,6 +247,10 @@ func describeCondition(c string, cleared bool) string {
 		return pick("the alert outbox is backing up", "the alert outbox has drained")
 	case c == "matchers":
 		return pick("the matchers failed to reload", "the matchers reload again")
+	case c == "delivery":
+		return pick("Slack delivery is degraded: alerts are delayed", "Slack delivery has recovered")
+	case c == "slack":
+		return pick("Slack refuses leakwatch's messages", "Slack accepts leakwatch's messages again")
 	}
 	return pick(c+" started", c+" cleared")
 }

@@ -245,3 +245,32 @@ func TestListenSocket(t *testing.T) {
 		t.Errorf("Dial of a missing socket = %v", err)
 	}
 }
+
+// TestStatusSaysTheWaitingCountNow: the "outbox" problem said the count
+// of when it was raised ("3 alerts waiting" with 40 pending); status says
+// the count now, and how the last sends went.
+func TestStatusSaysTheWaitingCountNow(t *testing.T) {
+	w := newWorld(t)
+	for i := range 4 {
+		if _, err := w.db.Enqueue(leak.Alert{Kind: leak.AlertTest, Hit: leak.Hit{Evidence: leak.Evidence{Severity: leak.SeverityHigh, Headline: fmt.Sprint("t", i)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.db.SetCondition("outbox", true, "1 alerts waiting, the oldest since then", false); err != nil {
+		t.Fatal(err)
+	}
+	failed := time.Now().UTC()
+	if err := w.db.SetDelivery(leak.Delivery{LastAttempt: failed, Trouble: "rate limited", Failures: 3, LastError: "slack rate limit"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := w.serve(t).Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Problems) != 1 || !strings.HasPrefix(st.Problems[0].Reason, "4 alerts waiting") {
+		t.Errorf("problems %+v; want the outbox saying 4 alerts waiting", st.Problems)
+	}
+	if st.Delivery.Trouble != "rate limited" || st.Delivery.Failures != 3 {
+		t.Errorf("delivery %+v", st.Delivery)
+	}
+}

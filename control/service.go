@@ -22,6 +22,7 @@ type Status struct {
 	Sources  []store.SourceState `json:"sources"`
 	Problems []store.Condition   `json:"problems,omitempty"` // active operator conditions
 	Outbox   Outbox              `json:"outbox"`
+	Delivery leak.Delivery       `json:"delivery"` // how the last sends to Slack went
 	Posts    int                 `json:"posts"`
 	Hits     int                 `json:"hits"`
 	Database string              `json:"database"`
@@ -112,13 +113,21 @@ func (l *Local) Status(context.Context) (Status, error) {
 	if err != nil {
 		return st, err
 	}
-	for _, c := range conds {
-		if c.Active {
-			st.Problems = append(st.Problems, c)
-		}
-	}
 	c, err := l.DB.Counts()
 	if err != nil {
+		return st, err
+	}
+	for _, cond := range conds {
+		if !cond.Active {
+			continue
+		}
+		if cond.ID == "outbox" && c.Pending > 0 {
+			// Its reason was written when it last changed: say the count now.
+			cond.Reason = fmt.Sprintf("%d alerts waiting, the oldest since %s", c.Pending, c.OldestPending.UTC().Format(time.RFC3339))
+		}
+		st.Problems = append(st.Problems, cond)
+	}
+	if st.Delivery, err = l.DB.Delivery(); err != nil {
 		return st, err
 	}
 	st.Outbox = Outbox{Pending: c.Pending, Failed: c.Failed, Sent: c.Sent, OldestPending: c.OldestPending}

@@ -272,3 +272,28 @@ type Fingerprint struct {
 	Partition string   `json:"partition"`
 	Record    uint64   `json:"record"`
 }
+
+// Delivery is the alert delivery's state, kept in the store across
+// restarts: the burst round in progress and when each channel last got a
+// message (a crash loop resets neither the burst limit nor the pacing),
+// and how the last attempts went (for status, also without the daemon).
+type Delivery struct {
+	// RoundStarted and RoundSent: the delivery round in progress (from the
+	// first leak message after an empty outbox until the outbox is empty
+	// again) and the leak messages it has sent, against the burst limit.
+	RoundStarted time.Time `json:"round_started,omitzero"`
+	RoundSent    int       `json:"round_sent,omitempty"`
+	// LastSent is when each channel last got a message (pacing).
+	LastSent map[string]time.Time `json:"last_sent,omitempty"`
+	// LastAttempt, LastSuccess: the last send tried and the last that
+	// Slack took; LastError and Trouble say how the last one failed
+	// ("rate limited", "server error", "no answer", "unreachable",
+	// "refused"); Failures counts attempts failed in a row.
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	Trouble     string    `json:"trouble,omitempty"`
+	Failures    int       `json:"failures,omitempty"`
+	// SendingSince is set while a send waits for Slack's answer.
+	SendingSince time.Time `json:"sending_since,omitzero"`
+}

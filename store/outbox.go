@@ -149,10 +149,11 @@ type Condition struct {
 	Since  time.Time `json:"since"`
 }
 
-// SetCondition records whether a condition holds. Only a change is
-// recorded: when it starts and when it clears, and then, with alert set,
-// an operator alert is queued in the same transaction. changed says
-// whether this call changed it.
+// SetCondition records whether a condition holds. A change is recorded
+// (when it starts and when it clears) and then, with alert set, an
+// operator alert is queued in the same transaction; changed says whether
+// this call changed it. While it holds, a new reason replaces the old one
+// (status shows it current) without a new alert.
 func (db *DB) SetCondition(id string, active bool, reason string, alert bool) (changed bool, err error) {
 	// Most calls change nothing (every flush, every crawl): a read
 	// transaction says so without a write and its fsync.
@@ -164,7 +165,7 @@ func (db *DB) SetCondition(id string, active bool, reason string, alert bool) (c
 				return err
 			}
 		}
-		same = c.Active == active
+		same = c.Active == active && (!active || c.Reason == reason)
 		return nil
 	})
 	if err != nil || same {
@@ -179,6 +180,10 @@ func (db *DB) SetCondition(id string, active bool, reason string, alert bool) (c
 			}
 		}
 		if c.Active == active {
+			if active && c.Reason != reason {
+				c.Reason = reason
+				return putJSON(b, []byte(id), c)
+			}
 			return nil
 		}
 		now := time.Now().UTC()

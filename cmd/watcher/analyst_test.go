@@ -386,3 +386,18 @@ func TestHitsShowSaysAPostWasReadInPart(t *testing.T) {
 		t.Errorf("whole:\n%s\nin part:\n%s", whole.String(), part.String())
 	}
 }
+
+func TestStatusDeliveryLine(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if got := deliveryLine(leak.Delivery{}, now); got != "" {
+		t.Errorf("before any send: %q", got)
+	}
+	d := leak.Delivery{LastAttempt: now.Add(-time.Minute), LastSuccess: now.Add(-time.Hour), Failures: 4, Trouble: "rate limited",
+		LastError: "slack rate limit exceeded, retry after 30s", SendingSince: now.Add(-40 * time.Second)}
+	got := deliveryLine(d, now)
+	for _, want := range []string{"last message sent 2026-12-01 11:00 UTC", "waiting for Slack's answer for 40s", "rate limited: 4 sends failed in a row", "retry after 30s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("delivery line lacks %q: %s", want, got)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/control"
+	"leakwatch/leak"
 )
 
 type statusOptions struct {
@@ -89,8 +90,28 @@ func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
 		fmt.Fprintf(out, " (oldest pending since %s)", stamp(ob.OldestPending))
 	}
 	fmt.Fprintln(out)
+	if line := deliveryLine(rep.Delivery, time.Now()); line != "" {
+		fmt.Fprintln(out, line)
+	}
 	_, err = fmt.Fprintf(out, "database: %s (%d KiB): %d posts, %d hits\n", rep.Database, rep.Bytes/1024, rep.Posts, rep.Hits)
 	return err
+}
+
+// deliveryLine says how the last sends to Slack went: when one last got
+// through, a send waiting for an answer, the failures in a row and the
+// last error. "" before the first send.
+func deliveryLine(d leak.Delivery, now time.Time) string {
+	if d.LastAttempt.IsZero() {
+		return ""
+	}
+	line := "slack: last message sent " + stamp(d.LastSuccess)
+	if !d.SendingSince.IsZero() {
+		line += fmt.Sprintf("; a send waiting for Slack's answer for %s", now.Sub(d.SendingSince).Round(time.Second))
+	}
+	if d.Failures > 0 {
+		line += fmt.Sprintf("; %s: %d sends failed in a row, the last at %s: %s", d.Trouble, d.Failures, stamp(d.LastAttempt), oneLine(d.LastError, 200))
+	}
+	return line
 }
 
 // printJSON writes v as indented JSON.

@@ -33,13 +33,16 @@ type daemon struct {
 	sched *pipeline.Scheduler
 	local *control.Local
 
-	mu       sync.Mutex // guards cfg, parts, retired
-	cfg      *Config
-	parts    *parts
-	retired  []func() // crawl clients of replaced configs, closed at exit
-	flushMu  sync.Mutex
-	proxyOK  atomic.Bool
-	stopping atomic.Bool
+	mu      sync.Mutex // guards cfg, parts, retired
+	cfg     *Config
+	parts   *parts
+	retired []func() // crawl clients of replaced configs, closed at exit
+	flushMu sync.Mutex
+	// stopCourier stops the delivery loop and waits for it (idempotent).
+	stopCourier func()
+	kick        chan struct{} // a crawl queued alerts: deliver now
+	proxyOK     atomic.Bool
+	stopping    atomic.Bool
 }
 
 // runDaemon runs until ctx ends (SIGTERM, SIGINT): it tells systemd when
@@ -48,7 +51,7 @@ type daemon struct {
 // running crawls finish (or cancels them at shutdown_grace), delivers what
 // Slack will take, and closes the database.
 func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) error {
-	d := &daemon{opts: o, log: log, db: db, set: set, cfg: cfg, met: metrics.New(db)}
+	d := &daemon{opts: o, log: log, db: db, set: set, cfg: cfg, met: metrics.New(db), kick: make(chan struct{}, 1)}
 	pt, err := build(cfg, db, set, log)
 	if err != nil {
 		return err
@@ -80,9 +83,9 @@ func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set
 	loc, _ := cfg.location()
 	d.sched = pipeline.NewScheduler(log, pipeline.SchedulerOptions{
 		Location: loc, Jitter: time.Duration(cfg.Crawl.ScheduleJitter), LastCrawl: d.lastCrawl,
-		AfterCrawl: func(ctx context.Context, st pipeline.Stats) {
+		AfterCrawl: func(_ context.Context, st pipeline.Stats) {
 			if st.Alerts > 0 {
-				_ = d.deliver(ctx)
+				d.kickDelivery() // never waits for Slack: the crawl goes on
 			}
 			if d.sched.Crawling() == 0 {
 				// The last crawl of a round: give the pages and matcher
@@ -101,6 +104,29 @@ func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set
 		log.Info("metrics listening", "address", addr)
 	}
 
+	// Delivery runs on its own, from now until the stop: a Slack outage
+	// delays alerts, never crawls; alerts queued before a Tor outage go
+	// out while the daemon waits for the proxy.
+	// At the stop, a send in flight may finish (cutting it could repeat
+	// it through a webhook) for a few seconds, then it is cancelled.
+	flushCtx, cancelFlush := context.WithCancel(context.Background())
+	stop, courierDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(courierDone); d.courier(flushCtx, stop) }()
+	var once sync.Once
+	d.stopCourier = func() {
+		once.Do(func() {
+			close(stop)
+			select {
+			case <-courierDone:
+			case <-time.After(5 * time.Second):
+				d.log.Warn("alert delivery cancelled at the stop; what was being sent is checked or sent again at the next start")
+			}
+			cancelFlush()
+			<-courierDone
+		})
+	}
+	defer d.stopCourier()
+
 	// Watchdog: pinged while the scheduler beats (from here on: waiting
 	// for the proxy counts as alive).
 	if interval, err := sd.SdWatchdogEnabled(false); err == nil && interval > 0 {
@@ -114,7 +140,9 @@ func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set
 	}
 	_, _ = sd.SdNotify(false, sd.SdNotifyReady+"\nSTATUS=watching "+fmt.Sprint(len(pt.jobs))+" sources")
 	log.Info("watcher started", "sources", len(pt.jobs), "database", db.Path(), "control_socket", cfg.controlSocket())
-	_ = d.deliver(ctx)
+	if w := cfg.webhookWarning(); w != "" {
+		log.Warn(w)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -148,12 +176,37 @@ func (d *daemon) alertAt() leak.Severity {
 	return d.cfg.minSeverity()
 }
 
-// tasks are the scheduled work besides crawls.
+// tasks are the scheduled work besides crawls (delivery has its own
+// loop: courier).
 func (d *daemon) tasks(cfg *Config) []pipeline.Task {
 	keep := time.Duration(cfg.TextRetention)
 	return []pipeline.Task{
-		{Name: "alerts", Schedule: fmt.Sprintf("@every %s", d.opts.flushEvery), Run: func(ctx context.Context) { _ = d.deliver(ctx) }},
 		{Name: "retention", Schedule: "@every 6h", Run: func(context.Context) { d.retain(keep) }},
+	}
+}
+
+// kickDelivery asks the courier to deliver now; it never blocks.
+func (d *daemon) kickDelivery() {
+	select {
+	case d.kick <- struct{}{}:
+	default: // a delivery is already asked for
+	}
+}
+
+// courier delivers the outbox at start, when a crawl queued alerts, and
+// every --flush-every (retries, digests, probing a refused token), on its
+// own goroutine: however long Slack takes, no crawl waits for it.
+func (d *daemon) courier(ctx context.Context, stop <-chan struct{}) {
+	t := time.NewTicker(d.opts.flushEvery)
+	defer t.Stop()
+	for {
+		_ = d.deliver(ctx)
+		select {
+		case <-stop:
+			return
+		case <-d.kick:
+		case <-t.C:
+		}
 	}
 }
 
@@ -332,6 +385,9 @@ func (d *daemon) shutdown(cause error) error {
 	d.log.Info("stopping: waiting for running crawls", "grace", grace.String())
 	if d.sched != nil && !d.sched.Stop(grace) {
 		d.log.Warn("crawls cancelled at the stop deadline; their posts are fetched again next time")
+	}
+	if d.stopCourier != nil {
+		d.stopCourier()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"leakwatch/demo"
+	"leakwatch/internal/slackserver"
 	"leakwatch/store"
 )
 
@@ -390,4 +391,40 @@ func cpuTicks(t *testing.T, pid int) int {
 	u, _ := strconv.Atoi(f[11])
 	s, _ := strconv.Atoi(f[12])
 	return u + s
+}
+
+// TestSlowSlackDoesNotStallCrawls: delivery ran inside the crawl, so with
+// Slack not answering a source crawled 0 of 9 slots while status said
+// "ok". Here Slack holds each send 8 s: the crawls go on every 2 s
+// meanwhile, status says a send is waiting for Slack, and both alerts
+// arrive once Slack answers.
+func TestSlowSlackDoesNotStallCrawls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	f := newRunFixture(t)
+	addr := freeAddr(t)
+	daemonConfig(t, f, addr)
+	f.slack.Script(slackserver.Response{Hang: 8 * time.Second}, slackserver.Response{Hang: 8 * time.Second})
+	p := startProcess(t, f.config, addr)
+	p.expectNotify(t, "READY=1")
+	ok := `leakwatch_crawls_total{result="ok",source="breachbazaar"}`
+	p.waitMetric(t, ok, 4)
+	if n := len(f.slack.Messages()); n == 2 {
+		t.Fatalf("both alerts arrived before the 4th crawl: the test did not hold Slack")
+	}
+	out, _, code := execute(t, "status", "--config", f.config)
+	if code != exitOK || !strings.Contains(out, "a send waiting for Slack's answer") {
+		t.Errorf("status while Slack holds a send (exit %d):\n%s", code, out)
+	}
+	for i := 0; i < 400 && len(f.slack.Messages()) < 2; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := len(f.slack.Messages()); n != 2 {
+		t.Errorf("%d alerts arrived once Slack answered, want 2; log:\n%s", n, p.logText())
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.waitExit(t, 15*time.Second); code != 0 {
+		t.Errorf("exit status %d after SIGTERM; log:\n%s", code, p.logText())
+	}
 }

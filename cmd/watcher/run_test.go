@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +274,26 @@ func TestCheckOnline(t *testing.T) {
 	if code != exitError || !strings.Contains(out, "FAILED: socks proxy not answering") || !strings.Contains(out, "slack: FAILED") ||
 		!strings.Contains(stderr, "online check failed: proxy, slack") {
 		t.Errorf("check --online with the proxy down and a bad token (exit %d):\n%s%s", code, out, stderr)
+	}
+}
+
+// TestCheckWarnsOfWebhookRepeats: webhook mode repeated messages cut short
+// by a kill (30 over 48 kills) with only a comment in the example config
+// to say so: check says it when a webhook is configured, not for a bot.
+func TestCheckWarnsOfWebhookRepeats(t *testing.T) {
+	f := newRunFixture(t)
+	_, stderr, code := execute(t, "check", "--config", f.config)
+	if code != exitOK || strings.Contains(stderr, "webhook") {
+		t.Errorf("check of a bot-token config (exit %d): %s", code, stderr)
+	}
+	cfg, _ := os.ReadFile(f.config)
+	hook := regexp.MustCompile(`(?m)^  bot_token_file: slack-token\n  channel: .*\n`).ReplaceAllString(string(cfg), "  webhook_url_file: slack-token\n")
+	if hook == string(cfg) {
+		t.Fatal("the fixture's slack section changed; fix the test")
+	}
+	mustWrite(t, f.config, hook, 0o644)
+	_, stderr, code = execute(t, "check", "--config", f.config)
+	if code != exitOK || !strings.Contains(stderr, "warning: slack: an incoming webhook cannot be asked what it received") {
+		t.Errorf("check of a webhook config (exit %d): %s", code, stderr)
 	}
 }

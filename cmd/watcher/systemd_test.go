@@ -72,3 +72,41 @@ func TestSystemdUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitLoadsTheExampleSecrets: the unit had LoadCredential for the
+// webhook only, while the README recommends a bot token. Every secret
+// file config.example.yaml names has a LoadCredential line of its own
+// name, and the other Slack mode's line is there, commented out.
+func TestUnitLoadsTheExampleSecrets(t *testing.T) {
+	unit, err := os.ReadFile("../../systemd/watcher.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, commented := map[string]bool{}, map[string]bool{}
+	for _, l := range strings.Split(string(unit), "\n") {
+		l = strings.TrimSpace(l)
+		into := active
+		if strings.HasPrefix(l, "#") {
+			l, into = strings.TrimLeft(l, "# "), commented
+		}
+		if id, ok := strings.CutPrefix(l, "LoadCredential="); ok {
+			id, path, _ := strings.Cut(id, ":")
+			if filepath.Base(path) != id {
+				t.Errorf("LoadCredential %s loads %s: the id is the file name the config uses", id, path)
+			}
+			into[id] = true
+		}
+	}
+	for field, name := range map[string]string{"secret_key_file": cfg.SecretKeyFile, "slack.bot_token_file": cfg.Slack.BotTokenFile} {
+		if name == "" || !active[name] {
+			t.Errorf("config.example.yaml %s: %q has no LoadCredential line in the unit (%v)", field, name, active)
+		}
+	}
+	if !commented["slack-webhook"] || active["slack-webhook"] {
+		t.Errorf("the webhook's LoadCredential line should be there, commented out: active %v, commented %v", active, commented)
+	}
+}

@@ -22,6 +22,10 @@ type Response struct {
 	Status     int    // HTTP status; 0 means 200
 	RetryAfter int    // seconds, sent with a 429
 	Error      string // Slack error code for an ok:false answer (HTTP 200)
+	// Hang holds the request this long (or until the client gives up)
+	// before answering: Slack accepting a connection and not answering.
+	// A client still waiting then gets the rest of the answer.
+	Hang time.Duration
 }
 
 // Message is one message Slack accepted.
@@ -35,6 +39,7 @@ type Message struct {
 	Broadcast bool            // a thread reply also shown in the channel (reply_broadcast)
 	Metadata  json.RawMessage // message metadata, as posted
 	Edits     int             // times chat.update replaced it
+	At        time.Time       // when it arrived
 }
 
 // Server is a running fake of Slack's API.
@@ -46,6 +51,7 @@ type Server struct {
 	messages []Message
 	calls    int
 	reads    int
+	auths    int
 	seq      int
 }
 
@@ -79,6 +85,21 @@ func (s *Server) Script(rs ...Response) {
 	s.script = append(s.script, rs...)
 }
 
+// SetToken changes the token the Web API accepts (a revoked token
+// re-enabled, a token rotated).
+func (s *Server) SetToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.token = token
+}
+
+// AuthTests counts auth.test calls.
+func (s *Server) AuthTests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.auths
+}
+
 // Messages returns the messages accepted so far.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
@@ -93,14 +114,29 @@ func (s *Server) Calls() int {
 	return s.calls
 }
 
-// next pops the scripted answer; ok reports a plain success.
-func (s *Server) next(w http.ResponseWriter) (ok bool) {
+// next pops the scripted answer; ok reports a plain success. It is
+// called with the lock held, and holds it again when it returns; a Hang
+// waits without it.
+func (s *Server) next(w http.ResponseWriter, req *http.Request) (ok bool) {
 	s.calls++
 	if len(s.script) == 0 {
 		return true
 	}
 	r := s.script[0]
 	s.script = s.script[1:]
+	if r.Hang > 0 {
+		s.mu.Unlock()
+		t := time.NewTimer(r.Hang)
+		select {
+		case <-t.C:
+		case <-req.Context().Done():
+		}
+		t.Stop()
+		s.mu.Lock()
+		if req.Context().Err() != nil {
+			return false // the client gave up: nothing was taken
+		}
+	}
 	switch {
 	case r.Status == http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", fmt.Sprint(r.RetryAfter))
@@ -133,7 +169,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) (ok bool) {
 		return false
 	}
 	s.mu.Lock()
-	if !s.next(w) {
+	if !s.next(w, r) {
 		return false
 	}
 	if !s.authorized(r) {
@@ -157,7 +193,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), s.seq) // Slack's ts: epoch seconds, unique
 	s.messages = append(s.messages, Message{Via: "api", Channel: ch, Text: r.FormValue("text"), Blocks: json.RawMessage(r.FormValue("blocks")),
-		TS: ts, ThreadTS: r.FormValue("thread_ts"), Broadcast: r.FormValue("reply_broadcast") == "true", Metadata: json.RawMessage(r.FormValue("metadata"))})
+		TS: ts, ThreadTS: r.FormValue("thread_ts"), Broadcast: r.FormValue("reply_broadcast") == "true", Metadata: json.RawMessage(r.FormValue("metadata")), At: time.Now()})
 	writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": ts})
 }
 
@@ -223,6 +259,9 @@ func (s *Server) Reads() int {
 
 func (s *Server) authTest(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.auths++
 	if !s.authorized(r) {
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
 		return
@@ -238,7 +277,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.next(w) {
+	if !s.next(w, r) {
 		return
 	}
 	if r.URL.Path != "/webhook/T0001/B0001/secretpart" {
@@ -253,7 +292,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid_payload", http.StatusBadRequest)
 		return
 	}
-	s.messages = append(s.messages, Message{Via: "webhook", Text: m.Text, Blocks: m.Blocks})
+	s.messages = append(s.messages, Message{Via: "webhook", Text: m.Text, Blocks: m.Blocks, At: time.Now()})
 	_, _ = io.WriteString(w, "ok")
 }
 
