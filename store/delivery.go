@@ -15,7 +15,7 @@ var keyDelivery = []byte("delivery")
 // first delivery).
 func (db *DB) Delivery() (leak.Delivery, error) {
 	var d leak.Delivery
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMeta).Get(keyDelivery)
 		if v == nil {
 			return nil
@@ -30,7 +30,7 @@ func (db *DB) Delivery() (leak.Delivery, error) {
 
 // SetDelivery records the alert delivery's state.
 func (db *DB) SetDelivery(d leak.Delivery) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bucketMeta), keyDelivery, d)
 	})
 }

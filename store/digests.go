@@ -19,7 +19,7 @@ func (db *DB) Canaries() ([]leak.Canary, error) { return listAll[leak.Canary](db
 
 // putAll writes items as JSON under key(item), in one transaction.
 func putAll[T any](db *DB, bucket []byte, items []T, key func(T) []byte) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		for _, it := range items {
 			if err := putJSON(b, key(it), it); err != nil {
@@ -33,7 +33,7 @@ func putAll[T any](db *DB, bucket []byte, items []T, key func(T) []byte) error {
 // listAll decodes every value of a bucket, in key order.
 func listAll[T any](db *DB, bucket []byte) ([]T, error) {
 	var out []T
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucket).ForEach(func(_, v []byte) error {
 			var x T
 			if err := json.Unmarshal(v, &x); err != nil {

@@ -27,7 +27,7 @@ func (f HitFilter) match(h leak.Hit) bool {
 // Hits returns the hits f selects, newest first.
 func (db *DB) Hits(f HitFilter) ([]leak.Hit, error) {
 	var out []leak.Hit
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketHits).Cursor()
 		for k, v := c.Last(); k != nil && (f.Limit <= 0 || len(out) < f.Limit); k, v = c.Prev() {
 			var h leak.Hit
@@ -49,7 +49,7 @@ func (db *DB) Hits(f HitFilter) ([]leak.Hit, error) {
 // Hit returns one hit.
 func (db *DB) Hit(id uint64) (leak.Hit, error) {
 	var h leak.Hit
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketHits), u64(id), &h); err != nil {
 			return fmt.Errorf("hit %d: %w", id, err)
 		}
@@ -63,7 +63,7 @@ func (db *DB) Hit(id uint64) (leak.Hit, error) {
 // found later on the same post is recorded as a new hit without an alert.
 func (db *DB) Ack(id uint64, who, note string) (leak.Hit, error) {
 	var h leak.Hit
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketHits)
 		if err := getJSON(b, u64(id), &h); err != nil {
 			return fmt.Errorf("hit %d: %w", id, err)

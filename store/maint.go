@@ -18,7 +18,7 @@ import (
 // written. The copy is a bbolt file: open it like the original.
 func (db *DB) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -26,9 +26,55 @@ func (db *DB) Backup(w io.Writer) (int64, error) {
 	return n, err
 }
 
+// WriteBackup writes a backup to path (which must not exist) as
+// WriteNewFile does, and verifies the copy (Verify) before it takes the
+// name: a damaged database never gives a backup that looks good.
+func WriteBackup(path string, write func(io.Writer) (int64, error)) (int64, error) {
+	return writeNew(path, write, func(tmp string) error {
+		if err := Verify(tmp, time.Second); err != nil {
+			return fmt.Errorf("the copy does not verify, so the database itself is likely damaged (watcher check --db, watcher salvage): %w", err)
+		}
+		return nil
+	})
+}
+
+// Verify checks the database file at path, read-only: Open's checks (meta
+// pages, size, root and freelist pages), then bbolt's consistency check
+// over every page, guarded against the faults a damaged file causes.
+func Verify(path string, timeout time.Duration) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Size() == 0 {
+		return ErrEmptyFile
+	}
+	if err := inspect(path, fi.Size()); err != nil {
+		return err
+	}
+	var b *bolt.DB
+	err = guard(func() error {
+		var err error
+		b, err = bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: timeout})
+		return err
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return ErrLocked
+	}
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return guard(func() error { return b.View(checkTx) })
+}
+
 // WriteNewFile creates path (which must not exist) with mode 0600 through
 // a temporary file in the same directory, synced and renamed into place.
 func WriteNewFile(path string, write func(io.Writer) (int64, error)) (int64, error) {
+	return writeNew(path, write, nil)
+}
+
+func writeNew(path string, write func(io.Writer) (int64, error), verify func(tmp string) error) (int64, error) {
 	if _, err := os.Lstat(path); err == nil {
 		return 0, fmt.Errorf("%s already exists", path)
 	}
@@ -43,6 +89,9 @@ func WriteNewFile(path string, write func(io.Writer) (int64, error)) (int64, err
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && verify != nil {
+		err = verify(tmp)
 	}
 	if err == nil {
 		err = os.Rename(tmp, path)
@@ -74,7 +123,7 @@ func (db *DB) DropText(cutoff time.Time) (int, error) {
 func (db *DB) dropTextBatch(after []byte, cutoff time.Time, limit int) (int, []byte, error) {
 	n := 0
 	var last []byte
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		text, posts := tx.Bucket(bucketText), tx.Bucket(bucketPosts)
 		c := text.Cursor()
 		k, _ := c.Seek(after)
@@ -118,6 +167,9 @@ func Compact(path string, timeout time.Duration) (before, after int64, err error
 	if err != nil {
 		return 0, 0, fmt.Errorf("compact: %w", err)
 	}
+	if err := Verify(path, timeout); err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return 0, 0, fmt.Errorf("compact %s: %w", path, ErrLocked)
@@ -132,7 +184,7 @@ func Compact(path string, timeout time.Duration) (before, after int64, err error
 	if err != nil {
 		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
 	}
-	if err := bolt.Compact(dst, src, 64<<20); err != nil {
+	if err := guard(func() error { return bolt.Compact(dst, src, 64<<20) }); err != nil {
 		dst.Close()
 		os.Remove(tmp)
 		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
@@ -155,12 +207,20 @@ func Compact(path string, timeout time.Duration) (before, after int64, err error
 }
 
 // Check runs bbolt's consistency check over the whole file.
-func (db *DB) Check() error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
+func (db *DB) Check() error { return db.view(checkTx) }
+
+// checkTx is bbolt's consistency check, its findings as ErrDamaged (at
+// most 10 named).
+func checkTx(tx *bolt.Tx) error {
+	var errs []error
+	n := 0
+	for err := range tx.Check() {
+		if n++; n <= 10 {
 			errs = append(errs, err)
 		}
-		return errors.Join(errs...)
-	})
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %d problems: %w", ErrDamaged, n, errors.Join(errs...))
 }

@@ -14,7 +14,7 @@ import (
 // Alerts in the failed state are not returned.
 func (db *DB) Pending(limit int) ([]leak.Alert, error) {
 	var out []leak.Alert
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
 			var a leak.Alert
@@ -33,7 +33,7 @@ func (db *DB) Pending(limit int) ([]leak.Alert, error) {
 // Alert returns one outbox entry.
 func (db *DB) Alert(id uint64) (leak.Alert, error) {
 	var a leak.Alert
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		if err := getJSON(tx.Bucket(bucketOutbox), u64(id), &a); err != nil {
 			return fmt.Errorf("alert %d: %w", id, err)
 		}
@@ -45,7 +45,7 @@ func (db *DB) Alert(id uint64) (leak.Alert, error) {
 // AlertForHit returns the alert queued for a hit (the root of its thread,
 // for a hit others follow up); found is false when the hit had none.
 func (db *DB) AlertForHit(hitID uint64) (a leak.Alert, found bool, err error) {
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketHitAlert).Get(u64(hitID))
 		if v == nil {
 			return nil
@@ -59,7 +59,7 @@ func (db *DB) AlertForHit(hitID uint64) (a leak.Alert, found bool, err error) {
 // Enqueue queues an alert that reports no hit (an operator or test
 // alert) and returns it with its ID.
 func (db *DB) Enqueue(a leak.Alert) (leak.Alert, error) {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		var err error
 		a, err = enqueue(tx, a, time.Now().UTC())
 		return err
@@ -123,7 +123,7 @@ func (db *DB) MarkShown(id uint64, sev leak.Severity) error {
 }
 
 func (db *DB) updateAlerts(ids []uint64, f func(*leak.Alert)) error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketOutbox)
 		for _, id := range ids {
 			var a leak.Alert
@@ -158,7 +158,7 @@ func (db *DB) SetCondition(id string, active bool, reason string, alert bool) (c
 	// Most calls change nothing (every flush, every crawl): a read
 	// transaction says so without a write and its fsync.
 	same := false
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(func(tx *bolt.Tx) error {
 		var c Condition
 		if v := tx.Bucket(bucketConds).Get([]byte(id)); v != nil {
 			if err := json.Unmarshal(v, &c); err != nil {
@@ -171,7 +171,7 @@ func (db *DB) SetCondition(id string, active bool, reason string, alert bool) (c
 	if err != nil || same {
 		return false, err
 	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketConds)
 		var c Condition
 		if v := b.Get([]byte(id)); v != nil {

@@ -59,7 +59,7 @@ func (db *DB) ScanSealed(ctx context.Context, f PostFilter, batch int, fn func(p
 		}
 		var posts []SealedPost
 		examined := 0
-		err := db.bolt.View(func(tx *bolt.Tx) error {
+		err := db.view(func(tx *bolt.Tx) error {
 			c := tx.Bucket(bucketPosts).Cursor()
 			k, v := c.Seek(after)
 			if !first && k != nil && bytes.Equal(k, after) {
@@ -129,7 +129,7 @@ func (db *DB) PostText(source, key string) (StoredPost, error) {
 	var p StoredPost
 	var sealed []byte
 	k := postKey(source, key)
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketPosts).Get(k)
 		if v == nil {
 			return fmt.Errorf("post %s/%s: %w", source, key, ErrNotFound)
@@ -176,7 +176,7 @@ var errDryRun = errors.New("dry run")
 func (db *DB) RecordFindings(fs []Finding, dryRun bool) ([]Outcome, error) {
 	out := make([]Outcome, len(fs))
 	now := time.Now().UTC()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		for i, f := range fs {
 			o, err := recordFinding(tx, f, now)
 			if err != nil {
@@ -231,7 +231,7 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 // keys alone: the total a rescan's progress bar counts towards.
 func (db *DB) CountPosts(source string) (int, error) {
 	n := 0
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPosts)
 		if source == "" {
 			n = b.Stats().KeyN

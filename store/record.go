@@ -33,7 +33,7 @@ type seenRecord struct {
 // inside its write transaction.
 func (db *DB) Unseen(source string, marks []Mark) ([]bool, error) {
 	out := make([]bool, len(marks))
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSeen)
 		for i, m := range marks {
 			v := b.Get(postKey(source, m.Key))
@@ -97,7 +97,7 @@ func (db *DB) RecordAll(es []Entry) ([]Recorded, error) {
 	}
 	out := make([]Recorded, len(es))
 	now := time.Now().UTC()
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketSeen, bucketPosts, bucketText} {
 			tx.Bucket(name).FillPercent = fillPercent
 		}

@@ -40,7 +40,7 @@ type SourceState struct {
 // first time) and stores it, in one transaction; it returns the state
 // before and after.
 func (db *DB) UpdateSource(name string, f func(*SourceState)) (before, after SourceState, err error) {
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSources)
 		s := SourceState{Name: name, Healthy: true}
 		if v := b.Get([]byte(name)); v != nil {

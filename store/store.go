@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -79,10 +82,15 @@ func Open(path string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := checkFile(path, timeout); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, PageSize: pageSize})
+	var b *bolt.DB
+	err = guard(func() error {
+		var err error
+		b, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, PageSize: pageSize})
+		return err
+	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
 	}
@@ -90,7 +98,7 @@ func Open(path string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := &DB{bolt: b, path: path, text: text}
-	err = b.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		if err := migrate(tx); err != nil {
 			return err
 		}
@@ -103,6 +111,103 @@ func Open(path string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// checkFile is Open's check before bbolt maps the file: a database is
+// created only where no file exists (in a folder that does), an empty file
+// is refused, and an existing one must pass inspect, read under a shared
+// lock so that a writer's commit is never read half-done.
+func checkFile(path string, timeout time.Duration) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		dir := filepath.Dir(path)
+		if _, err := os.Stat(dir); err != nil {
+			return fmt.Errorf("the folder %s does not exist: create it (install -d -m 0700 %s) or correct the database path; no database is made in a folder that is not there", dir, dir)
+		}
+		if err := create(path); err != nil {
+			return err
+		}
+		fi, err = os.Stat(path)
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Size() == 0 {
+		return fmt.Errorf("%w: it is not a database, and a new one is only made where no file exists (taking it for new would alert every post again): restore the last backup, or remove the file to start afresh", ErrEmptyFile)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for deadline := time.Now().Add(timeout); ; {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return fmt.Errorf("lock: %w", err)
+		}
+		if time.Now().After(deadline) {
+			return ErrLocked
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return inspect(path, fi.Size())
+}
+
+// create makes a new, empty database at path, which does not exist: built
+// in a temporary file and linked into place whole, so that a crash while
+// creating leaves no file at path (an empty file there is refused).
+func create(path string) error {
+	tmp := path + ".creating"
+	_ = os.Remove(tmp) // a creation cut short before
+	b, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second, PageSize: pageSize})
+	if err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	err = b.Update(migrate)
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		// Link fails if another process created path meanwhile: then its
+		// database is the one opened.
+		if err = os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+			err = nil
+		}
+	}
+	_ = os.Remove(tmp)
+	if err != nil {
+		return fmt.Errorf("create: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync() // the new name survives a power cut
+		d.Close()
+	}
+	return nil
+}
+
+// guard runs f, turning a panic or a memory fault (bbolt reading a damaged
+// page of its mapped file) into ErrDamaged: a damaged database is said,
+// never crashed on.
+func guard(f func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrDamaged, r)
+		}
+	}()
+	return f()
+}
+
+// view and update are bbolt's View and Update, guarded.
+func (db *DB) view(f func(*bolt.Tx) error) error {
+	return guard(func() error { return db.bolt.View(f) })
+}
+
+func (db *DB) update(f func(*bolt.Tx) error) error {
+	return guard(func() error { return db.bolt.Update(f) })
 }
 
 // Path returns the database file's path.
@@ -144,7 +249,7 @@ type Counts struct {
 // states.
 func (db *DB) Counts() (Counts, error) {
 	var c Counts
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(func(tx *bolt.Tx) error {
 		c.Posts = tx.Bucket(bucketPosts).Stats().KeyN
 		c.Hits = tx.Bucket(bucketHits).Stats().KeyN
 		c.Canaries = tx.Bucket(bucketCanaries).Stats().KeyN
@@ -176,7 +281,7 @@ func (db *DB) Counts() (Counts, error) {
 // SchemaVersion returns the database's schema version.
 func (db *DB) SchemaVersion() uint64 {
 	var v uint64
-	_ = db.bolt.View(func(tx *bolt.Tx) error {
+	_ = db.view(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketMeta).Get(keySchema); b != nil {
 			v = binary.BigEndian.Uint64(b)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +28,7 @@ post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
 			ctx := cmd.Context()
 			return withService(ctx, config, "backup", false, func(_ *Config, svc control.Service) error {
 				start := time.Now()
-				n, err := store.WriteNewFile(args[0], func(w io.Writer) (int64, error) { return svc.Backup(ctx, w) })
+				n, err := store.WriteBackup(args[0], func(w io.Writer) (int64, error) { return svc.Backup(ctx, w) })
 				if err != nil {
 					return err
 				}
@@ -100,4 +101,66 @@ func days(d time.Duration) string {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
 	return d.String()
+}
+
+func newSalvageCmd(_ *globals) *cobra.Command {
+	var config string
+	cmd := &cobra.Command{
+		Use:   "salvage --config FILE NEW.db",
+		Short: "Copy every readable record of a damaged database into a new file (daemon stopped)",
+		Long: `salvage reads the database the config names page by page, without trusting it, and
+copies every record it can read into NEW.db (which must not exist): a page beyond the end
+of a file cut short, or overwritten, is skipped with what it held, and everything else is
+kept. Where the tree of records is broken, records are also taken from the pages outside
+it (they may be older than what was lost: an alert may be pending again), so every
+pending alert in NEW.db is marked to be looked up in Slack before it is sent (bot token).
+The damaged file is only read. The copy is verified before it takes its name.
+
+Then: keep the damaged file aside, put NEW.db in its place, start the daemon. Posts whose
+records were lost are fetched and matched again at the next crawl.` + "\n" + exitStatusHelp,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := needConfig(config, "salvage")
+			if err != nil {
+				return err
+			}
+			if c, err := control.Dial(cmd.Context(), cfg.controlSocket()); err == nil {
+				c.Close()
+				return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first; salvage reads a file nobody writes", cfg.controlSocket())
+			}
+			return runSalvage(cmd.OutOrStdout(), cfg.resolvePath(cfg.Database), args[0])
+		},
+	}
+	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	return cmd
+}
+
+func runSalvage(out io.Writer, src, dst string) error {
+	rep, err := store.Salvage(src, dst)
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("salvage %s: %w: stop the daemon first", src, err)
+	}
+	if err != nil {
+		return fmt.Errorf("salvage %s: %w", src, err)
+	}
+	fmt.Fprintf(out, "salvage: read %s: %s\n", src, rep.Meta)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  BUCKET\tRECORDS\tUNREADABLE PAGES\tLEFT OUT (WRONG SHAPE)")
+	for _, b := range rep.Buckets {
+		if b.Missing {
+			fmt.Fprintf(tw, "  %s\t-\t(not in the tree)\t\n", b.Name)
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\n", b.Name, b.Records, b.LostPages, b.Implausible)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "salvage: %s: %d records from the tree, %d from pages outside it (possibly older versions); %d pages unreadable\n",
+		dst, rep.Records(), rep.Orphans, rep.LostPages())
+	if rep.Unsure > 0 {
+		fmt.Fprintf(out, "salvage: %d pending alerts will be looked up in Slack before they are sent (a webhook sends them again)\n", rep.Unsure)
+	}
+	_, err = fmt.Fprintf(out, "next: mv %s %s.damaged && mv %s %s, then start the daemon; posts whose records were lost are fetched and matched again\n", src, src, dst, src)
+	return err
 }

@@ -6,18 +6,22 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"leakwatch/alerts"
+	"leakwatch/control"
 	"leakwatch/crawler"
+	"leakwatch/store"
 )
 
 type checkOptions struct {
 	config string
 	online bool
+	db     bool
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
@@ -33,7 +37,11 @@ and mode 0600 when they are present on this machine, as warnings.
 
 With --online it also checks what the daemon needs to reach: that the SOCKS proxy answers,
 that Tor is bootstrapped (through tor_control, if configured), and that Slack accepts the
-bot token (auth.test). Each prints ok or what is wrong; any failure exits 1.` + "\n" + exitStatusHelp,
+bot token (auth.test). Each prints ok or what is wrong; any failure exits 1.
+
+With --db it reads every page of the database and checks that they hold together (bbolt's
+consistency check): directly when the daemon is stopped, on a fresh hot backup when it runs.
+Every open already checks the cheap part (meta pages, size, root pages); this is the rest.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheck(cmd, o)
@@ -41,6 +49,7 @@ bot token (auth.test). Each prints ok or what is wrong; any failure exits 1.` + 
 	}
 	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
 	cmd.Flags().BoolVar(&o.online, "online", false, "also check the proxy, Tor and Slack")
+	cmd.Flags().BoolVar(&o.db, "db", false, "also check every page of the database")
 	return cmd
 }
 
@@ -56,14 +65,56 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 	for _, w := range cfg.fileWarnings() {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
+	if dir := filepath.Dir(cfg.resolvePath(cfg.Database)); !exists(dir) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: database: the folder %s does not exist here: every command will refuse to make a database there (create it: install -d -m 0700 %s)\n", dir, dir)
+	}
 	if w := cfg.webhookWarning(); w != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
 	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", o.config, len(cfg.Sources), strings.Join(cfg.sourceNames(), ", "))
-	if err != nil || !o.online {
+	if err != nil {
 		return err
 	}
+	if o.db {
+		if err := checkDatabase(cmd.Context(), out, cfg); err != nil {
+			return err
+		}
+	}
+	if !o.online {
+		return nil
+	}
 	return checkOnline(cmd.Context(), out, cfg)
+}
+
+// checkDatabase runs the full consistency check: on the file when the
+// daemon is stopped, on a hot backup it writes when it runs.
+func checkDatabase(ctx context.Context, out io.Writer, cfg *Config) error {
+	path := cfg.resolvePath(cfg.Database)
+	start := time.Now()
+	what := path
+	c, err := control.Dial(ctx, cfg.controlSocket())
+	if err == nil {
+		defer c.Close()
+		dir, err := os.MkdirTemp("", "leakwatch-check-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		what = filepath.Join(dir, "copy.db")
+		if _, err := store.WriteNewFile(what, func(w io.Writer) (int64, error) { return c.Backup(ctx, w) }); err != nil {
+			return fmt.Errorf("database: a hot copy from the daemon: %w", err)
+		}
+	}
+	if err := store.Verify(what, time.Second); err != nil {
+		return fmt.Errorf("database %s: %w", path, err)
+	}
+	fi, _ := os.Stat(what)
+	var size int64
+	if fi != nil {
+		size = fi.Size()
+	}
+	_, err = fmt.Fprintf(out, "database %s: ok (every page read, %d KiB, in %s)\n", path, size/1024, time.Since(start).Round(time.Millisecond))
+	return err
 }
 
 // checkSources fetches each source's first page through the proxy, as a
@@ -233,4 +284,9 @@ func errShort(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

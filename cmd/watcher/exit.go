@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+
+	"leakwatch/store"
 )
 
 // Exit statuses, listed in every command's help.
@@ -43,4 +45,19 @@ func exitCode(err error) int {
 		return exitPartial
 	}
 	return exitError
+}
+
+// errorHint says what to do next about an error, when there is more to
+// say than the error itself.
+func errorHint(err error) string {
+	switch {
+	case errors.Is(err, store.ErrDamaged):
+		return `The database file is damaged; nothing was written to it. Stop using it (systemctl stop watcher), then
+restore the last backup (watcher backup makes verified ones), or copy every readable record into a new
+file: watcher salvage --config FILE NEW.db (it says what it could not read, and what to do next).`
+	case errors.Is(err, store.ErrEmptyFile):
+		return `A new database is made only where no file exists. If this file was emptied by accident (a full disk, a bad
+copy), restore the last backup; to start afresh, remove it (every post then counts as new and alerts again).`
+	}
+	return ""
 }

@@ -21,6 +21,9 @@ func run() int {
 	err := newRootCmd(g).ExecuteContext(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "watcher:", err)
+		if hint := errorHint(err); hint != "" {
+			fmt.Fprintln(os.Stderr, hint)
+		}
 	}
 	return exitCode(err)
 }

@@ -84,6 +84,7 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exi
 		newHitsCmd(g),
 		newBackupCmd(g),
 		newCompactCmd(g),
+		newSalvageCmd(g),
 		newTestAlertCmd(g),
 		newVersionCmd(g),
 	)
