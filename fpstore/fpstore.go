@@ -3,6 +3,8 @@ package fpstore
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -220,6 +223,13 @@ type Import struct {
 	files [shards]*os.File
 	tmp   string
 	n     int64
+	drop  map[uint16]bool // sources whose entries the commit leaves out (ReplaceDataset)
+
+	// Cleaned and CleanedBytes count what NewImport removed: spill
+	// folders of imports that were killed, and generations no manifest
+	// names (a commit cut short).
+	Cleaned      int
+	CleanedBytes int64
 }
 
 // NewImport starts an import of dataset and partition from file (its base
@@ -239,11 +249,14 @@ func NewImport(dir, dataset, partition, file string) (*Import, error) {
 	im := &Import{dir: dir, lock: lock}
 	if b, err := os.ReadFile(manifestPath(dir)); err == nil {
 		if err := json.Unmarshal(b, &im.man); err != nil {
+			lock.Close()
 			return nil, fmt.Errorf("%s: %w", manifestPath(dir), err)
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
+		lock.Close()
 		return nil, err
 	}
+	im.clean()
 	id := uint16(0)
 	for _, s := range im.man.Sources {
 		if s.ID >= id {
@@ -270,6 +283,57 @@ func NewImport(dir, dataset, partition, file string) (*Import, error) {
 		im.spill[i] = bufio.NewWriterSize(f, 64<<10)
 	}
 	return im, nil
+}
+
+// clean removes, under the import lock (so no import is running), the
+// spill folders of imports that were killed and the generation folders
+// the manifest does not name.
+func (im *Import) clean() {
+	ents, err := os.ReadDir(im.dir)
+	if err != nil {
+		return
+	}
+	current := filepath.Base(genDir(im.dir, im.man.Generation))
+	for _, e := range ents {
+		name := e.Name()
+		stale := e.IsDir() && (strings.HasPrefix(name, "import-") || strings.HasPrefix(name, "gen-") && (name != current || len(im.man.Sources) == 0))
+		if !stale {
+			continue
+		}
+		path := filepath.Join(im.dir, name)
+		_ = filepath.WalkDir(path, func(_ string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if fi, err := d.Info(); err == nil {
+					im.CleanedBytes += fi.Size()
+				}
+			}
+			return nil
+		})
+		if os.RemoveAll(path) == nil {
+			im.Cleaned++
+		}
+	}
+}
+
+// Dataset returns the imports already in the store under the dataset
+// name being imported.
+func (im *Import) Dataset() []SourceInfo {
+	var out []SourceInfo
+	for _, s := range im.man.Sources {
+		if s.Dataset == im.info.Dataset {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ReplaceDataset makes the commit replace the dataset's earlier imports:
+// their values are left out of the new generation.
+func (im *Import) ReplaceDataset() {
+	im.drop = map[uint16]bool{}
+	for _, s := range im.Dataset() {
+		im.drop[s.ID] = true
+	}
 }
 
 // Source is the import's source id, as Lookup reports it.
@@ -314,8 +378,10 @@ func (im *Import) Abort() {
 }
 
 // Commit merges the new values into a new generation, shard by shard with
-// workers goroutines, and switches the manifest to it.
-func (im *Import) Commit(workers int) error {
+// workers goroutines, and switches the manifest to it. When ctx ends
+// first, nothing changes (the new generation is removed) and it returns
+// ctx's error.
+func (im *Import) Commit(ctx context.Context, workers int) error {
 	defer im.Abort()
 	for i := range shards {
 		if err := im.spill[i].Flush(); err != nil {
@@ -344,6 +410,12 @@ func (im *Import) Commit(workers int) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if err := ctx.Err(); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+					continue
+				}
 				n, err := im.mergeShard(old, out, i)
 				mu.Lock()
 				total += n
@@ -363,10 +435,15 @@ func (im *Import) Commit(workers int) error {
 		os.RemoveAll(out)
 		return firstErr
 	}
+	if err := ctx.Err(); err != nil {
+		os.RemoveAll(out)
+		return err
+	}
 	im.info.Values = im.n
 	im.man.Version = 1
 	im.man.Generation = gen
 	im.man.Entries = total
+	im.man.Sources = slices.DeleteFunc(im.man.Sources, func(s SourceInfo) bool { return im.drop[s.ID] })
 	im.man.Sources = append(im.man.Sources, im.info)
 	b, err := json.MarshalIndent(im.man, "", "  ")
 	if err != nil {
@@ -402,6 +479,9 @@ func (im *Import) mergeShard(old, out string, i int) (int64, error) {
 			return err
 		}
 		for j := 0; j+entrySize <= len(b); j += entrySize {
+			if im.drop[uint16(binary.LittleEndian.Uint64(b[j+16:])>>48)] {
+				continue // a replaced import's value
+			}
 			es = append(es, entry{
 				hi:  binary.BigEndian.Uint64(b[j:]),
 				lo:  binary.BigEndian.Uint64(b[j+8:]),

@@ -1,8 +1,10 @@
 package fpstore
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,7 +42,7 @@ func TestImportAndLookup(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := im.Commit(2); err != nil {
+	if err := im.Commit(context.Background(), 2); err != nil {
 		t.Fatal(err)
 	}
 	// A second import: billing holds some of the same values.
@@ -52,7 +54,7 @@ func TestImportAndLookup(t *testing.T) {
 		_ = im2.Add(digest(i), 0, uint64(i))
 	}
 	_ = im2.Add(digest(9000), 0, 9000) // a duplicate row
-	if err := im2.Commit(2); err != nil {
+	if err := im2.Commit(context.Background(), 2); err != nil {
 		t.Fatal(err)
 	}
 
@@ -105,7 +107,7 @@ func TestAbortedImportChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	im, _ := NewImport(dir, "crm", "p", "a.csv")
 	_ = im.Add(digest(1), 0, 1)
-	if err := im.Commit(1); err != nil {
+	if err := im.Commit(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
 	im2, _ := NewImport(dir, "crm", "p", "b.csv")
@@ -150,7 +152,7 @@ func BenchmarkLookup(b *testing.B) {
 	for i := range n {
 		_ = im.Add(digest(i), 0, uint64(i%MaxRecord))
 	}
-	if err := im.Commit(2); err != nil {
+	if err := im.Commit(context.Background(), 2); err != nil {
 		b.Fatal(err)
 	}
 	s, err := Open(dir)
@@ -186,7 +188,7 @@ func TestOneImportAtATime(t *testing.T) {
 		t.Fatalf("second concurrent import: %v, want ErrImportRunning", err)
 	}
 	_ = a.Add(digest(1), 0, 1)
-	if err := a.Commit(1); err != nil {
+	if err := a.Commit(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
 	b, err := NewImport(dir, "crm", "p", "b.csv")
@@ -194,4 +196,48 @@ func TestOneImportAtATime(t *testing.T) {
 		t.Fatalf("import after the first finished: %v", err)
 	}
 	b.Abort()
+}
+
+// TestCommitStoppedChangesNothing: a commit whose context ends leaves the
+// store as it was, and no work or generation folder behind.
+func TestCommitStoppedChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	im, err := NewImport(dir, "crm", "crm-prod", "crm.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		_ = im.Add(digest(i), 0, uint64(i))
+	}
+	if err := im.Commit(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	im, err = NewImport(dir, "billing", "billing-db", "billing.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1000; i < 2000; i++ {
+		_ = im.Add(digest(i), 0, uint64(i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := im.Commit(ctx, 2); !errors.Is(err, context.Canceled) {
+		t.Fatalf("commit with an ended context: %v", err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Len() != 1000 || len(s.Sources()) != 1 {
+		t.Errorf("after a stopped commit: %d values, %d sources; want the first import only", s.Len(), len(s.Sources()))
+	}
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if len(names) != 3 { // gen-1, lock, manifest.json
+		t.Errorf("folder after a stopped commit: %v", names)
+	}
 }

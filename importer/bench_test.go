@@ -3,6 +3,7 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -77,11 +78,11 @@ func BenchmarkImport(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := Run(bufio.NewReaderSize(f, 1<<20), im, Options{File: "customers.csv", Header: true, Columns: cols, Hasher: h})
+		res, err := Run(context.Background(), bufio.NewReaderSize(f, 1<<20), im, Options{File: "customers.csv", Header: true, Columns: cols, Hasher: h})
 		if err != nil || res.BadRows != 0 || res.Values != int64(5*n) {
 			b.Fatalf("%+v %v %v", res, err, res.Errors)
 		}
-		if err := im.Commit(2); err != nil {
+		if err := im.Commit(context.Background(), 2); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

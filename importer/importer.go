@@ -1,7 +1,7 @@
 package importer
 
 import (
-	"encoding/csv"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -75,6 +75,13 @@ type Options struct {
 	Hasher    *matchers.Hasher
 	MaxErrors int // row errors reported in detail (default 20)
 	Workers   int // hashing goroutines (default GOMAXPROCS)
+	// MaxRecord caps a row's length in bytes (default DefaultMaxRecord): a
+	// longer row is skipped and reported by its line.
+	MaxRecord int
+	// MaxBad is the fraction of bad rows (0 to 1) past which the import
+	// fails and nothing is registered (default 0.5: most rows bad means
+	// the wrong file, delimiter or columns). 1 accepts any.
+	MaxBad float64
 	// Progress, if set, is called now and then with the rows read.
 	Progress func(rows int64)
 }
@@ -88,6 +95,7 @@ type Result struct {
 type row struct {
 	line   int64
 	fields []string
+	long   int // the row was over this cap, and skipped
 }
 
 type hashed struct {
@@ -97,9 +105,14 @@ type hashed struct {
 	errs   []string
 }
 
+// ErrMostlyBad is returned by Run when more rows were bad than MaxBad
+// allows: the import is not to be committed.
+var ErrMostlyBad = errors.New("most rows are bad")
+
 // Run streams r into im. Every row is one record: its values share the
-// row's line number as record tag.
-func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
+// row's line number as record tag. It stops with ctx's error when ctx
+// ends (the import is then to be aborted).
+func Run(ctx context.Context, r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 	var res Result
 	if o.Comma == 0 {
 		o.Comma = ','
@@ -110,11 +123,13 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
-	cr := csv.NewReader(r)
-	cr.Comma = o.Comma
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = false
+	if o.MaxBad <= 0 {
+		o.MaxBad = 0.5
+	}
+	cr, err := NewCSVReader(r, o.Comma, o.MaxRecord)
+	if err != nil {
+		return res, err
+	}
 	cols := make([]Column, len(o.Columns))
 	for i, c := range o.Columns {
 		cols[i] = Column{Type: c.Type, Parts: append([]Part(nil), c.Parts...)}
@@ -123,9 +138,8 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 	if o.Header {
 		var err error
 		if head, err = cr.Read(); err != nil {
-			return res, fmt.Errorf("%s:1: read header: %w", o.File, err)
+			return res, fmt.Errorf("%s:%d: read header: %w", o.File, max(cr.Line(), 1), err)
 		}
-		head = append([]string(nil), head...)
 	}
 	for i := range cols {
 		for k, p := range cols[i].Parts {
@@ -142,7 +156,7 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 				}
 			}
 			if idx < 0 {
-				return res, fmt.Errorf("%s:1: no column named %q in the header", o.File, p.Name)
+				return res, fmt.Errorf("%s:%d: no column named %q in the header (%s)", o.File, cr.Line(), p.Name, strings.Join(head, ","))
 			}
 			cols[i].Parts[k].Index = idx
 		}
@@ -161,29 +175,34 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 	go func() {
 		defer close(in)
 		buf := make([]row, 0, batch)
-		for {
+		for ctx.Err() == nil {
 			rec, err := cr.Read()
 			if err == io.EOF {
 				break
 			}
-			line, _ := cr.FieldPos(0)
-			if err != nil {
-				var pe *csv.ParseError
-				if errors.As(err, &pe) && !errors.Is(pe.Err, csv.ErrQuote) {
-					readErr = fmt.Errorf("%s:%d: %v", o.File, pe.Line, pe.Err)
-					break
-				}
-				buf = append(buf, row{line: int64(line), fields: nil})
+			if errors.Is(err, ErrRecordTooLong) {
+				buf = append(buf, row{line: int64(cr.Line()), fields: nil, long: o.maxRecord()})
 				continue
 			}
-			buf = append(buf, row{line: int64(line), fields: rec})
+			if err != nil {
+				readErr = fmt.Errorf("%s:%d: %v", o.File, cr.Line(), err)
+				break
+			}
+			buf = append(buf, row{line: int64(cr.Line()), fields: rec})
 			if len(buf) == batch {
-				in <- buf
+				select {
+				case in <- buf:
+				case <-ctx.Done():
+					return
+				}
 				buf = make([]row, 0, batch)
 			}
 		}
 		if len(buf) > 0 {
-			in <- buf
+			select {
+			case in <- buf:
+			case <-ctx.Done():
+			}
 		}
 	}()
 	var wg sync.WaitGroup
@@ -202,7 +221,18 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 	}
 	go func() { wg.Wait(); close(out) }()
 	var addErr error
-	for hs := range out {
+	for {
+		var hs []hashed
+		var more bool
+		select {
+		case hs, more = <-out:
+		case <-ctx.Done():
+			// The reader may be blocked reading (a pipe): do not wait for it.
+			return res, ctx.Err()
+		}
+		if !more {
+			break
+		}
 		for _, h := range hs {
 			res.Rows++
 			im.CountRow(len(h.errs) > 0)
@@ -224,10 +254,29 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 			o.Progress(res.Rows)
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	if readErr != nil {
 		return res, readErr
 	}
-	return res, addErr
+	if addErr != nil {
+		return res, addErr
+	}
+	switch {
+	case res.Rows == 0:
+		return res, fmt.Errorf("%s: no rows to import", o.File)
+	case float64(res.BadRows) > o.MaxBad*float64(res.Rows):
+		return res, fmt.Errorf("%s: %w: %d of %d rows (more than %.0f%%): check the file, --delimiter and --columns; nothing was imported", o.File, ErrMostlyBad, res.BadRows, res.Rows, o.MaxBad*100)
+	}
+	return res, nil
+}
+
+func (o Options) maxRecord() int {
+	if o.MaxRecord > 0 {
+		return o.MaxRecord
+	}
+	return DefaultMaxRecord
 }
 
 // hashRow hashes one row's values. A value that cannot be read is
@@ -235,6 +284,10 @@ func Run(r io.Reader, im *fpstore.Import, o Options) (Result, error) {
 // never its value, and the row's other values are kept.
 func hashRow(rw row, cols []Column, types []uint8, o Options) hashed {
 	h := hashed{line: rw.line}
+	if rw.long > 0 {
+		h.errs = append(h.errs, fmt.Sprintf("%s:%d: row longer than %d bytes: skipped", o.File, rw.line, rw.long))
+		return h
+	}
 	if rw.fields == nil {
 		h.errs = append(h.errs, fmt.Sprintf("%s:%d: malformed CSV row", o.File, rw.line))
 		return h

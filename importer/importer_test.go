@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -25,11 +26,11 @@ func TestRunImportsAndReportsBadRowsWithoutValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(strings.NewReader(csv), im, Options{File: "crm.csv", Header: true, Columns: cols, Hasher: h})
+	res, err := Run(context.Background(), strings.NewReader(csv), im, Options{File: "crm.csv", Header: true, Columns: cols, Hasher: h, MaxBad: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := im.Commit(2); err != nil {
+	if err := im.Commit(context.Background(), 2); err != nil {
 		t.Fatal(err)
 	}
 	if res.Rows != 4 || res.BadRows != 3 || res.Values != 4+3+2 {
@@ -69,7 +70,7 @@ func TestParseColumnsErrors(t *testing.T) {
 			t.Errorf("ParseColumns(%q) accepted", spec)
 		}
 	}
-	if _, err := Run(strings.NewReader("a,b\n"), nil, Options{Columns: []Column{{Type: matchers.TypeEmail, Parts: []Part{{Index: -1, Name: "email"}}}}}); err == nil {
+	if _, err := Run(context.Background(), strings.NewReader("a,b\n"), nil, Options{Columns: []Column{{Type: matchers.TypeEmail, Parts: []Part{{Index: -1, Name: "email"}}}}}); err == nil {
 		t.Error("a named column without a header was accepted")
 	}
 }
@@ -94,11 +95,11 @@ func TestLicencesOfEveryStateFormat(t *testing.T) {
 	}
 	dir := t.TempDir()
 	im, _ := fpstore.NewImport(dir, "dmv", "dmv", "dl.csv")
-	res, err := Run(strings.NewReader(csv), im, Options{File: "dl.csv", Header: true, Columns: cols, Hasher: h})
+	res, err := Run(context.Background(), strings.NewReader(csv), im, Options{File: "dl.csv", Header: true, Columns: cols, Hasher: h})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := im.Commit(1); err != nil {
+	if err := im.Commit(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
 	if res.Rows != 8 || res.BadRows != 1 || res.Values != 8+6 {

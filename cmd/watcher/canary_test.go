@@ -52,3 +52,38 @@ func TestCanaryImportSaysWhatItStored(t *testing.T) {
 		t.Errorf("a canary's name with its ZIP was not found:\n%s", out)
 	}
 }
+
+// TestCanaryImportShortRowsAndReusedValues: a short row was skipped
+// without a word, and re-importing a canary's values under a new id
+// silently took them from the old canary. A short row is named, with the
+// column it lacks; a value that is another canary's refuses the import,
+// naming both; re-importing a canary as it is, is fine.
+func TestCanaryImportShortRowsAndReusedValues(t *testing.T) {
+	f := newRunFixture(t)
+	csvPath := filepath.Join(f.dir, "c.csv")
+	mustWrite(t, csvPath, "canary_id,partition,email,phone\n"+
+		"cn-s-1,billing-db,s.one@halcyon-canary.test,(303) 555-0121\n"+
+		"cn-s-2,billing-db,s.two@halcyon-canary.test\n"+
+		"cn-s-3,billing-db\n"+
+		"cn-s-4,billing-db,s.four@halcyon-canary.test,(303) 555-0124\n"+
+		"cn-s-5,billing-db,s.five@halcyon-canary.test,(303) 555-0125\n", 0o600)
+	out, stderr, code := execute(t, "canary", "import", "--config", f.config, csvPath)
+	if code != exitOK || !strings.Contains(stderr, "c.csv:3:4: phone: missing: the row has 3 fields, the header 4") ||
+		!strings.Contains(stderr, "c.csv:4: canary cn-s-3 has no identifier value") || !strings.Contains(out, "imported 4 canaries (7 values)") || !strings.Contains(out, "2 bad rows") {
+		t.Errorf("short rows (exit %d):\n%s%s", code, out, stderr)
+	}
+	// The same canaries again: no conflict.
+	if out, stderr, code = execute(t, "canary", "import", "--config", f.config, csvPath); code != exitOK {
+		t.Errorf("re-import of the same canaries (exit %d): %s%s", code, out, stderr)
+	}
+	// cn-s-1's email under a new id, in another partition.
+	mustWrite(t, csvPath, "canary_id,partition,email\ncn-s-9,crm-prod,s.one@halcyon-canary.test\n", 0o600)
+	_, stderr, code = execute(t, "canary", "import", "--config", f.config, csvPath)
+	if code != exitError || !strings.Contains(stderr, "canary cn-s-9 (partition crm-prod): its email is already canary cn-s-1's (partition billing-db)") {
+		t.Errorf("a value re-imported under a new id (exit %d): %s", code, stderr)
+	}
+	list, _, _ := execute(t, "canary", "list", "--config", f.config)
+	if strings.Contains(list, "cn-s-9") || !strings.Contains(list, "cn-s-1") {
+		t.Errorf("canary list after the refused import:\n%s", list)
+	}
+}

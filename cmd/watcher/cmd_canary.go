@@ -16,6 +16,7 @@ import (
 
 	"leakwatch/canary"
 	"leakwatch/control"
+	"leakwatch/importer"
 	"leakwatch/leak"
 	"leakwatch/matchers"
 )
@@ -167,6 +168,16 @@ value.` + "\n" + exitStatusHelp,
 			if err != nil {
 				return err
 			}
+			stored, err := svc.Canaries(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if conflicts := canaryConflicts(stored, rep.canaries); len(conflicts) > 0 {
+				for _, c := range conflicts {
+					fmt.Fprintln(cmd.ErrOrStderr(), "conflict:", c)
+				}
+				return fmt.Errorf("%s: %d canary values belong to another canary: one value, one canary (a hit must name one partition); nothing was imported", args[0], len(conflicts))
+			}
 			if err := svc.PutCanaries(cmd.Context(), rep.canaries); err != nil {
 				return err
 			}
@@ -186,6 +197,7 @@ type canaryImport struct {
 	refused  []string // columns that cannot identify a canary, with why
 	ignored  []string // columns that are no value type
 	bad      []string // rows with an invalid value: file:line:column, never the value
+	badRows  int
 }
 
 func (c canaryImport) print(w io.Writer, file string) error {
@@ -201,7 +213,7 @@ func (c canaryImport) print(w io.Writer, file string) error {
 	if len(c.ignored) > 0 {
 		fmt.Fprintf(w, "  ignored columns (no value type): %s\n", strings.Join(c.ignored, ", "))
 	}
-	_, err := fmt.Fprintf(w, "  %d bad rows\n", len(c.bad))
+	_, err := fmt.Fprintf(w, "  %d bad rows\n", c.badRows)
 	return err
 }
 
@@ -216,11 +228,13 @@ type canaryColumn struct {
 // values, and says what it did with every column.
 func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) (canaryImport, error) {
 	rep := canaryImport{ids: map[string]bool{}}
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
+	cr, err := importer.NewCSVReader(r, ',', importer.DefaultMaxRecord)
+	if err != nil {
+		return rep, err
+	}
 	head, err := cr.Read()
 	if err != nil {
-		return rep, fmt.Errorf("%s:1: read header: %w", name, err)
+		return rep, fmt.Errorf("%s:%d: read header: %w", name, max(cr.Line(), 1), err)
 	}
 	col := map[string]int{}
 	for i, h := range head {
@@ -275,12 +289,19 @@ func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) (cana
 		return rep, fmt.Errorf("%s:1: no identifier column: want email, phone, ssn, imei, card, dl or name_zip", name)
 	}
 	now := time.Now().UTC()
+	rows, badRows := 0, 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		line := cr.Line()
+		rows++
+		if errors.Is(err, importer.ErrRecordTooLong) {
+			rep.bad = append(rep.bad, fmt.Sprintf("%s:%d: row longer than %d bytes: skipped", name, line, importer.DefaultMaxRecord))
+			badRows++
+			continue
+		}
 		if err != nil {
 			return rep, fmt.Errorf("%s:%d: %w", name, line, err)
 		}
@@ -300,8 +321,11 @@ func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) (cana
 		id := get(idCol)
 		if id == "" || p == "" {
 			rep.bad = append(rep.bad, fmt.Sprintf("%s:%d: no canary id or partition", name, line))
+			badRows++
 			continue
 		}
+		found, before := 0, len(rep.bad)
+		var missing []string
 		for _, c := range ids {
 			var parts []string
 			for _, i := range c.cols {
@@ -310,8 +334,12 @@ func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) (cana
 				}
 			}
 			if len(parts) < len(c.cols) {
+				if len(rec) < len(head) && c.cols[len(c.cols)-1] >= len(rec) {
+					missing = append(missing, fmt.Sprintf("%s:%d:%d: %s: missing: the row has %d fields, the header %d", name, line, c.cols[len(c.cols)-1]+1, c.t, len(rec), len(head)))
+				}
 				continue
 			}
+			found++
 			d, ok := h.Value(c.t, strings.Join(parts, " "))
 			if !ok {
 				rep.bad = append(rep.bad, fmt.Sprintf("%s:%d:%d: %s: not a valid %s", name, line, c.cols[len(c.cols)-1]+1, c.t, matchers.Describe(c.t)))
@@ -320,8 +348,44 @@ func readCanaries(r io.Reader, name, partition string, h *matchers.Hasher) (cana
 			rep.canaries = append(rep.canaries, leak.Canary{ID: id, Partition: p, Type: string(c.t), Digest: d, Created: now})
 			rep.ids[id] = true
 		}
+		if found == 0 && len(rep.bad) == before {
+			rep.bad = append(rep.bad, fmt.Sprintf("%s:%d: canary %s has no identifier value: it could never be found", name, line, id))
+		} else {
+			rep.bad = append(rep.bad, missing...)
+		}
+		if len(rep.bad) > before {
+			badRows++
+		}
+	}
+	if rows == 0 {
+		return rep, fmt.Errorf("%s: no canary rows", name)
+	}
+	rep.badRows = badRows
+	if 2*badRows > rows {
+		return rep, fmt.Errorf("%s: %d of %d rows are bad: check the file; nothing was imported", name, badRows, rows)
 	}
 	return rep, nil
+}
+
+// canaryConflicts finds new canaries whose value is already another
+// canary's (stored, or earlier in the file): storing it would silently
+// take the value from the old canary (a hit would name the wrong one),
+// so the import is refused. Re-importing a canary as it is, is no
+// conflict.
+func canaryConflicts(stored, fresh []leak.Canary) []string {
+	owner := map[[16]byte]leak.Canary{}
+	for _, c := range stored {
+		owner[c.Digest] = c
+	}
+	var out []string
+	for _, c := range fresh {
+		if o, ok := owner[c.Digest]; ok && (o.ID != c.ID || o.Partition != c.Partition) {
+			out = append(out, fmt.Sprintf("canary %s (partition %s): its %s is already canary %s's (partition %s)", c.ID, c.Partition, c.Type, o.ID, o.Partition))
+			continue
+		}
+		owner[c.Digest] = c
+	}
+	return out
 }
 
 func newCanaryListCmd() *cobra.Command {

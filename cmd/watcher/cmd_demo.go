@@ -213,7 +213,7 @@ func demoFingerprints(dir string, prints []leak.Fingerprint) (*fpstore.Store, er
 			return nil, err
 		}
 	}
-	if err := im.Commit(1); err != nil {
+	if err := im.Commit(context.Background(), 1); err != nil {
 		return nil, err
 	}
 	return fpstore.Open(dir)

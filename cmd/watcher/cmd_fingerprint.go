@@ -30,7 +30,9 @@ func newFingerprintCmd(g *globals) *cobra.Command {
 
 type fpImportOptions struct {
 	config, dataset, partition, columns, delimiter string
-	noHeader                                       bool
+	noHeader, replace, append                      bool
+	maxBad                                         float64
+	maxRow                                         int
 }
 
 func newFingerprintImportCmd(g *globals) *cobra.Command {
@@ -46,8 +48,13 @@ index; several columns joined with + make one value (name_zip=first+last+zip):
   watcher fingerprint import --config /etc/watcher/config.yaml \
       --dataset crm --partition crm-prod --columns email=email,phone=mobile,ssn=5 crm.csv
 
-Rows with invalid values are reported by file, line and column, never by value. The
-file is not kept. The new values are visible to the daemon after its next restart.` + "\n" + exitStatusHelp,
+Rows with invalid values are reported by file, line and column, never by value; a row
+over --max-row-bytes is skipped and reported by its line. When more than --max-bad of the
+rows are bad (the wrong file, delimiter or columns), the import fails and nothing is
+registered. A dataset name already imported is refused unless --replace (its earlier
+values are dropped) or --append (this file is added to it). Ctrl-C or SIGTERM stops the
+import and removes its work files; nothing is registered. The file is not kept. The new
+values are visible to the daemon after its next restart.` + "\n" + exitStatusHelp,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("import takes one CSV file")}
@@ -65,6 +72,10 @@ file is not kept. The new values are visible to the daemon after its next restar
 	f.StringVar(&o.columns, "columns", "", "TYPE=COLUMN mappings, e.g. email=2,phone=mobile (required)")
 	f.StringVar(&o.delimiter, "delimiter", ",", "field separator (one character; \\t for tab)")
 	f.BoolVar(&o.noHeader, "no-header", false, "the first row is data, not column names")
+	f.BoolVar(&o.replace, "replace", false, "replace the dataset's earlier imports")
+	f.BoolVar(&o.append, "append", false, "add this file to a dataset already imported")
+	f.Float64Var(&o.maxBad, "max-bad", 0.5, "fail when more than this fraction of the rows is bad (0 to 1)")
+	f.IntVar(&o.maxRow, "max-row-bytes", importer.DefaultMaxRecord, "skip (and report) a row longer than this")
 	return cmd
 }
 
@@ -82,6 +93,14 @@ func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) er
 	}
 	if len(comma) != 1 {
 		return usageError{fmt.Errorf("--delimiter %q: want one character", o.delimiter)}
+	}
+	switch {
+	case o.replace && o.append:
+		return usageError{errors.New("--replace and --append: choose one")}
+	case o.maxBad <= 0 || o.maxBad > 1:
+		return usageError{fmt.Errorf("--max-bad %v: want a fraction above 0, at most 1", o.maxBad)}
+	case o.maxRow < 1024:
+		return usageError{fmt.Errorf("--max-row-bytes %d: want at least 1024", o.maxRow)}
 	}
 	cfg, err := loadConfig(o.config)
 	if err != nil {
@@ -104,6 +123,23 @@ func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) er
 	if err != nil {
 		return err
 	}
+	defer im.Abort() // a failed or stopped import leaves no work files
+	if im.Cleaned > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "removed %d work folders (%d MiB) left by imports that were stopped\n", im.Cleaned, im.CleanedBytes>>20)
+	}
+	if prev := im.Dataset(); len(prev) > 0 {
+		p := prev[len(prev)-1]
+		what := fmt.Sprintf("dataset %s was imported before (%d times; last from %s on %s, %d rows)", o.dataset, len(prev), p.File, stamp(p.Imported), p.Rows)
+		switch {
+		case o.replace:
+			im.ReplaceDataset()
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: replacing it\n", what)
+		case o.append:
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: adding this file to it\n", what)
+		default:
+			return usageError{fmt.Errorf("%s: --replace to replace it, --append to add this file to it", what)}
+		}
+	}
 	var bar *progressbar.ProgressBar
 	var r io.Reader = bufio.NewReaderSize(f, 1<<20)
 	if tf, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(tf.Fd())) {
@@ -112,31 +148,43 @@ func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) er
 		r = &pr
 	}
 	start := time.Now()
-	res, err := importer.Run(r, im, importer.Options{
-		File: file, Header: !o.noHeader, Comma: comma[0], Columns: cols, Hasher: h,
+	res, err := importer.Run(cmd.Context(), r, im, importer.Options{
+		File: file, Header: !o.noHeader, Comma: comma[0], Columns: cols, Hasher: h, MaxBad: o.maxBad, MaxRecord: o.maxRow,
 	})
 	if err != nil {
-		im.Abort()
+		printBadRows(cmd.ErrOrStderr(), res)
+		if cmd.Context().Err() != nil {
+			return fmt.Errorf("import stopped after %d rows: nothing imported, work files removed", res.Rows)
+		}
 		return err
 	}
 	hashed := time.Since(start)
-	if err := im.Commit(runtime.GOMAXPROCS(0)); err != nil {
+	if err := im.Commit(cmd.Context(), runtime.GOMAXPROCS(0)); err != nil {
+		if cmd.Context().Err() != nil {
+			return errors.New("import stopped while writing: nothing imported, work files removed")
+		}
 		return fmt.Errorf("write fingerprints: %w", err)
 	}
 	if bar != nil {
 		_ = bar.Finish()
 	}
 	out := cmd.OutOrStdout()
-	for _, e := range res.Errors {
-		fmt.Fprintln(cmd.ErrOrStderr(), "bad row:", e)
-	}
-	if int64(len(res.Errors)) < res.BadValues {
-		fmt.Fprintf(cmd.ErrOrStderr(), "bad rows: %d more values not shown\n", res.BadValues-int64(len(res.Errors)))
-	}
+	printBadRows(cmd.ErrOrStderr(), res)
 	_, err = fmt.Fprintf(out, "imported %s into dataset %s (partition %s): %d rows, %d values, %d bad rows; hashed in %s, stored in %s\n",
 		fi.Name(), o.dataset, o.partition, res.Rows, res.Values, res.BadRows,
 		hashed.Round(time.Millisecond), (time.Since(start) - hashed).Round(time.Millisecond))
 	return err
+}
+
+// printBadRows lists the bad rows reported (never a value), then how many
+// more there were.
+func printBadRows(w io.Writer, res importer.Result) {
+	for _, e := range res.Errors {
+		fmt.Fprintln(w, "bad row:", e)
+	}
+	if int64(len(res.Errors)) < res.BadValues {
+		fmt.Fprintf(w, "bad rows: %d more values not shown\n", res.BadValues-int64(len(res.Errors)))
+	}
 }
 
 func newFingerprintStatsCmd(g *globals) *cobra.Command {

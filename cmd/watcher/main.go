@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	_ "time/tzdata" // crawl.timezone works on hosts without a zoneinfo database
 )
@@ -15,14 +16,33 @@ import (
 func main() { os.Exit(run()) }
 
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	// SIGINT and SIGTERM cancel the command's context: the daemon stops
+	// cleanly (exit 0), any other command stops what it does, cleans up,
+	// and exits 128 + the signal's number (130, 143) as a shell expects.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var got atomic.Value
+	go func() {
+		select {
+		case s := <-sigs:
+			got.Store(s)
+			signal.Stop(sigs) // a second one ends the process at once
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	g := &globals{stdout: os.Stdout, stderr: os.Stderr}
 	err := newRootCmd(g).ExecuteContext(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "watcher:", err)
 		if hint := errorHint(err); hint != "" {
 			fmt.Fprintln(os.Stderr, hint)
+		}
+		if s, ok := got.Load().(syscall.Signal); ok {
+			return 128 + int(s)
 		}
 	}
 	return exitCode(err)
