@@ -117,7 +117,7 @@ func (c *CSVReader) readLine() ([]byte, error) {
 				buf = append(buf, l...)
 			}
 			if n > 64*c.max {
-				return nil, fmt.Errorf("no line break in %d MiB: not a CSV file", n>>20)
+				return nil, fmt.Errorf("no line break in the first %d MiB: not a CSV file", 64*c.max>>20)
 			}
 		}
 		if n > c.max {

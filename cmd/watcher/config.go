@@ -162,13 +162,27 @@ type SlackConfig struct {
 // Duration reads "90s", "2m", "90d" and the like.
 type Duration time.Duration
 
-// UnmarshalText parses a Go duration string, or a number of days.
+// UnmarshalText parses a Go duration string, or a number of days; a
+// duration is never negative.
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := parseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("invalid duration %q (want e.g. 90s, 2m, 90d)", string(b))
+	if err != nil || v < 0 {
+		return fmt.Errorf("invalid duration %q (want e.g. 90s, 2m, 90d; never negative)", string(b))
 	}
 	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalYAML reads a duration from the config with UnmarshalText, and
+// names the value's place in the file when it is wrong.
+func (d *Duration) UnmarshalYAML(n ast.Node) error {
+	tk := n.GetToken()
+	if tk == nil {
+		return errors.New("invalid duration")
+	}
+	if err := d.UnmarshalText([]byte(tk.Value)); err != nil {
+		return &yaml.SyntaxError{Message: err.Error(), Token: tk}
+	}
 	return nil
 }
 
@@ -229,16 +243,168 @@ func loadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, usageError{fmt.Errorf("read config: %w", err)}
 	}
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, usageError{yamlError(path, err)}
+	}
+	if empty(file) {
+		return nil, usageError{fmt.Errorf("%s: the config is empty: start from config.example.yaml", path)}
+	}
+	// Aliases are expanded by the decoder: a few hundred bytes of nested
+	// aliases would expand to billions of values (minutes, gigabytes).
+	if err := checkAliases(file); err != nil {
+		return nil, usageError{yamlError(path, err)}
+	}
 	cfg := defaultConfig()
-	cfg.path = path
 	if err := yaml.UnmarshalWithOptions(data, &cfg, yaml.DisallowUnknownField()); err != nil {
 		return nil, usageError{yamlError(path, err)}
 	}
-	cfg.file, _ = parser.ParseBytes(data, 0)
+	cfg.path, cfg.file = path, file
 	if err := cfg.validate(); err != nil {
 		return nil, usageError{err}
 	}
 	return &cfg, nil
+}
+
+// checkSchedule parses a cron expression as the scheduler does, and
+// refuses a step wider than its field's range, which cron accepts and
+// reads as "once" ("*/61" minutes runs hourly, not every 61 minutes).
+func checkSchedule(spec string) error {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return err
+	}
+	fields := strings.Fields(spec)
+	if len(fields) > 0 && strings.HasPrefix(fields[0], "TZ=") || len(fields) > 0 && strings.HasPrefix(fields[0], "CRON_TZ=") {
+		fields = fields[1:]
+	}
+	if len(fields) != 5 {
+		return nil // a descriptor: @every 10m, @hourly
+	}
+	bounds := []struct {
+		name     string
+		min, max int
+	}{{"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12}, {"day of week", 0, 6}}
+	for i, f := range fields {
+		b := bounds[i]
+		for _, part := range strings.Split(f, ",") {
+			rng, step, ok := strings.Cut(part, "/")
+			if !ok {
+				continue
+			}
+			n, err := strconv.Atoi(step)
+			if err != nil {
+				continue // cron said it is fine: a name
+			}
+			lo, hi := b.min, b.max
+			if a, z, isRange := strings.Cut(rng, "-"); isRange {
+				lo, _ = strconv.Atoi(a)
+				hi, _ = strconv.Atoi(z)
+			} else if rng != "*" && rng != "?" {
+				lo, _ = strconv.Atoi(rng)
+			}
+			if span := hi - lo + 1; n < 1 || n >= span && span > 1 {
+				return fmt.Errorf("step /%d in the %s field is not less than its range %d-%d: cron would run it once per %s, not every %d", n, b.name, lo, hi, map[string]string{"minute": "hour", "hour": "day", "day of month": "month", "month": "year", "day of week": "week"}[b.name], n)
+			}
+		}
+	}
+	return nil
+}
+
+// maxAliasNodes bounds what aliases may expand to in a config: shared
+// selectors take a few hundred nodes; a billion-laughs config, billions.
+const maxAliasNodes = 10_000
+
+// empty says whether the file holds no document (nothing, or comments).
+func empty(f *ast.File) bool {
+	for _, d := range f.Docs {
+		if d.Body != nil {
+			if _, comment := d.Body.(*ast.CommentGroupNode); !comment {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkAliases refuses a file whose aliases expand to more than
+// maxAliasNodes nodes in all (an alias counts as the size of what it
+// names, its own aliases expanded), before the decoder expands anything,
+// naming the alias that crosses the limit.
+func checkAliases(f *ast.File) error {
+	sizes := map[string]int{} // anchor name: the nodes it stands for
+	added := 0                // nodes the aliases add, so far
+	var over *token.Token
+	var walk func(n ast.Node, depth int) int // n's size, aliases expanded
+	walk = func(n ast.Node, depth int) int {
+		if n == nil || depth > 1000 || over != nil {
+			return 1
+		}
+		total := 1
+		switch v := n.(type) {
+		case *ast.DocumentNode:
+			return walk(v.Body, depth+1)
+		case *ast.MappingNode:
+			for _, mv := range v.Values {
+				total += walk(mv, depth+1)
+			}
+		case *ast.MappingValueNode:
+			return walk(v.Key, depth+1) + walk(v.Value, depth+1)
+		case *ast.MappingKeyNode:
+			return walk(v.Value, depth+1)
+		case *ast.SequenceNode:
+			for _, x := range v.Values {
+				total += walk(x, depth+1)
+			}
+		case *ast.TagNode:
+			return walk(v.Value, depth+1)
+		case *ast.AnchorNode:
+			total = walk(v.Value, depth+1)
+			sizes[v.Name.GetToken().Value] = total
+		case *ast.AliasNode:
+			if sz, ok := sizes[v.Value.GetToken().Value]; ok {
+				total = sz
+			}
+			if added += total; added > maxAliasNodes {
+				over = v.GetToken()
+			}
+		}
+		return min(total, maxAliasNodes+1)
+	}
+	for _, d := range f.Docs {
+		walk(d, 0)
+		if over != nil {
+			return &yaml.SyntaxError{Message: fmt.Sprintf("aliases expand to more than %d values: refused (a config needs a few hundred)", maxAliasNodes), Token: over}
+		}
+	}
+	return nil
+}
+
+// goTypeError is the decoder's message for a value of the wrong kind,
+// which names Go types; kindWord says them as the config's reader would.
+var goTypeError = regexp.MustCompile(`cannot unmarshal (.+?) into Go (?:struct field \S+|value) of type (.+)$`)
+
+func kindWord(goType string) string {
+	switch strings.TrimPrefix(goType, "*") {
+	case "int", "int64", "int32", "uint", "uint64", "uint16", "uint32":
+		return "a whole number"
+	case "float64", "float32":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "text"
+	case "[]interface", "[]interface {}", "[]string":
+		return "a list"
+	case "map[string]interface", "map[string]interface {}":
+		return "a mapping"
+	}
+	if strings.HasPrefix(goType, "[]") {
+		return "a list"
+	}
+	if strings.HasPrefix(goType, "map[") || strings.HasPrefix(goType, "main.") {
+		return "a mapping"
+	}
+	return goType
 }
 
 // yamlError formats a decode error as FILE:LINE:COL: message.
@@ -250,11 +416,15 @@ func yamlError(path string, err error) error {
 	if errors.As(err, &ye) && ye.GetToken() != nil {
 		tk := ye.GetToken()
 		pos := tk.Position
+		msg := ye.GetMessage()
+		if m := goTypeError.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("want %s, got %s", kindWord(m[2]), kindWord(m[1]))
+		}
 		// Name the field whose value is wrong: the key before the ':'.
 		if tk.Prev != nil && tk.Prev.Type == token.MappingValueType && tk.Prev.Prev != nil {
-			return fmt.Errorf("%s:%d:%d: %s: %s", path, pos.Line, pos.Column, tk.Prev.Prev.Value, ye.GetMessage())
+			return fmt.Errorf("%s:%d:%d: %s: %s", path, pos.Line, pos.Column, tk.Prev.Prev.Value, msg)
 		}
-		return fmt.Errorf("%s:%d:%d: %s", path, pos.Line, pos.Column, ye.GetMessage())
+		return fmt.Errorf("%s:%d:%d: %s", path, pos.Line, pos.Column, msg)
 	}
 	return fmt.Errorf("%s: %w", path, err)
 }
@@ -367,7 +537,7 @@ func (c *Config) validate() error {
 	if c.TextRetention < 0 {
 		p.add("post_text_retention", "must not be negative (0 keeps post text forever)")
 	}
-	if _, err := cron.ParseStandard(c.Crawl.Schedule); err != nil {
+	if err := checkSchedule(c.Crawl.Schedule); err != nil {
 		p.add("crawl.schedule", "invalid cron expression %q: %v", c.Crawl.Schedule, err)
 	}
 	if c.Crawl.Timeout <= 0 {
@@ -474,7 +644,7 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 		}
 	}
 	if s.Schedule != "" {
-		if _, err := cron.ParseStandard(s.Schedule); err != nil {
+		if err := checkSchedule(s.Schedule); err != nil {
 			p.add(at+".schedule", "invalid cron expression %q: %v", s.Schedule, err)
 		}
 	}

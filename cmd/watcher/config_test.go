@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -164,5 +166,69 @@ func TestSlackProxyCredentialsNotEchoed(t *testing.T) {
 		if code != exitUsage || !strings.Contains(stderr, "slack.proxy") || strings.Contains(stderr, "s3cr3tpw") {
 			t.Errorf("check with slack.proxy %q (exit %d): %s", proxy, code, stderr)
 		}
+	}
+}
+
+// TestCheckSchedule: cron accepts a step wider than its field and runs it
+// once per hour (or day...), which is never what "*/61" meant; every
+// ordinary schedule still passes.
+func TestCheckSchedule(t *testing.T) {
+	for _, ok := range []string{"*/15 * * * *", "0 */6 * * *", "0-30/15 * * * *", "5 4 * * 1-5", "@every 61m", "@hourly", "CRON_TZ=UTC 0 3 * * *", "0 0 */2 * *", "0 0 1 */3 *", "30 2 * * */2"} {
+		if err := checkSchedule(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"*/61 * * * *", "*/60 * * * *", "0 */24 * * *", "0 0 */31 * *", "0 0 1 */12 *", "0 0 * * */7", "10-20/11 * * * *", "every hour"} {
+		if err := checkSchedule(bad); err == nil {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+}
+
+// TestAliasesBounded: 600 bytes of nested aliases took the decoder 7.7 s
+// and 450 MB (more nesting, minutes and gigabytes); they are refused before anything is expanded, while a
+// config that shares selectors through an anchor loads.
+func TestAliasesBounded(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared.yaml")
+	mustWrite(t, shared, `proxy: 127.0.0.1:9050
+database: lw.db
+secret_key_file: key
+sources:
+  - name: a
+    kind: forum
+    urls: [http://a.example/]
+    selectors: &sel {thread: tr, link: a, post: .post}
+  - name: b
+    kind: forum
+    urls: [http://b.example/]
+    selectors: *sel
+`, 0o600)
+	cfg, err := loadConfig(shared)
+	if err != nil {
+		t.Fatalf("anchored selectors: %v", err)
+	}
+	if cfg.Sources[1].Selectors.Post != ".post" {
+		t.Errorf("alias not expanded: %+v", cfg.Sources[1].Selectors)
+	}
+	// Each source's urls name the previous source's nine times: nine
+	// sources, 9^9 URLs once expanded.
+	var b strings.Builder
+	b.WriteString("proxy: 127.0.0.1:9050\ndatabase: lw.db\nsources:\n  - {name: s0, kind: forum, urls: &a0 [x,x,x,x,x,x,x,x,x]}\n")
+	for i := 1; i <= 8; i++ {
+		fmt.Fprintf(&b, "  - {name: s%d, kind: forum, urls: &a%d [%s]}\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d,", i-1), 9), ","))
+	}
+	bomb := filepath.Join(dir, "bomb.yaml")
+	mustWrite(t, bomb, b.String(), 0o600)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	_, err = loadConfig(bomb)
+	runtime.ReadMemStats(&ms)
+	if err == nil || !strings.Contains(err.Error(), "aliases expand to more than 10000 values") {
+		t.Errorf("alias bomb: %v", err)
+	}
+	if alloc := ms.TotalAlloc - before; alloc > 64<<20 {
+		t.Errorf("refusing the alias bomb allocated %d MiB", alloc>>20)
 	}
 }
