@@ -32,16 +32,27 @@ var ErrNoDaemon = errors.New("no daemon answers on the control socket")
 
 // Dial connects to the daemon's control socket at path and checks that it
 // answers. An error wrapping ErrNoDaemon means no daemon runs there (the
-// socket file is missing, or stale).
-func Dial(ctx context.Context, path string) (*Client, error) {
+// socket file is missing, or stale); one wrapping ErrUntrusted, that the
+// socket is not the daemon's. The socket must belong to, and be served
+// by, root, the caller, one of owners (the daemon's user) or the owner of
+// a folder only root could have made (see trustFor).
+func Dial(ctx context.Context, path string, owners ...uint32) (*Client, error) {
+	t := trustFor(path, owners)
+	if err := t.checkSocket(path); err != nil {
+		return nil, err
+	}
 	c := &Client{path: path, http: &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
+			return t.dial(ctx, path)
 		},
 		DisableCompression: true,
 	}}}
-	conn, err := net.DialTimeout("unix", path, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := t.dial(ctx, path)
+	if errors.Is(err, ErrUntrusted) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrNoDaemon, path, err)
 	}

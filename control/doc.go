@@ -13,7 +13,11 @@
 // The protocol is HTTP/1.1 over the Unix socket with JSON bodies; a rescan
 // streams its progress as JSON lines and a backup streams the database
 // file, with its length and any error in trailers. Who may connect is
-// the kernel's decision (the socket's mode and directory); the server reads
+// the kernel's decision (the socket's mode and directory, which Listen
+// requires no other user can write); the client talks only to a socket
+// that root, its own user or the daemon's user owns and serves
+// (SO_PEERCRED), so a socket another user bound first learns nothing; the
+// server reads
 // the peer's credentials (SO_PEERCRED) to log requests and to record who
 // acknowledged a hit, rather than taking the client's word for it.
 package control

@@ -10,7 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/user"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -22,12 +22,16 @@ import (
 )
 
 // Listen opens the control socket at path with the given file mode (0600,
-// or 0660 to let the socket's group in). A socket file left by a daemon
+// or 0660 to let the socket's group in), in a folder no other user can
+// write (SafeDir). A socket file left by a daemon
 // that died is replaced; one that answers means another daemon runs, and
 // Listen refuses.
 func Listen(path string, mode os.FileMode) (net.Listener, error) {
 	if mode&0o007 != 0 {
 		return nil, fmt.Errorf("control socket %s: mode %04o lets every user in; use 0600 or 0660", path, mode)
+	}
+	if err := SafeDir(filepath.Dir(path)); err != nil {
+		return nil, err
 	}
 	if _, err := os.Lstat(path); err == nil {
 		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
@@ -61,12 +65,7 @@ type peer struct {
 	pid      int32
 }
 
-func (p peer) String() string {
-	if u, err := user.LookupId(strconv.Itoa(int(p.uid))); err == nil {
-		return fmt.Sprintf("%s (uid %d)", u.Username, p.uid)
-	}
-	return fmt.Sprintf("uid %d", p.uid)
-}
+func (p peer) String() string { return userName(p.uid) }
 
 func peerOf(c net.Conn) (peer, error) {
 	uc, ok := c.(*net.UnixConn)

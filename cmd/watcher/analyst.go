@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"leakwatch/control"
@@ -18,10 +20,12 @@ import (
 // database opened here (with the matchers when the command needs them).
 // Both give the same answers, so the command prints the same either way.
 func openService(ctx context.Context, cfg *Config, withMatchers bool) (control.Service, func(), error) {
-	sock := cfg.controlSocket()
-	c, err := control.Dial(ctx, sock)
+	c, err := dialDaemon(ctx, cfg)
 	if err == nil {
 		return c, c.Close, nil
+	}
+	if errors.Is(err, control.ErrUntrusted) {
+		return nil, nil, err // never the database behind a socket someone else serves
 	}
 	dialErr := err
 	locked := func(err error) error {
@@ -42,6 +46,31 @@ func openService(ctx context.Context, cfg *Config, withMatchers bool) (control.S
 		return nil, nil, locked(err)
 	}
 	return &control.Local{DB: db, AlertAt: cfg.minSeverity}, func() { db.Close() }, nil
+}
+
+// dialDaemon connects to the daemon's control socket, trusting root, this
+// user and the owner of the database's folder (the daemon's user) to
+// serve it.
+func dialDaemon(ctx context.Context, cfg *Config) (*control.Client, error) {
+	var owners []uint32
+	if fi, err := os.Stat(filepath.Dir(cfg.resolvePath(cfg.Database))); err == nil {
+		owners = append(owners, fi.Sys().(*syscall.Stat_t).Uid)
+	}
+	return control.Dial(ctx, cfg.controlSocket(), owners...)
+}
+
+// daemonRuns says whether the daemon answers on its control socket; a
+// socket another user serves is an error, not "no daemon".
+func daemonRuns(ctx context.Context, cfg *Config) (bool, error) {
+	c, err := dialDaemon(ctx, cfg)
+	if err == nil {
+		c.Close()
+		return true, nil
+	}
+	if errors.Is(err, control.ErrUntrusted) {
+		return false, err
+	}
+	return false, nil
 }
 
 // withService reads the config at path (what names the command in a usage

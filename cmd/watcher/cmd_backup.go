@@ -64,8 +64,10 @@ the file system. It needs the database to itself: stop the daemon first
 }
 
 func runCompact(ctx context.Context, out io.Writer, cfg *Config) error {
-	if c, err := control.Dial(ctx, cfg.controlSocket()); err == nil {
-		c.Close()
+	if runs, err := daemonRuns(ctx, cfg); err != nil || runs {
+		if err != nil {
+			return err
+		}
 		return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first, compaction needs the database to itself", cfg.controlSocket())
 	}
 	path := cfg.resolvePath(cfg.Database)
@@ -124,8 +126,10 @@ records were lost are fetched and matched again at the next crawl.` + "\n" + exi
 			if err != nil {
 				return err
 			}
-			if c, err := control.Dial(cmd.Context(), cfg.controlSocket()); err == nil {
-				c.Close()
+			if runs, err := daemonRuns(cmd.Context(), cfg); err != nil || runs {
+				if err != nil {
+					return err
+				}
 				return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first; salvage reads a file nobody writes", cfg.controlSocket())
 			}
 			return runSalvage(cmd.OutOrStdout(), cfg.resolvePath(cfg.Database), args[0])

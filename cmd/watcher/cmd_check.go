@@ -15,6 +15,7 @@ import (
 	"leakwatch/alerts"
 	"leakwatch/control"
 	"leakwatch/crawler"
+	"leakwatch/fpstore"
 	"leakwatch/store"
 )
 
@@ -71,6 +72,14 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 	if w := cfg.webhookWarning(); w != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
+	if w := cfg.fingerprintsWarning(); w != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+	}
+	if dir := filepath.Dir(cfg.controlSocket()); exists(dir) {
+		if err := control.SafeDir(dir); err != nil {
+			return fmt.Errorf("control_socket: %w", err)
+		}
+	}
 	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", o.config, len(cfg.Sources), strings.Join(cfg.sourceNames(), ", "))
 	if err != nil {
 		return err
@@ -92,7 +101,10 @@ func checkDatabase(ctx context.Context, out io.Writer, cfg *Config) error {
 	path := cfg.resolvePath(cfg.Database)
 	start := time.Now()
 	what := path
-	c, err := control.Dial(ctx, cfg.controlSocket())
+	c, err := dialDaemon(ctx, cfg)
+	if errors.Is(err, control.ErrUntrusted) {
+		return err
+	}
 	if err == nil {
 		defer c.Close()
 		dir, err := os.MkdirTemp("", "leakwatch-check-")
@@ -284,6 +296,25 @@ func errShort(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// fingerprintsWarning says when there are no fingerprints to verify a
+// posted sample against (the folder missing, or no dataset imported):
+// every verified critical would then drop to high without a word.
+func (c *Config) fingerprintsWarning() string {
+	dir := c.fingerprintsDir()
+	if !exists(dir) {
+		return fmt.Sprintf("fingerprints: the folder %s does not exist: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.path)
+	}
+	fp, err := fpstore.Open(dir)
+	if err != nil {
+		return fmt.Sprintf("fingerprints: %v", err)
+	}
+	defer fp.Close()
+	if fp.Len() == 0 {
+		return fmt.Sprintf("fingerprints: %s holds none: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.path)
+	}
+	return ""
 }
 
 func exists(path string) bool {

@@ -68,6 +68,9 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	defer closeAll()
 	st := set.Set().Stats()
 	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "terms", st.Terms)
+	if st.Fingerprints == 0 {
+		log.Warn(cfg.fingerprintsWarning())
+	}
 
 	if !o.once {
 		return runDaemon(ctx, o, cfg, db, set, log)

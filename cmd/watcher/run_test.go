@@ -297,3 +297,63 @@ func TestCheckWarnsOfWebhookRepeats(t *testing.T) {
 		t.Errorf("check of a webhook config (exit %d): %s", code, stderr)
 	}
 }
+
+// TestCheckWarnsWithoutFingerprints: a fingerprints folder that did not
+// exist was accepted by check and read as an empty store, so every
+// verified critical dropped to high without a word. check says so, and
+// the daemon's start log does too.
+func TestCheckWarnsWithoutFingerprints(t *testing.T) {
+	f := newRunFixture(t)
+	_, stderr, code := execute(t, "check", "--config", f.config)
+	if code != exitOK || strings.Contains(stderr, "fingerprints") {
+		t.Errorf("check with fingerprints imported (exit %d): %s", code, stderr)
+	}
+	cfg, _ := os.ReadFile(f.config)
+	mustWrite(t, f.config, string(cfg)+"fingerprints: elsewhere/fp\n", 0o644)
+	_, stderr, code = execute(t, "check", "--config", f.config)
+	want := "warning: fingerprints: the folder " + filepath.Join(f.dir, "elsewhere", "fp") + " does not exist: no posted sample can be checked against your customers"
+	if code != exitOK || !strings.Contains(stderr, want) {
+		t.Errorf("check with no fingerprints folder (exit %d): %s", code, stderr)
+	}
+	if err := os.MkdirAll(filepath.Join(f.dir, "elsewhere", "fp"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, _ = execute(t, "check", "--config", f.config)
+	if !strings.Contains(stderr, "fp holds none: no posted sample can be checked") {
+		t.Errorf("check with an empty fingerprints folder: %s", stderr)
+	}
+	_, stderr, _ = execute(t, "--log-format", "text", "run", "--once", "--config", f.config)
+	if !strings.Contains(stderr, "level=WARN msg=\"fingerprints: ") {
+		t.Errorf("run --once without fingerprints logged no warning:\n%s", stderr)
+	}
+}
+
+// TestControlSocketTrust: check refuses a control socket in a folder
+// others can write (another user could bind it first), and an analyst
+// command sends nothing to, and does not work around, a socket path that
+// is not the daemon's socket.
+func TestControlSocketTrust(t *testing.T) {
+	f := newRunFixture(t)
+	open := filepath.Join(f.dir, "shared")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(open, 0o777)
+	cfg, _ := os.ReadFile(f.config)
+	mustWrite(t, f.config, string(cfg)+"control_socket: shared/control.sock\n", 0o644)
+	_, stderr, code := execute(t, "check", "--config", f.config)
+	if code != exitError || !strings.Contains(stderr, "control_socket: control socket folder "+open+": "+open+" is writable by other users (mode 0777)") {
+		t.Errorf("check with the socket in a world-writable folder (exit %d): %s", code, stderr)
+	}
+	os.Chmod(open, 0o700)
+	if _, stderr, code = execute(t, "check", "--config", f.config); code != exitOK {
+		t.Errorf("check with the socket in a private folder (exit %d): %s", code, stderr)
+	}
+	// Something that is not a socket at the path: status says so, and does
+	// not read the database behind it as if no daemon ran.
+	mustWrite(t, filepath.Join(open, "control.sock"), "", 0o600)
+	_, stderr, code = execute(t, "status", "--config", f.config)
+	if code != exitError || !strings.Contains(stderr, "the control socket is not the daemon's: "+filepath.Join(open, "control.sock")+" is not a socket") {
+		t.Errorf("status with a regular file at the socket path (exit %d): %s", code, stderr)
+	}
+}
