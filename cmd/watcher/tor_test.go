@@ -259,6 +259,9 @@ crawl:
 		t.Fatal(err)
 	}
 	mustWrite(t, second, strings.Replace(string(first), "database: leakwatch.db", "database: second/leakwatch.db\nfingerprints: fingerprints", 1), 0o644)
+	if err := os.Mkdir(filepath.Join(dir, "second"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if out, stderr, code := execute(t, "canary", "import", "--config", second, "../../demo/data/canaries.csv"); code != exitOK {
 		t.Fatalf("canary import: %s %s", out, stderr)
 	}
