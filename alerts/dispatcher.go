@@ -81,6 +81,7 @@ type Dispatcher struct {
 	mu       sync.Mutex // one Flush at a time
 	last     map[string]time.Time
 	blocked  time.Time // no delivery before this (a destination error)
+	blockErr error     // what Slack said when it refused the destination
 	probed   time.Time // the last auth.test while blocked
 	state    leak.Delivery
 	recent   []string // the last attempts' trouble ("" for a success), newest last
@@ -157,6 +158,9 @@ func (d *Dispatcher) Flush(ctx context.Context) (res FlushResult, err error) {
 	d.loadState()
 	if d.stillBlocked(ctx) {
 		res.Left = len(pending)
+		if d.blockErr != nil {
+			return res, fmt.Errorf("%w: %v", ErrDestination, d.blockErr)
+		}
 		return res, ErrDestination
 	}
 	now := time.Now()
@@ -232,7 +236,7 @@ func (d *Dispatcher) Flush(ctx context.Context) (res FlushResult, err error) {
 		}
 		switch {
 		case DestinationError(err):
-			d.blocked, d.probed = time.Now().Add(d.opts.DestinationRetry), time.Now()
+			d.blocked, d.probed, d.blockErr = time.Now().Add(d.opts.DestinationRetry), time.Now(), err
 			_ = d.outbox.MarkFailed(err.Error(), false, o.IDs()...)
 			_, _ = d.outbox.SetCondition("slack", true, err.Error(), false)
 			d.log.Error("slack refuses the destination: alerts stay queued until it is fixed (see watcher status)",

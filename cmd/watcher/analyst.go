@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/store"
 )
@@ -19,7 +20,7 @@ import (
 // daemon through its control socket or, when no daemon answers there, the
 // database opened here (with the matchers when the command needs them).
 // Both give the same answers, so the command prints the same either way.
-func openService(ctx context.Context, cfg *Config, withMatchers bool) (control.Service, func(), error) {
+func openService(ctx context.Context, cfg *config.Config, withMatchers bool) (control.Service, func(), error) {
 	c, err := dialDaemon(ctx, cfg)
 	if err == nil {
 		return c, c.Close, nil
@@ -39,29 +40,29 @@ func openService(ctx context.Context, cfg *Config, withMatchers bool) (control.S
 		if err != nil {
 			return nil, nil, locked(err)
 		}
-		return &control.Local{DB: db, Matcher: set, AlertAt: cfg.minSeverity}, closeAll, nil
+		return &control.Local{DB: db, Matcher: set, AlertAt: cfg.MinSeverity}, closeAll, nil
 	}
-	db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: time.Second})
+	db, err := store.Open(cfg.Resolve(cfg.Database), store.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, nil, locked(err)
 	}
-	return &control.Local{DB: db, AlertAt: cfg.minSeverity}, func() { db.Close() }, nil
+	return &control.Local{DB: db, AlertAt: cfg.MinSeverity}, func() { db.Close() }, nil
 }
 
 // dialDaemon connects to the daemon's control socket, trusting root, this
 // user and the owner of the database's folder (the daemon's user) to
 // serve it.
-func dialDaemon(ctx context.Context, cfg *Config) (*control.Client, error) {
+func dialDaemon(ctx context.Context, cfg *config.Config) (*control.Client, error) {
 	var owners []uint32
-	if fi, err := os.Stat(filepath.Dir(cfg.resolvePath(cfg.Database))); err == nil {
+	if fi, err := os.Stat(filepath.Dir(cfg.Resolve(cfg.Database))); err == nil {
 		owners = append(owners, fi.Sys().(*syscall.Stat_t).Uid)
 	}
-	return control.Dial(ctx, cfg.controlSocket(), owners...)
+	return control.Dial(ctx, cfg.SocketPath(), owners...)
 }
 
 // daemonRuns says whether the daemon answers on its control socket; a
 // socket another user serves is an error, not "no daemon".
-func daemonRuns(ctx context.Context, cfg *Config) (bool, error) {
+func daemonRuns(ctx context.Context, cfg *config.Config) (bool, error) {
 	c, err := dialDaemon(ctx, cfg)
 	if err == nil {
 		c.Close()
@@ -76,7 +77,7 @@ func daemonRuns(ctx context.Context, cfg *Config) (bool, error) {
 // withService reads the config at path (what names the command in a usage
 // error) and runs f with the service it leads to: the daemon, or the
 // database (with the matchers when asked).
-func withService(ctx context.Context, path, what string, withMatchers bool, f func(*Config, control.Service) error) error {
+func withService(ctx context.Context, path, what string, withMatchers bool, f func(*config.Config, control.Service) error) error {
 	cfg, err := needConfig(path, what)
 	if err != nil {
 		return err
@@ -105,7 +106,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if d, err := parseDuration(s); err == nil {
+	if d, err := config.ParseDuration(s); err == nil {
 		return now.Add(-d), nil
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02"} {

@@ -16,6 +16,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/internal/slackserver"
 	"leakwatch/leak"
@@ -48,7 +49,7 @@ func startDaemon(t *testing.T, config string) *testDaemon {
 		t.Fatal(err)
 	}
 	for i := 0; ; i++ { // until the control socket answers: at most 10 s
-		c, err := control.Dial(context.Background(), cfg.controlSocket())
+		c, err := control.Dial(context.Background(), cfg.SocketPath())
 		if err == nil {
 			c.Close()
 			break
@@ -248,7 +249,7 @@ func statusJSON(t *testing.T, s string) string {
 
 func mustKey(t *testing.T, f *runFixture) []byte {
 	t.Helper()
-	k, err := readKey(filepath.Join(f.dir, "hmac.key"))
+	k, err := config.ReadKey(filepath.Join(f.dir, "hmac.key"))
 	if err != nil {
 		t.Fatal(err)
 	}

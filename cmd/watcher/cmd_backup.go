@@ -10,14 +10,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/store"
 )
 
 func newBackupCmd(_ *globals) *cobra.Command {
-	var config string
+	var configPath string
 	cmd := &cobra.Command{
-		Use:   "backup --config FILE BACKUP.db",
+		Use:   "backup --configPath FILE BACKUP.db",
 		Short: "Write a consistent hot copy of the database",
 		Long: `backup writes a consistent copy of the database (one read transaction) to a new file
 with mode 0600, while the daemon keeps running: through the daemon's control socket when
@@ -26,7 +27,7 @@ post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return withService(ctx, config, "backup", false, func(_ *Config, svc control.Service) error {
+			return withService(ctx, configPath, "backup", false, func(_ *config.Config, svc control.Service) error {
 				start := time.Now()
 				n, err := store.WriteBackup(args[0], func(w io.Writer) (int64, error) { return svc.Backup(ctx, w) })
 				if err != nil {
@@ -37,14 +38,14 @@ post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
 			})
 		},
 	}
-	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	return cmd
 }
 
 func newCompactCmd(_ *globals) *cobra.Command {
-	var config string
+	var configPath string
 	cmd := &cobra.Command{
-		Use:   "compact --config FILE",
+		Use:   "compact --configPath FILE",
 		Short: "Apply post text retention and return the freed space (daemon stopped)",
 		Long: `compact drops post text older than post_text_retention (the daemon does this itself
 every six hours) and rewrites the database without its free pages, returning the space to
@@ -52,25 +53,25 @@ the file system. It needs the database to itself: stop the daemon first
 (systemctl stop leakwatch), and take a backup before.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := needConfig(config, "compact")
+			cfg, err := needConfig(configPath, "compact")
 			if err != nil {
 				return err
 			}
 			return runCompact(cmd.Context(), cmd.OutOrStdout(), cfg)
 		},
 	}
-	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	return cmd
 }
 
-func runCompact(ctx context.Context, out io.Writer, cfg *Config) error {
+func runCompact(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	if runs, err := daemonRuns(ctx, cfg); err != nil || runs {
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first, compaction needs the database to itself", cfg.controlSocket())
+		return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first, compaction needs the database to itself", cfg.SocketPath())
 	}
-	path := cfg.resolvePath(cfg.Database)
+	path := cfg.Resolve(cfg.Database)
 	db, err := store.Open(path, store.Options{Timeout: time.Second})
 	if err != nil {
 		return err
@@ -106,11 +107,11 @@ func days(d time.Duration) string {
 }
 
 func newSalvageCmd(_ *globals) *cobra.Command {
-	var config string
+	var configPath string
 	cmd := &cobra.Command{
-		Use:   "salvage --config FILE NEW.db",
+		Use:   "salvage --configPath FILE NEW.db",
 		Short: "Copy every readable record of a damaged database into a new file (daemon stopped)",
-		Long: `salvage reads the database the config names page by page, without trusting it, and
+		Long: `salvage reads the database the configPath names page by page, without trusting it, and
 copies every record it can read into NEW.db (which must not exist): a page beyond the end
 of a file cut short, or overwritten, is skipped with what it held, and everything else is
 kept. Where the tree of records is broken, records are also taken from the pages outside
@@ -122,7 +123,7 @@ Then: keep the damaged file aside, put NEW.db in its place, start the daemon. Po
 records were lost are fetched and matched again at the next crawl.` + "\n" + exitStatusHelp,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := needConfig(config, "salvage")
+			cfg, err := needConfig(configPath, "salvage")
 			if err != nil {
 				return err
 			}
@@ -130,12 +131,12 @@ records were lost are fetched and matched again at the next crawl.` + "\n" + exi
 				if err != nil {
 					return err
 				}
-				return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first; salvage reads a file nobody writes", cfg.controlSocket())
+				return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first; salvage reads a file nobody writes", cfg.SocketPath())
 			}
-			return runSalvage(cmd.OutOrStdout(), cfg.resolvePath(cfg.Database), args[0])
+			return runSalvage(cmd.OutOrStdout(), cfg.Resolve(cfg.Database), args[0])
 		},
 	}
-	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	return cmd
 }
 

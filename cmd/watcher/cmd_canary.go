@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/canary"
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/importer"
 	"leakwatch/leak"
@@ -34,11 +35,11 @@ func newCanaryCmd(g *globals) *cobra.Command {
 // canaryDB gives the canary commands the hasher and where canaries are
 // kept: the running daemon (which starts matching new canaries at once) or
 // the database.
-func canaryDB(ctx context.Context, config string) (*Config, control.Service, *matchers.Hasher, func(), error) {
-	if config == "" {
-		return nil, nil, nil, nil, usageError{errors.New("needs --config FILE")}
+func canaryDB(ctx context.Context, configPath string) (*config.Config, control.Service, *matchers.Hasher, func(), error) {
+	if configPath == "" {
+		return nil, nil, nil, nil, usageError{errors.New("needs --configPath FILE")}
 	}
-	cfg, err := loadConfig(config)
+	cfg, err := loadConfig(configPath)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -54,10 +55,10 @@ func canaryDB(ctx context.Context, config string) (*Config, control.Service, *ma
 }
 
 func newCanaryGenerateCmd() *cobra.Command {
-	var config, partition, domain, outFile string
+	var configPath, partition, domain, outFile string
 	var count int
 	cmd := &cobra.Command{
-		Use:   "generate --config FILE --partition P --count N",
+		Use:   "generate --configPath FILE --partition P --count N",
 		Short: "Make N canaries for a partition; print them once, store only their hashes",
 		Long: `generate makes synthetic customers (a name, an email at the canary domain, a phone number
 in the 555-01XX range reserved for fiction), prints them once as CSV for planting in
@@ -68,7 +69,7 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 			if partition == "" || count < 1 {
 				return usageError{errors.New("generate needs --partition and --count >= 1")}
 			}
-			cfg, svc, h, closeSvc, err := canaryDB(cmd.Context(), config)
+			cfg, svc, h, closeSvc, err := canaryDB(cmd.Context(), configPath)
 			if err != nil {
 				return err
 			}
@@ -77,7 +78,7 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 				domain = cfg.Canaries.Domain
 			}
 			if domain == "" {
-				return usageError{errors.New("no canary domain: set canaries.domain in the config or --domain")}
+				return usageError{errors.New("no canary domain: set canaries.domain in the configPath or --domain")}
 			}
 			recs, err := canary.Generate(count, partition, domain)
 			if err != nil {
@@ -122,18 +123,18 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&config, "config", "", "config file (required)")
+	f.StringVar(&configPath, "config", "", "config file (required)")
 	f.StringVar(&partition, "partition", "", "the data partition the canaries will be planted in (required)")
 	f.IntVar(&count, "count", 1, "how many canaries")
-	f.StringVar(&domain, "domain", "", "email domain (default: canaries.domain from the config)")
+	f.StringVar(&domain, "domain", "", "email domain (default: canaries.domain from the configPath)")
 	f.StringVar(&outFile, "out", "", "write the canaries to this new file (mode 0600) instead of standard output")
 	return cmd
 }
 
 func newCanaryImportCmd() *cobra.Command {
-	var config, partition string
+	var configPath, partition string
 	cmd := &cobra.Command{
-		Use:   "import --config FILE [--partition P] CANARIES.csv",
+		Use:   "import --configPath FILE [--partition P] CANARIES.csv",
 		Short: "Store the hashes of canaries made elsewhere",
 		Long: `import reads a CSV with a header: canary_id (or id), partition (or --partition), and the
 canary's values in columns named after their types. A canary is found only by a value
@@ -151,7 +152,7 @@ value.` + "\n" + exitStatusHelp,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, svc, h, closeSvc, err := canaryDB(cmd.Context(), config)
+			_, svc, h, closeSvc, err := canaryDB(cmd.Context(), configPath)
 			if err != nil {
 				return err
 			}
@@ -184,7 +185,7 @@ value.` + "\n" + exitStatusHelp,
 			return rep.print(cmd.OutOrStdout(), args[0])
 		},
 	}
-	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	cmd.Flags().StringVar(&partition, "partition", "", "partition for rows without one")
 	return cmd
 }
@@ -389,15 +390,15 @@ func canaryConflicts(stored, fresh []leak.Canary) []string {
 }
 
 func newCanaryListCmd() *cobra.Command {
-	var config string
+	var configPath string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list --config FILE [--json]",
+		Use:   "list --configPath FILE [--json]",
 		Short: "List canaries: ids, partitions, types and creation dates, never values",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cs []leak.Canary
-			err := withService(cmd.Context(), config, "canary list", false, func(_ *Config, svc control.Service) error {
+			err := withService(cmd.Context(), configPath, "canary list", false, func(_ *config.Config, svc control.Service) error {
 				var err error
 				cs, err = svc.Canaries(cmd.Context())
 				return err
@@ -435,7 +436,7 @@ func newCanaryListCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/alerts"
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/crawler"
 	"leakwatch/fpstore"
@@ -63,24 +64,24 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	for _, w := range cfg.fileWarnings() {
+	for _, w := range cfg.FileWarnings() {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
-	if dir := filepath.Dir(cfg.resolvePath(cfg.Database)); !exists(dir) {
+	if dir := filepath.Dir(cfg.Resolve(cfg.Database)); !exists(dir) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: database: the folder %s does not exist here: every command will refuse to make a database there (create it: install -d -m 0700 %s)\n", dir, dir)
 	}
-	if w := cfg.webhookWarning(); w != "" {
+	if w := cfg.WebhookWarning(); w != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
-	if w := cfg.fingerprintsWarning(); w != "" {
+	if w := fingerprintsWarning(cfg); w != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
-	if dir := filepath.Dir(cfg.controlSocket()); exists(dir) {
+	if dir := filepath.Dir(cfg.SocketPath()); exists(dir) {
 		if err := control.SafeDir(dir); err != nil {
 			return fmt.Errorf("control_socket: %w", err)
 		}
 	}
-	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", o.config, len(cfg.Sources), strings.Join(cfg.sourceNames(), ", "))
+	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", o.config, len(cfg.Sources), strings.Join(cfg.SourceNames(), ", "))
 	if err != nil {
 		return err
 	}
@@ -97,8 +98,8 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 
 // checkDatabase runs the full consistency check: on the file when the
 // daemon is stopped, on a hot backup it writes when it runs.
-func checkDatabase(ctx context.Context, out io.Writer, cfg *Config) error {
-	path := cfg.resolvePath(cfg.Database)
+func checkDatabase(ctx context.Context, out io.Writer, cfg *config.Config) error {
+	path := cfg.Resolve(cfg.Database)
 	start := time.Now()
 	what := path
 	c, err := dialDaemon(ctx, cfg)
@@ -132,10 +133,10 @@ func checkDatabase(ctx context.Context, out io.Writer, cfg *Config) error {
 // checkSources fetches each source's first page through the proxy, as a
 // crawl would (one attempt, within the connect and request timeouts), and
 // names the sources that could not be reached.
-func checkSources(ctx context.Context, out io.Writer, cfg *Config) []string {
-	o := cfg.crawlOptions()
+func checkSources(ctx context.Context, out io.Writer, cfg *config.Config) []string {
+	o := crawlOptions(cfg)
 	o.Retries, o.Delay, o.Jitter = -1, 0, 0
-	jobs, closeAll, err := crawlJobs(cfg.jobSpecs(), o)
+	jobs, closeAll, err := crawlJobs(jobSpecs(cfg), o)
 	if err != nil {
 		fmt.Fprintf(out, "sources: FAILED: %v\n", err)
 		return []string{"sources"}
@@ -188,11 +189,11 @@ func checkFirstEntry(ctx context.Context, out io.Writer, c *crawler.Client, src 
 
 // checkOnline checks the proxy, Tor, every source and Slack, printing a
 // line for each.
-func checkOnline(ctx context.Context, out io.Writer, cfg *Config) error {
+func checkOnline(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	var failed []string
 	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
 	if cfg.TorControlCookie != "" {
-		pre.ControlCookie = cfg.resolvePath(cfg.TorControlCookie)
+		pre.ControlCookie = cfg.Resolve(cfg.TorControlCookie)
 	}
 	st, err := crawler.Preflight(ctx, pre)
 	switch {
@@ -242,69 +243,13 @@ func checkOnline(ctx context.Context, out io.Writer, cfg *Config) error {
 	return nil
 }
 
-// fileWarnings checks the secret files the config names, where they can be
-// seen from here (check may run on a machine other than the daemon's).
-func (c *Config) fileWarnings() []string {
-	var out []string
-	files := []struct{ field, name string }{
-		{"secret_key_file", c.SecretKeyFile},
-		{"slack.webhook_url_file", c.Slack.WebhookURLFile},
-		{"slack.bot_token_file", c.Slack.BotTokenFile},
-	}
-	for i, s := range c.Sources {
-		files = append(files, struct{ field, name string }{fmt.Sprintf("sources[%d].cookie_file", i), s.CookieFile})
-	}
-	for _, f := range files {
-		field, name := f.field, f.name
-		if name == "" {
-			continue
-		}
-		path := c.secretPath(name)
-		fi, err := os.Stat(path)
-		if err != nil {
-			out = append(out, fmt.Sprintf("%s: %s: not readable here (%v)", field, path, errShort(err)))
-			continue
-		}
-		if fi.Mode().Perm()&0o077 != 0 {
-			out = append(out, fmt.Sprintf("%s: %s has mode %04o; the daemon refuses it until chmod 600", field, path, fi.Mode().Perm()))
-		}
-	}
-	return out
-}
-
-// webhookWarning is said when alerts go to an incoming webhook: it cannot
-// be asked what it received, so a message cut short by a kill is sent
-// again at the next start (30 repeats over 48 kills during slow sends in
-// a test; none with a bot token), and updates are new messages.
-func (c *Config) webhookWarning() string {
-	if c.Slack.WebhookURLFile == "" && (c.Slack.BotTokenFile != "" || os.Getenv("SLACK_WEBHOOK_URL") == "") {
-		return ""
-	}
-	return "slack: an incoming webhook cannot be asked what it received: a message being sent when the daemon is killed is sent again at the next start, and updates come as new messages instead of thread replies; a bot token (slack.bot_token_file) has neither problem"
-}
-
-func (c *Config) sourceNames() []string {
-	var n []string
-	for _, s := range c.Sources {
-		n = append(n, s.Name)
-	}
-	return n
-}
-
-func errShort(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
 // fingerprintsWarning says when there are no fingerprints to verify a
 // posted sample against (the folder missing, or no dataset imported):
 // every verified critical would then drop to high without a word.
-func (c *Config) fingerprintsWarning() string {
-	dir := c.fingerprintsDir()
+func fingerprintsWarning(c *config.Config) string {
+	dir := c.FingerprintsDir()
 	if !exists(dir) {
-		return fmt.Sprintf("fingerprints: the folder %s does not exist: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.path)
+		return fmt.Sprintf("fingerprints: the folder %s does not exist: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.Path())
 	}
 	fp, err := fpstore.Open(dir)
 	if err != nil {
@@ -312,7 +257,7 @@ func (c *Config) fingerprintsWarning() string {
 	}
 	defer fp.Close()
 	if fp.Len() == 0 {
-		return fmt.Sprintf("fingerprints: %s holds none: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.path)
+		return fmt.Sprintf("fingerprints: %s holds none: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.Path())
 	}
 	return ""
 }

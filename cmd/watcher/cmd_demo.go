@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/alerts"
+	"leakwatch/config"
 	"leakwatch/crawler"
 	"leakwatch/demo"
 	"leakwatch/fpstore"
@@ -135,7 +136,7 @@ func demoCycle(ctx context.Context, world *demo.World, dbPath string, log *slog.
 		return res, fmt.Errorf("demo fingerprints: %w", err)
 	}
 	defer fp.Close()
-	set, err := loadSet(db, h, fp, MatchersConfig{Brands: demo.Brands, SaleThreshold: matchers.DefaultSaleThreshold})
+	set, err := loadSet(db, h, fp, config.MatchersConfig{Brands: demo.Brands, SaleThreshold: matchers.DefaultSaleThreshold})
 	if err != nil {
 		return res, err
 	}

@@ -12,13 +12,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/alerts"
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
 
 func newHitsCmd(g *globals) *cobra.Command {
-	var config string
+	var configPath string
 	cmd := &cobra.Command{
 		Use:   "hits",
 		Short: "List, show and acknowledge hits",
@@ -31,12 +32,12 @@ the database themselves.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.PersistentFlags().StringVar(&config, "config", "", "config file (required)")
-	cmd.AddCommand(newHitsListCmd(g, &config), newHitsShowCmd(g, &config), newHitsAckCmd(g, &config))
+	cmd.PersistentFlags().StringVar(&configPath, "config", "", "config file (required)")
+	cmd.AddCommand(newHitsListCmd(g, &configPath), newHitsShowCmd(g, &configPath), newHitsAckCmd(g, &configPath))
 	return cmd
 }
 
-func newHitsListCmd(_ *globals, config *string) *cobra.Command {
+func newHitsListCmd(_ *globals, configPath *string) *cobra.Command {
 	var severity, since, source string
 	var unacked, asJSON bool
 	var limit int
@@ -57,7 +58,7 @@ func newHitsListCmd(_ *globals, config *string) *cobra.Command {
 			if f.Since, err = parseSince(since, time.Now()); err != nil {
 				return err
 			}
-			return withService(cmd.Context(), *config, "hits list", false, func(_ *Config, svc control.Service) error {
+			return withService(cmd.Context(), *configPath, "hits list", false, func(_ *config.Config, svc control.Service) error {
 				hs, err := svc.Hits(cmd.Context(), f)
 				if err != nil {
 					return err
@@ -99,14 +100,14 @@ func printHits(out io.Writer, hs []leak.Hit) error {
 	return tw.Flush()
 }
 
-func newHitsShowCmd(_ *globals, config *string) *cobra.Command {
+func newHitsShowCmd(_ *globals, configPath *string) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show ID [--json]",
 		Short: "Show one hit's evidence",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withHit(cmd, *config, "hits show", args[0], func(svc control.Service, id uint64) error {
+			return withHit(cmd, *configPath, "hits show", args[0], func(svc control.Service, id uint64) error {
 				h, err := svc.Hit(cmd.Context(), id)
 				if err != nil {
 					return notFound(err)
@@ -209,14 +210,14 @@ func printHit(out io.Writer, h leak.Hit) error {
 	return w.err
 }
 
-func newHitsAckCmd(_ *globals, config *string) *cobra.Command {
+func newHitsAckCmd(_ *globals, configPath *string) *cobra.Command {
 	var note string
 	cmd := &cobra.Command{
 		Use:   "ack ID [--note TEXT]",
 		Short: "Mark a hit handled",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withHit(cmd, *config, "hits ack", args[0], func(svc control.Service, id uint64) error {
+			return withHit(cmd, *configPath, "hits ack", args[0], func(svc control.Service, id uint64) error {
 				h, err := svc.Ack(cmd.Context(), id, whoami(), note)
 				if err != nil {
 					return notFound(err)
@@ -230,14 +231,14 @@ func newHitsAckCmd(_ *globals, config *string) *cobra.Command {
 	return cmd
 }
 
-// withHit runs f for the hit id in arg, with the service the config leads
+// withHit runs f for the hit id in arg, with the service the configPath leads
 // to (the daemon, or the database).
-func withHit(cmd *cobra.Command, config, what, arg string, f func(control.Service, uint64) error) error {
+func withHit(cmd *cobra.Command, configPath, what, arg string, f func(control.Service, uint64) error) error {
 	id, err := hitID(arg)
 	if err != nil {
 		return err
 	}
-	return withService(cmd.Context(), config, what, false, func(_ *Config, svc control.Service) error { return f(svc, id) })
+	return withService(cmd.Context(), configPath, what, false, func(_ *config.Config, svc control.Service) error { return f(svc, id) })
 }
 
 func hitID(s string) (uint64, error) {
@@ -256,9 +257,9 @@ func notFound(err error) error {
 	return err
 }
 
-func needConfig(path, what string) (*Config, error) {
+func needConfig(path, what string) (*config.Config, error) {
 	if path == "" {
-		return nil, usageError{fmt.Errorf("%s needs --config FILE", what)}
+		return nil, usageError{fmt.Errorf("%s needs --configPath FILE", what)}
 	}
 	return loadConfig(path)
 }

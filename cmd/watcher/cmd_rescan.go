@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/pipeline"
 )
@@ -79,7 +80,7 @@ func runRescan(cmd *cobra.Command, o rescanOptions) error {
 	}
 	var sum pipeline.RescanSummary
 	ctx := cmd.Context()
-	err = withService(ctx, o.config, "rescan", true, func(_ *Config, svc control.Service) error {
+	err = withService(ctx, o.config, "rescan", true, func(_ *config.Config, svc control.Service) error {
 		var err error
 		sum, err = svc.Rescan(ctx, control.RescanRequest{Source: o.source, Since: since, Dataset: o.dataset, DryRun: o.dryRun}, progress)
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/alerts"
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/crawler"
 	"leakwatch/pipeline"
@@ -69,7 +70,7 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	st := set.Set().Stats()
 	log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "terms", st.Terms)
 	if st.Fingerprints == 0 {
-		log.Warn(cfg.fingerprintsWarning())
+		log.Warn(fingerprintsWarning(cfg))
 	}
 
 	if !o.once {
@@ -160,12 +161,12 @@ func printUnhealthy(out io.Writer, db *store.DB, stats []pipeline.Stats) error {
 
 // serveControl serves the analyst's commands on the control socket until
 // the returned stop is called (which waits for the server to finish).
-func serveControl(ctx context.Context, cfg *Config, svc control.Service, log *slog.Logger) (func(), error) {
-	mode, err := cfg.controlMode()
+func serveControl(ctx context.Context, cfg *config.Config, svc control.Service, log *slog.Logger) (func(), error) {
+	mode, err := cfg.SocketMode()
 	if err != nil {
 		return nil, err
 	}
-	ln, err := control.Listen(cfg.controlSocket(), mode)
+	ln, err := control.Listen(cfg.SocketPath(), mode)
 	if err != nil {
 		return nil, err
 	}
@@ -208,8 +209,8 @@ type parts struct {
 	p            *pipeline.Pipeline
 }
 
-func build(cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) (*parts, error) {
-	jobs, closeClients, err := crawlJobs(cfg.jobSpecs(), cfg.crawlOptions())
+func build(cfg *config.Config, db *store.DB, set *liveMatchers, log *slog.Logger) (*parts, error) {
+	jobs, closeClients, err := crawlJobs(jobSpecs(cfg), crawlOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -222,13 +223,13 @@ func build(cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) (*par
 	if sender == nil {
 		log.Warn("no Slack destination configured: alerts stay queued in the outbox")
 	} else {
-		pt.d = alerts.NewDispatcher(db, sender, log, cfg.dispatchOptions())
+		pt.d = alerts.NewDispatcher(db, sender, log, dispatchOptions(cfg))
 	}
 	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
 	if cfg.TorControlCookie != "" {
-		pre.ControlCookie = cfg.resolvePath(cfg.TorControlCookie)
+		pre.ControlCookie = cfg.Resolve(cfg.TorControlCookie)
 	}
-	pt.p = &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: cfg.minSeverity(),
+	pt.p = &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: cfg.MinSeverity(),
 		Preflight: func(ctx context.Context) error {
 			_, err := crawler.Preflight(ctx, pre)
 			return err
@@ -237,7 +238,7 @@ func build(cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) (*par
 }
 
 // crawlOptions are the crawler settings every source's client starts from.
-func (c *Config) crawlOptions() crawler.Options {
+func crawlOptions(c *config.Config) crawler.Options {
 	return crawler.Options{
 		Proxy:          c.Proxy,
 		Timeout:        time.Duration(c.Crawl.Timeout),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"leakwatch/config"
 	"leakwatch/crawler"
 	"leakwatch/fpstore"
 	"leakwatch/leak"
@@ -179,7 +180,7 @@ func printScan(out io.Writer, rep scanReport) error {
 // scanMatchers builds the matchers for a local scan: the key and the
 // fingerprint store from here, the canaries from the daemon when it runs
 // (it holds the database) or from the database when it does not.
-func scanMatchers(ctx context.Context, cfg *Config) (*matchers.Set, func(), error) {
+func scanMatchers(ctx context.Context, cfg *config.Config) (*matchers.Set, func(), error) {
 	h, err := loadHasher(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -193,7 +194,7 @@ func scanMatchers(ctx context.Context, cfg *Config) (*matchers.Set, func(), erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("load canaries: %w", err)
 	}
-	fp, err := fpstore.Open(cfg.fingerprintsDir())
+	fp, err := fpstore.Open(cfg.FingerprintsDir())
 	if err != nil {
 		return nil, nil, err
 	}

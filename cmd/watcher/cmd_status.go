@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/leak"
 )
@@ -43,7 +44,7 @@ database itself.` + "\n" + exitStatusHelp,
 
 func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
 	var rep control.Status
-	err := withService(ctx, o.config, "status", false, func(_ *Config, svc control.Service) error {
+	err := withService(ctx, o.config, "status", false, func(_ *config.Config, svc control.Service) error {
 		var err error
 		rep, err = svc.Status(ctx)
 		return err

@@ -8,14 +8,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/alerts"
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/leak"
 )
 
 func newTestAlertCmd(g *globals) *cobra.Command {
-	var config, severity string
+	var configPath, severity string
 	cmd := &cobra.Command{
-		Use:   "test-alert --config FILE [--severity critical]",
+		Use:   "test-alert --configPath FILE [--severity critical]",
 		Short: "Send a clearly marked test alert through the real alert path",
 		Long: `test-alert queues a test alert in the outbox and delivers the outbox to Slack, the way a
 real alert goes (routing by severity, the critical mention, retries): it proves the token,
@@ -31,24 +32,24 @@ found. While the daemon runs, the daemon sends it.` + "\n" + exitStatusHelp,
 			if err != nil {
 				return err
 			}
-			return withService(cmd.Context(), config, "test-alert", false, func(cfg *Config, svc control.Service) error {
+			return withService(cmd.Context(), configPath, "test-alert", false, func(cfg *config.Config, svc control.Service) error {
 				return runTestAlert(cmd.Context(), cmd, cfg, svc, sev, log)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&config, "config", "", "config file (required)")
+	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	cmd.Flags().StringVar(&severity, "severity", "critical", "the severity to test: info, high or critical (each may route elsewhere)")
 	return cmd
 }
 
-func runTestAlert(ctx context.Context, cmd *cobra.Command, cfg *Config, svc control.Service, sev leak.Severity, log *slog.Logger) error {
+func runTestAlert(ctx context.Context, cmd *cobra.Command, cfg *config.Config, svc control.Service, sev leak.Severity, log *slog.Logger) error {
 	if l, ok := svc.(*control.Local); ok {
 		sender, err := slackSender(cfg)
 		if err != nil {
 			return err
 		}
 		if sender != nil {
-			d := alerts.NewDispatcher(l.DB, sender, log, cfg.dispatchOptions())
+			d := alerts.NewDispatcher(l.DB, sender, log, dispatchOptions(cfg))
 			l.Deliver = func(ctx context.Context) error {
 				_, err := d.Flush(ctx)
 				return err

@@ -15,6 +15,7 @@ import (
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
 
+	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/crawler"
 	"leakwatch/leak"
@@ -34,7 +35,7 @@ type daemon struct {
 	local *control.Local
 
 	mu      sync.Mutex // guards cfg, parts, retired
-	cfg     *Config
+	cfg     *config.Config
 	parts   *parts
 	retired []func() // crawl clients of replaced configs, closed at exit
 	flushMu sync.Mutex
@@ -50,7 +51,7 @@ type daemon struct {
 // watchdog while the scheduler lives, reloads on SIGHUP, and on stop lets
 // running crawls finish (or cancels them at shutdown_grace), delivers what
 // Slack will take, and closes the database.
-func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set *liveMatchers, log *slog.Logger) error {
+func runDaemon(ctx context.Context, o runOptions, cfg *config.Config, db *store.DB, set *liveMatchers, log *slog.Logger) error {
 	d := &daemon{opts: o, log: log, db: db, set: set, cfg: cfg, met: metrics.New(db), kick: make(chan struct{}, 1)}
 	pt, err := build(cfg, db, set, log)
 	if err != nil {
@@ -80,7 +81,7 @@ func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set
 		return err
 	}
 	defer stopControl()
-	loc, _ := cfg.location()
+	loc, _ := cfg.Location()
 	d.sched = pipeline.NewScheduler(log, pipeline.SchedulerOptions{
 		Location: loc, Jitter: time.Duration(cfg.Crawl.ScheduleJitter), LastCrawl: d.lastCrawl,
 		AfterCrawl: func(_ context.Context, st pipeline.Stats) {
@@ -139,8 +140,8 @@ func runDaemon(ctx context.Context, o runOptions, cfg *Config, db *store.DB, set
 		return err
 	}
 	_, _ = sd.SdNotify(false, sd.SdNotifyReady+"\nSTATUS=watching "+fmt.Sprint(len(pt.jobs))+" sources")
-	log.Info("watcher started", "sources", len(pt.jobs), "database", db.Path(), "control_socket", cfg.controlSocket())
-	if w := cfg.webhookWarning(); w != "" {
+	log.Info("watcher started", "sources", len(pt.jobs), "database", db.Path(), "control_socket", cfg.SocketPath())
+	if w := cfg.WebhookWarning(); w != "" {
 		log.Warn(w)
 	}
 	for {
@@ -173,12 +174,12 @@ func (d *daemon) instrument(pt *parts) {
 func (d *daemon) alertAt() leak.Severity {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.cfg.minSeverity()
+	return d.cfg.MinSeverity()
 }
 
 // tasks are the scheduled work besides crawls (delivery has its own
 // loop: courier).
-func (d *daemon) tasks(cfg *Config) []pipeline.Task {
+func (d *daemon) tasks(cfg *config.Config) []pipeline.Task {
 	keep := time.Duration(cfg.TextRetention)
 	return []pipeline.Task{
 		{Name: "retention", Schedule: "@every 6h", Run: func(context.Context) { d.retain(keep) }},
@@ -256,7 +257,7 @@ func (d *daemon) lastCrawl(source string) time.Time {
 
 // waitProxy returns once the SOCKS proxy answers (READY=1 waits for it),
 // or when ctx ends.
-func (d *daemon) waitProxy(ctx context.Context, cfg *Config) error {
+func (d *daemon) waitProxy(ctx context.Context, cfg *config.Config) error {
 	said := false
 	for {
 		_, err := crawler.Preflight(ctx, crawler.PreflightOptions{Proxy: cfg.Proxy})
@@ -338,10 +339,10 @@ func (d *daemon) reload() {
 	old := d.cfg
 	d.mu.Unlock()
 	for _, f := range []struct{ name, was, now string }{
-		{"database", old.resolvePath(old.Database), cfg.resolvePath(cfg.Database)},
-		{"control_socket", old.controlSocket(), cfg.controlSocket()},
+		{"database", old.Resolve(old.Database), cfg.Resolve(cfg.Database)},
+		{"control_socket", old.SocketPath(), cfg.SocketPath()},
 		{"metrics_listen", old.MetricsListen, cfg.MetricsListen},
-		{"secret_key_file", old.secretPath(old.SecretKeyFile), cfg.secretPath(cfg.SecretKeyFile)},
+		{"secret_key_file", old.Secret(old.SecretKeyFile), cfg.Secret(cfg.SecretKeyFile)},
 		{"crawl.timezone", old.Crawl.TimeZone, cfg.Crawl.TimeZone},
 	} {
 		if f.was != f.now {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"leakwatch/alerts"
+	"leakwatch/config"
 	"leakwatch/crawler"
 	"leakwatch/fpstore"
 	"leakwatch/leak"
@@ -22,7 +23,7 @@ import (
 
 // loadSet builds the matcher set from the canaries in the database, the
 // fingerprint store and the matcher config.
-func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc MatchersConfig) (*matchers.Set, error) {
+func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc config.MatchersConfig) (*matchers.Set, error) {
 	canaries, err := db.Canaries()
 	if err != nil {
 		return nil, fmt.Errorf("load canaries: %w", err)
@@ -31,7 +32,7 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc Mat
 }
 
 // newSet builds the matcher set from canaries, fingerprints and settings.
-func newSet(canaries []leak.Canary, h *matchers.Hasher, idx matchers.Fingerprints, mc MatchersConfig) (*matchers.Set, error) {
+func newSet(canaries []leak.Canary, h *matchers.Hasher, idx matchers.Fingerprints, mc config.MatchersConfig) (*matchers.Set, error) {
 	return matchers.NewSet(matchers.Config{
 		Hasher: h, Canaries: canaries, Index: idx, Brands: mc.Brands, NotBrands: mc.NotBrands, Profile: mc.Profile,
 		Customers: mc.Customers, SaleThreshold: mc.SaleThreshold, CriticalRows: mc.CriticalRows, HighRows: mc.HighRows,
@@ -43,12 +44,12 @@ func newSet(canaries []leak.Canary, h *matchers.Hasher, idx matchers.Fingerprint
 // key file stops everything before the database is touched): the
 // database, and the matchers built from its canaries and the fingerprint
 // store. The returned close releases the matchers and the database.
-func openMatchers(cfg *Config, lockTimeout time.Duration) (*store.DB, *liveMatchers, func(), error) {
+func openMatchers(cfg *config.Config, lockTimeout time.Duration) (*store.DB, *liveMatchers, func(), error) {
 	h, textKey, err := loadKeys(cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	db, err := store.Open(cfg.resolvePath(cfg.Database), store.Options{Timeout: lockTimeout, TextKey: textKey})
+	db, err := store.Open(cfg.Resolve(cfg.Database), store.Options{Timeout: lockTimeout, TextKey: textKey})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -65,7 +66,7 @@ func openMatchers(cfg *Config, lockTimeout time.Duration) (*store.DB, *liveMatch
 // while matches run: a match in progress finishes on the set it started
 // with.
 type liveMatchers struct {
-	cfg *Config
+	cfg *config.Config
 	db  *store.DB
 	h   *matchers.Hasher
 
@@ -75,7 +76,7 @@ type liveMatchers struct {
 }
 
 // setConfig changes the matcher settings the next Reload builds with.
-func (l *liveMatchers) setConfig(cfg *Config) {
+func (l *liveMatchers) setConfig(cfg *config.Config) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.cfg = cfg
@@ -92,7 +93,7 @@ func (l *liveMatchers) Set() *matchers.Set { return l.set.Load() }
 func (l *liveMatchers) Reload() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	dir := l.cfg.fingerprintsDir()
+	dir := l.cfg.FingerprintsDir()
 	gen, err := fpstore.CurrentGeneration(dir)
 	if err != nil {
 		return err
@@ -162,7 +163,7 @@ func crawlJobs(specs []jobSpec, base crawler.Options) ([]pipeline.Job, func(), e
 // slackSender returns the configured Slack sender, or nil when none is
 // configured. Secrets come from files named in the config, or from
 // SLACK_WEBHOOK_URL / SLACK_BOT_TOKEN (+ SLACK_CHANNEL).
-func slackSender(cfg *Config) (alerts.Sender, error) {
+func slackSender(cfg *config.Config) (alerts.Sender, error) {
 	opts := alerts.SlackOptions{
 		Channel:    os.Getenv("SLACK_CHANNEL"),
 		HTTPClient: &http.Client{Timeout: 30 * time.Second}, // Slack's own client, never the crawler's
@@ -187,14 +188,14 @@ func slackSender(cfg *Config) (alerts.Sender, error) {
 		opts.CriticalChannel, opts.CriticalMention = sc.CriticalChannel, strings.TrimPrefix(sc.CriticalMention, "@")
 		opts.InfoChannel, opts.OperatorChannel = sc.InfoChannel, sc.OperatorChannel
 		if f := cfg.Slack.WebhookURLFile; f != "" {
-			b, err := readSecret(cfg.secretPath(f))
+			b, err := config.ReadSecret(cfg.Secret(f))
 			if err != nil {
 				return nil, fmt.Errorf("slack.webhook_url_file: %w", err)
 			}
 			opts.WebhookURL = string(b)
 		}
 		if f := cfg.Slack.BotTokenFile; f != "" {
-			b, err := readSecret(cfg.secretPath(f))
+			b, err := config.ReadSecret(cfg.Secret(f))
 			if err != nil {
 				return nil, fmt.Errorf("slack.bot_token_file: %w", err)
 			}
@@ -220,15 +221,15 @@ func slackSender(cfg *Config) (alerts.Sender, error) {
 
 // loadHasher reads the secret key and sets the phone region: what every
 // command that hashes values needs first.
-func loadHasher(cfg *Config) (*matchers.Hasher, error) {
+func loadHasher(cfg *config.Config) (*matchers.Hasher, error) {
 	h, _, err := loadKeys(cfg)
 	return h, err
 }
 
 // loadKeys reads the secret key once and derives what it keys: the value
 // hasher and the key that seals post text in the database.
-func loadKeys(cfg *Config) (*matchers.Hasher, []byte, error) {
-	key, err := readKey(cfg.secretPath(cfg.SecretKeyFile))
+func loadKeys(cfg *config.Config) (*matchers.Hasher, []byte, error) {
+	key, err := config.ReadKey(cfg.Secret(cfg.SecretKeyFile))
 	if err != nil {
 		return nil, nil, fmt.Errorf("secret_key_file: %w", err)
 	}
@@ -245,7 +246,7 @@ func loadKeys(cfg *Config) (*matchers.Hasher, []byte, error) {
 }
 
 // dispatchOptions are the alert delivery settings from the config.
-func (c *Config) dispatchOptions() alerts.DispatcherOptions {
+func dispatchOptions(c *config.Config) alerts.DispatcherOptions {
 	o := alerts.DispatcherOptions{
 		MinInterval:  time.Second,
 		BurstLimit:   c.Alerts.BurstLimit,
