@@ -274,3 +274,42 @@ func readCSV(name string, row func(map[string]string) error) error {
 		}
 	}
 }
+
+// ConfigYAML is the demo company's part of a config, as an analyst would
+// write it: the forum and paste site at the given URLs, the brand terms,
+// and what is alerted. The proxy, files and Slack are the caller's.
+func ConfigYAML(forumURL, pasteURL, rawURL string) string {
+	return fmt.Sprintf(`sources:
+  - name: breachbazaar
+    kind: forum
+    urls: [%q]
+    max_pages: 5
+    selectors: {thread: "tr.inline_row", link: "a.thread-link", author: ".author a", updated: ".lastpost time", next: "a.pagination_next", post: ".post_body", post_author: ".post_author a"}
+  - name: quietbin
+    kind: paste
+    urls: [%q]
+    selectors: {item: "li.paste", link: "a", author: ".by", posted: "time"}
+    raw_url: %q
+matchers:
+  brands: [Halcyon Wireless, Halcyon]
+  not_brands: [Halcyon House]
+  profile: [US carrier, wireless provider]
+  customers: 70000000
+alerts:
+  min_severity: high
+`, forumURL, pasteURL, rawURL)
+}
+
+// ConfigYAML is ConfigYAML for this world's sites.
+func (w *World) ConfigYAML() string {
+	src := w.Sources()
+	return ConfigYAML(src[0].URLs[0], src[1].URLs[0], src[1].Paste.Raw)
+}
+
+// File returns one of the demo's data files, data/canaries.csv or
+// data/customers.csv: what an analyst would import.
+func File(name string) ([]byte, error) { return files.ReadFile(name) }
+
+// CustomerColumns maps data/customers.csv's columns for a fingerprint
+// import.
+const CustomerColumns = "email=email,phone=phone,ssn=ssn,imei=imei,dob=dob,dl=dl,name_zip=name+zip"

@@ -22,5 +22,8 @@
 // # Caveats
 //
 // Post text is never stored here in plaintext: it may contain a seller's
-// sample of customer data. Only its SHA-256 and size are kept.
+// sample of customer data. It is kept compressed and sealed
+// (XChaCha20-Poly1305 under a key derived from the secret key, the post's
+// key as additional data) for rescans, and dropped after the retention
+// period; the post's SHA-256 and size stay.
 package store

@@ -13,6 +13,7 @@ import (
 
 	"leakwatch/config"
 	"leakwatch/control"
+	"leakwatch/daemon"
 	"leakwatch/store"
 )
 
@@ -20,7 +21,7 @@ import (
 // daemon through its control socket or, when no daemon answers there, the
 // database opened here (with the matchers when the command needs them).
 // Both give the same answers, so the command prints the same either way.
-func openService(ctx context.Context, cfg *config.Config, withMatchers bool) (control.Service, func(), error) {
+func openService(ctx context.Context, cfg *config.Config, local daemon.LocalOptions) (control.Service, func(), error) {
 	c, err := dialDaemon(ctx, cfg)
 	if err == nil {
 		return c, c.Close, nil
@@ -35,18 +36,11 @@ func openService(ctx context.Context, cfg *config.Config, withMatchers bool) (co
 		}
 		return err
 	}
-	if withMatchers {
-		db, set, closeAll, err := openMatchers(cfg, time.Second)
-		if err != nil {
-			return nil, nil, locked(err)
-		}
-		return &control.Local{DB: db, Matcher: set, AlertAt: cfg.MinSeverity}, closeAll, nil
-	}
-	db, err := store.Open(cfg.Resolve(cfg.Database), store.Options{Timeout: time.Second})
+	l, closeAll, err := daemon.Local(cfg, local)
 	if err != nil {
 		return nil, nil, locked(err)
 	}
-	return &control.Local{DB: db, AlertAt: cfg.MinSeverity}, func() { db.Close() }, nil
+	return l, closeAll, nil
 }
 
 // dialDaemon connects to the daemon's control socket, trusting root, this
@@ -77,12 +71,12 @@ func daemonRuns(ctx context.Context, cfg *config.Config) (bool, error) {
 // withService reads the config at path (what names the command in a usage
 // error) and runs f with the service it leads to: the daemon, or the
 // database (with the matchers when asked).
-func withService(ctx context.Context, path, what string, withMatchers bool, f func(*config.Config, control.Service) error) error {
+func withService(ctx context.Context, path, what string, local daemon.LocalOptions, f func(*config.Config, control.Service) error) error {
 	cfg, err := needConfig(path, what)
 	if err != nil {
 		return err
 	}
-	svc, closeSvc, err := openService(ctx, cfg, withMatchers)
+	svc, closeSvc, err := openService(ctx, cfg, local)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"leakwatch/config"
 	"leakwatch/control"
+	"leakwatch/daemon"
 	"leakwatch/store"
 )
 
@@ -27,7 +28,7 @@ post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return withService(ctx, configPath, "backup", false, func(_ *config.Config, svc control.Service) error {
+			return withService(ctx, configPath, "backup", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 				start := time.Now()
 				n, err := store.WriteBackup(args[0], func(w io.Writer) (int64, error) { return svc.Backup(ctx, w) })
 				if err != nil {

@@ -17,6 +17,7 @@ import (
 	"leakwatch/canary"
 	"leakwatch/config"
 	"leakwatch/control"
+	"leakwatch/daemon"
 	"leakwatch/importer"
 	"leakwatch/leak"
 	"leakwatch/matchers"
@@ -43,11 +44,11 @@ func canaryDB(ctx context.Context, configPath string) (*config.Config, control.S
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	h, err := loadHasher(cfg)
+	h, err := daemon.Hasher(cfg)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	svc, closeSvc, err := openService(ctx, cfg, false)
+	svc, closeSvc, err := openService(ctx, cfg, daemon.LocalOptions{})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -398,7 +399,7 @@ func newCanaryListCmd() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cs []leak.Canary
-			err := withService(cmd.Context(), configPath, "canary list", false, func(_ *config.Config, svc control.Service) error {
+			err := withService(cmd.Context(), configPath, "canary list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 				var err error
 				cs, err = svc.Canaries(cmd.Context())
 				return err

@@ -16,7 +16,7 @@ import (
 	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/crawler"
-	"leakwatch/fpstore"
+	"leakwatch/daemon"
 	"leakwatch/store"
 )
 
@@ -73,7 +73,7 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 	if w := cfg.WebhookWarning(); w != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
-	if w := fingerprintsWarning(cfg); w != "" {
+	if w := daemon.FingerprintsWarning(cfg); w != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
 	if dir := filepath.Dir(cfg.SocketPath()); exists(dir) {
@@ -134,9 +134,7 @@ func checkDatabase(ctx context.Context, out io.Writer, cfg *config.Config) error
 // crawl would (one attempt, within the connect and request timeouts), and
 // names the sources that could not be reached.
 func checkSources(ctx context.Context, out io.Writer, cfg *config.Config) []string {
-	o := crawlOptions(cfg)
-	o.Retries, o.Delay, o.Jitter = -1, 0, 0
-	jobs, closeAll, err := crawlJobs(jobSpecs(cfg), o)
+	jobs, closeAll, err := daemon.ProbeJobs(cfg)
 	if err != nil {
 		fmt.Fprintf(out, "sources: FAILED: %v\n", err)
 		return []string{"sources"}
@@ -191,11 +189,7 @@ func checkFirstEntry(ctx context.Context, out io.Writer, c *crawler.Client, src 
 // line for each.
 func checkOnline(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	var failed []string
-	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
-	if cfg.TorControlCookie != "" {
-		pre.ControlCookie = cfg.Resolve(cfg.TorControlCookie)
-	}
-	st, err := crawler.Preflight(ctx, pre)
+	st, err := daemon.Preflight(ctx, cfg)
 	switch {
 	case !st.ProxyOK:
 		fmt.Fprintf(out, "proxy %s: FAILED: %v\n", cfg.Proxy, err)
@@ -215,7 +209,7 @@ func checkOnline(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	if st.ProxyOK && err == nil {
 		failed = append(failed, checkSources(ctx, out, cfg)...)
 	}
-	sender, err := slackSender(cfg)
+	sender, err := daemon.SlackSender(cfg)
 	switch {
 	case err != nil:
 		fmt.Fprintf(out, "slack: FAILED: %v\n", err)
@@ -241,25 +235,6 @@ func checkOnline(ctx context.Context, out io.Writer, cfg *config.Config) error {
 		return fmt.Errorf("online check failed: %s", strings.Join(failed, ", "))
 	}
 	return nil
-}
-
-// fingerprintsWarning says when there are no fingerprints to verify a
-// posted sample against (the folder missing, or no dataset imported):
-// every verified critical would then drop to high without a word.
-func fingerprintsWarning(c *config.Config) string {
-	dir := c.FingerprintsDir()
-	if !exists(dir) {
-		return fmt.Sprintf("fingerprints: the folder %s does not exist: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.Path())
-	}
-	fp, err := fpstore.Open(dir)
-	if err != nil {
-		return fmt.Sprintf("fingerprints: %v", err)
-	}
-	defer fp.Close()
-	if fp.Len() == 0 {
-		return fmt.Sprintf("fingerprints: %s holds none: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.Path())
-	}
-	return ""
 }
 
 func exists(path string) bool {

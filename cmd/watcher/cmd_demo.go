@@ -1,26 +1,23 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"leakwatch/alerts"
 	"leakwatch/config"
-	"leakwatch/crawler"
+	"leakwatch/daemon"
 	"leakwatch/demo"
 	"leakwatch/fpstore"
-	"leakwatch/leak"
-	"leakwatch/matchers"
-	"leakwatch/pipeline"
-	"leakwatch/store"
+	"leakwatch/importer"
 )
 
 type demoOptions struct {
@@ -52,12 +49,6 @@ was already seen.` + "\n" + exitStatusHelp,
 	return cmd
 }
 
-// demoResult is what one demo run did.
-type demoResult struct {
-	stats []pipeline.Stats
-	flush alerts.FlushResult
-}
-
 func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) error {
 	log, err := g.logger(slog.LevelWarn)
 	if err != nil {
@@ -72,6 +63,10 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 		defer os.RemoveAll(dir)
 		dbPath = filepath.Join(dir, "demo.db")
 	}
+	dbPath, err = filepath.Abs(dbPath)
+	if err != nil {
+		return err
+	}
 	world, err := demo.Start()
 	if err != nil {
 		return err
@@ -81,12 +76,24 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 	fmt.Fprintf(out, "demo dark web: forum http://%s/ and paste site http://%s/\n", world.ForumHost, world.PasteHost)
 	fmt.Fprintf(out, "crawling through the SOCKS5 proxy at %s (standing in for Tor); database %s\n\n", world.Proxy.Addr(), dbPath)
 
-	res, err := demoCycle(ctx, world, dbPath, log, out)
+	cfg, err := demoConfig(world, dbPath)
+	if err != nil {
+		return err
+	}
+	if err := demoImport(ctx, cfg); err != nil {
+		return err
+	}
+	d, err := daemon.New(cfg, daemon.Options{Log: log, LockTimeout: 2 * time.Second, Console: out})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	sum, err := d.Once(ctx)
 	if err != nil {
 		return err
 	}
 	var listed, fetched, seen, hits, errs int
-	for _, s := range res.stats {
+	for _, s := range sum.Stats {
 		listed += s.Listed
 		fetched += s.Fetched
 		seen += s.Seen
@@ -97,125 +104,85 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 		fmt.Fprintf(out, "every post was already seen in %s: nothing new to alert\n", dbPath)
 	}
 	_, err = fmt.Fprintf(out, "summary: %d sources crawled, %d posts listed (%d fetched, %d already seen, %d failed), %d hits, %d alerts sent\n",
-		len(res.stats), listed, fetched, seen, errs, hits, res.flush.Sent)
+		len(sum.Stats), listed, fetched, seen, errs, hits, sum.Flush.Sent)
 	if err != nil {
 		return err
 	}
-	if errs > 0 || res.flush.Left > 0 || res.flush.Failed > 0 {
+	if errs > 0 || sum.Flush.Left > 0 || sum.Flush.Failed > 0 {
 		return partialError{"demo: some posts or alerts did not go through"}
 	}
 	return nil
 }
 
-// demoCycle runs one crawl cycle over the demo world and delivers the
-// alerts: the same pipeline and dispatcher that `run --once` uses.
-func demoCycle(ctx context.Context, world *demo.World, dbPath string, log *slog.Logger, out io.Writer) (demoResult, error) {
-	var res demoResult
-	textKey, err := store.DeriveTextKey(demo.Key())
-	if err != nil {
-		return res, err
-	}
-	db, err := store.Open(dbPath, store.Options{Timeout: 2 * time.Second, TextKey: textKey})
-	if err != nil {
-		return res, err
-	}
-	defer db.Close()
-	h, err := matchers.NewHasher(demo.Key())
-	if err != nil {
-		return res, err
-	}
-	canaries, prints, err := demo.Dataset(h)
-	if err != nil {
-		return res, fmt.Errorf("demo dataset: %w", err)
-	}
-	if err := db.PutCanaries(canaries); err != nil {
-		return res, err
-	}
-	fp, err := demoFingerprints(dbPath+".fp", prints)
-	if err != nil {
-		return res, fmt.Errorf("demo fingerprints: %w", err)
-	}
-	defer fp.Close()
-	set, err := loadSet(db, h, fp, config.MatchersConfig{Brands: demo.Brands, SaleThreshold: matchers.DefaultSaleThreshold})
-	if err != nil {
-		return res, err
-	}
-	var specs []jobSpec
-	for _, src := range world.Sources() {
-		specs = append(specs, jobSpec{source: src})
-	}
-	jobs, closeClients, err := crawlJobs(specs, crawler.Options{
-		Proxy: world.Proxy.Addr(), Timeout: 20 * time.Second, Parallelism: 4, Backoff: 100 * time.Millisecond,
-	})
-	if err != nil {
-		return res, err
-	}
-	defer closeClients()
-
-	p := &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: leak.SeverityHigh,
-		Preflight: func(ctx context.Context) error {
-			_, err := crawler.Preflight(ctx, crawler.PreflightOptions{Proxy: world.Proxy.Addr()})
-			return err
-		}}
-	res.stats, _ = p.CrawlAll(ctx, jobs)
-
-	var sender alerts.Sender = &printOnce{w: out}
-	sl, err := slackSender(nil)
-	if err != nil {
-		return res, err
-	}
-	if sl != nil {
-		sender = alerts.Multi{sender, sl}
-	}
-	d := alerts.NewDispatcher(db, sender, log, alerts.DispatcherOptions{MaxWait: 30 * time.Second})
-	res.flush, err = d.Flush(ctx)
-	if err != nil {
-		return res, fmt.Errorf("deliver alerts: %w", err)
-	}
-	return res, nil
-}
-
-// printOnce prints each alert once, even when a Slack retry sends it again.
-type printOnce struct {
-	w    io.Writer
-	mu   sync.Mutex
-	done map[uint64]bool
-}
-
-func (p *printOnce) Send(ctx context.Context, o alerts.Outgoing) (string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done[o.Alert.ID] {
-		return "console", nil
-	}
-	if p.done == nil {
-		p.done = map[uint64]bool{}
-	}
-	p.done[o.Alert.ID] = true
-	return alerts.Console{W: p.w}.Send(ctx, o)
-}
-
-// demoFingerprints imports the demo company's fingerprints into the store
-// at dir, the way `fingerprint import` does, unless a previous run did.
-func demoFingerprints(dir string, prints []leak.Fingerprint) (*fpstore.Store, error) {
-	fp, err := fpstore.Open(dir)
-	if err != nil || fp.Len() > 0 {
-		return fp, err
-	}
-	im, err := fpstore.NewImport(dir, "crm", "crm-prod", "demo-customers.csv")
-	if err != nil {
+// demoConfig writes the demo's config beside its database, with the demo
+// key, and loads it: the demo runs the daemon as an analyst would
+// configure it. Slack is used when SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN
+// and SLACK_CHANNEL, are set.
+func demoConfig(world *demo.World, dbPath string) (*config.Config, error) {
+	dir := filepath.Dir(dbPath)
+	key := filepath.Join(dir, "demo.key")
+	if err := os.WriteFile(key, []byte(hex.EncodeToString(demo.Key())+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	for _, f := range prints {
-		t, _ := matchers.ParseType(f.Type)
-		ti, _ := matchers.TypeIndex(t)
-		if err := im.Add(f.Digest, ti, f.Record); err != nil {
-			im.Abort()
-			return nil, err
-		}
-	}
-	if err := im.Commit(context.Background(), 1); err != nil {
+	path := filepath.Join(dir, "demo.yaml")
+	yml := fmt.Sprintf(`# The demo's config: written by watcher demo.
+proxy: %s
+database: %s
+fingerprints: %s
+secret_key_file: demo.key
+crawl:
+  timeout: 20s
+  parallelism: 4
+  delay: 0s
+  jitter: 0s
+  backoff: 100ms
+`, world.Proxy.Addr(), filepath.Base(dbPath), filepath.Base(dbPath)+".fp") + world.ConfigYAML()
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
 		return nil, err
 	}
-	return fpstore.Open(dir)
+	return config.Load(path)
+}
+
+// demoImport imports the demo company's canaries and customers, unless an
+// earlier run with this database did: the importers an analyst uses.
+func demoImport(ctx context.Context, cfg *config.Config) error {
+	l, closeLocal, err := daemon.Local(cfg, daemon.LocalOptions{LockTimeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	defer closeLocal()
+	if have, err := l.Canaries(ctx); err != nil || len(have) > 0 {
+		return err
+	}
+	h, err := daemon.Hasher(cfg)
+	if err != nil {
+		return err
+	}
+	canaries, _, err := demo.Dataset(h)
+	if err != nil {
+		return fmt.Errorf("demo canaries: %w", err)
+	}
+	if err := l.PutCanaries(ctx, canaries); err != nil {
+		return err
+	}
+	data, err := demo.File("data/customers.csv")
+	if err != nil {
+		return err
+	}
+	cols, err := importer.ParseColumns(demo.CustomerColumns)
+	if err != nil {
+		return err
+	}
+	im, err := fpstore.NewImport(cfg.FingerprintsDir(), "crm", "crm-prod", "demo-customers.csv")
+	if err != nil {
+		return err
+	}
+	defer im.Abort()
+	if len(im.Dataset()) > 0 {
+		return nil
+	}
+	if _, err := importer.Run(ctx, bytes.NewReader(data), im, importer.Options{File: "customers.csv", Header: true, Columns: cols, Hasher: h}); err != nil {
+		return fmt.Errorf("demo customers: %w", err)
+	}
+	return im.Commit(ctx, 1)
 }

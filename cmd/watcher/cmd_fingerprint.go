@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"leakwatch/daemon"
 	"leakwatch/fpstore"
 	"leakwatch/importer"
 )
@@ -106,7 +107,7 @@ func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) er
 	if err != nil {
 		return err
 	}
-	h, err := loadHasher(cfg)
+	h, err := daemon.Hasher(cfg)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"leakwatch/alerts"
 	"leakwatch/config"
 	"leakwatch/control"
+	"leakwatch/daemon"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
@@ -58,7 +59,7 @@ func newHitsListCmd(_ *globals, configPath *string) *cobra.Command {
 			if f.Since, err = parseSince(since, time.Now()); err != nil {
 				return err
 			}
-			return withService(cmd.Context(), *configPath, "hits list", false, func(_ *config.Config, svc control.Service) error {
+			return withService(cmd.Context(), *configPath, "hits list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 				hs, err := svc.Hits(cmd.Context(), f)
 				if err != nil {
 					return err
@@ -238,7 +239,7 @@ func withHit(cmd *cobra.Command, configPath, what, arg string, f func(control.Se
 	if err != nil {
 		return err
 	}
-	return withService(cmd.Context(), configPath, what, false, func(_ *config.Config, svc control.Service) error { return f(svc, id) })
+	return withService(cmd.Context(), configPath, what, daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error { return f(svc, id) })
 }
 
 func hitID(s string) (uint64, error) {

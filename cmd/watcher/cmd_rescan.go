@@ -14,6 +14,7 @@ import (
 
 	"leakwatch/config"
 	"leakwatch/control"
+	"leakwatch/daemon"
 	"leakwatch/pipeline"
 )
 
@@ -80,7 +81,7 @@ func runRescan(cmd *cobra.Command, o rescanOptions) error {
 	}
 	var sum pipeline.RescanSummary
 	ctx := cmd.Context()
-	err = withService(ctx, o.config, "rescan", true, func(_ *config.Config, svc control.Service) error {
+	err = withService(ctx, o.config, "rescan", daemon.LocalOptions{Matchers: true}, func(_ *config.Config, svc control.Service) error {
 		var err error
 		sum, err = svc.Rescan(ctx, control.RescanRequest{Source: o.source, Since: since, Dataset: o.dataset, DryRun: o.dryRun}, progress)
 		return err

@@ -14,7 +14,7 @@ import (
 
 	"leakwatch/config"
 	"leakwatch/crawler"
-	"leakwatch/fpstore"
+	"leakwatch/daemon"
 	"leakwatch/leak"
 	"leakwatch/matchers"
 )
@@ -181,11 +181,7 @@ func printScan(out io.Writer, rep scanReport) error {
 // fingerprint store from here, the canaries from the daemon when it runs
 // (it holds the database) or from the database when it does not.
 func scanMatchers(ctx context.Context, cfg *config.Config) (*matchers.Set, func(), error) {
-	h, err := loadHasher(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	svc, closeSvc, err := openService(ctx, cfg, false)
+	svc, closeSvc, err := openService(ctx, cfg, daemon.LocalOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,16 +190,7 @@ func scanMatchers(ctx context.Context, cfg *config.Config) (*matchers.Set, func(
 	if err != nil {
 		return nil, nil, fmt.Errorf("load canaries: %w", err)
 	}
-	fp, err := fpstore.Open(cfg.FingerprintsDir())
-	if err != nil {
-		return nil, nil, err
-	}
-	set, err := newSet(canaries, h, fp, cfg.Matchers)
-	if err != nil {
-		fp.Close()
-		return nil, nil, err
-	}
-	return set, func() { fp.Close() }, nil
+	return daemon.ScanSet(cfg, canaries)
 }
 
 func orNone(s []string) string {

@@ -12,6 +12,7 @@ import (
 
 	"leakwatch/config"
 	"leakwatch/control"
+	"leakwatch/daemon"
 	"leakwatch/leak"
 )
 
@@ -44,7 +45,7 @@ database itself.` + "\n" + exitStatusHelp,
 
 func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
 	var rep control.Status
-	err := withService(ctx, o.config, "status", false, func(_ *config.Config, svc control.Service) error {
+	err := withService(ctx, o.config, "status", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 		var err error
 		rep, err = svc.Status(ctx)
 		return err

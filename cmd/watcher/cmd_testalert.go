@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"leakwatch/alerts"
 	"leakwatch/config"
 	"leakwatch/control"
+	"leakwatch/daemon"
 	"leakwatch/leak"
 )
 
@@ -32,7 +32,7 @@ found. While the daemon runs, the daemon sends it.` + "\n" + exitStatusHelp,
 			if err != nil {
 				return err
 			}
-			return withService(cmd.Context(), configPath, "test-alert", false, func(cfg *config.Config, svc control.Service) error {
+			return withService(cmd.Context(), configPath, "test-alert", daemon.LocalOptions{Deliver: true, Log: log}, func(cfg *config.Config, svc control.Service) error {
 				return runTestAlert(cmd.Context(), cmd, cfg, svc, sev, log)
 			})
 		},
@@ -43,19 +43,6 @@ found. While the daemon runs, the daemon sends it.` + "\n" + exitStatusHelp,
 }
 
 func runTestAlert(ctx context.Context, cmd *cobra.Command, cfg *config.Config, svc control.Service, sev leak.Severity, log *slog.Logger) error {
-	if l, ok := svc.(*control.Local); ok {
-		sender, err := slackSender(cfg)
-		if err != nil {
-			return err
-		}
-		if sender != nil {
-			d := alerts.NewDispatcher(l.DB, sender, log, dispatchOptions(cfg))
-			l.Deliver = func(ctx context.Context) error {
-				_, err := d.Flush(ctx)
-				return err
-			}
-		}
-	}
 	a, err := svc.TestAlert(ctx, sev)
 	if err != nil {
 		return fmt.Errorf("test alert %d is queued but was not delivered: %w", a.ID, err)

@@ -36,7 +36,7 @@ func TestDemoAlertsTheSalePost(t *testing.T) {
 		"Canaries from partition billing-db: 1",
 		"Canaries from partition crm-prod: 1",
 		"[.]onion/threads/4417-halcyon-68m.html",
-		"summary: 2 sources crawled, 8 posts listed (8 fetched, 0 already seen, 0 failed), 4 hits, 2 alerts sent",
+		"summary: 2 sources crawled, 8 posts listed (8 fetched, 0 already seen, 0 failed), 5 hits, 2 alerts sent",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q\n%s", want, out)
@@ -55,8 +55,10 @@ func TestDemoAlertsTheSalePost(t *testing.T) {
 	hits, _ := db.Hits(store.HitFilter{})
 	c, _ := db.Counts()
 	db.Close()
-	if c.Sent != 2 || c.Pending != 0 || c.Hits != 4 {
-		t.Errorf("database counts %+v; want 4 hits, 2 sent, none pending", c)
+	// Five hits: the sale and its repost (alerted), two mentions and a
+	// sale fitting the company's profile without naming it (info).
+	if c.Sent != 2 || c.Pending != 0 || c.Hits != 5 {
+		t.Errorf("database counts %+v; want 5 hits, 2 sent, none pending", c)
 	}
 	var sale leak.Hit
 	for _, h := range hits {
@@ -74,6 +76,24 @@ func TestDemoAlertsTheSalePost(t *testing.T) {
 		if bytes.Contains(raw, []byte(v)) {
 			t.Errorf("database file contains the customer value %q", v)
 		}
+	}
+}
+
+// TestDemoLeavesAConfig: the demo is the daemon run on a config it
+// writes beside the database, so the analyst's commands it suggests work
+// on what it found.
+func TestDemoLeavesAConfig(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := execute(t, "demo", "--db", filepath.Join(dir, "demo.db")); code != exitOK {
+		t.Fatalf("demo (exit %d): %s", code, stderr)
+	}
+	out, stderr, code := execute(t, "hits", "show", "1", "--config", filepath.Join(dir, "demo.yaml"))
+	if code != exitOK || !strings.Contains(out, "Sale claim: 68M Halcyon Wireless customer records") {
+		t.Errorf("hits show 1 on the demo's config (exit %d): %s %s", code, out, stderr)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "demo.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("demo key file: %v, %v", fi, err)
 	}
 }
 

@@ -59,36 +59,17 @@ func writeDemoConfig(t *testing.T, path, head, forumURL, pasteURL, rawURL, slack
 	dir := filepath.Dir(path)
 	mustWrite(t, filepath.Join(dir, "hmac.key"), hex.EncodeToString(demo.Key())+"\n", 0o600)
 	mustWrite(t, filepath.Join(dir, "slack-token"), "xoxb-test-token\n", 0o600)
-	cfg := head + fmt.Sprintf(`secret_key_file: hmac.key
-sources:
-  - name: breachbazaar
-    kind: forum
-    urls: [%q]
-    max_pages: 5
-    selectors: {thread: "tr.inline_row", link: "a.thread-link", author: ".author a", updated: ".lastpost time", next: "a.pagination_next", post: ".post_body", post_author: ".post_author a"}
-  - name: quietbin
-    kind: paste
-    urls: [%q]
-    selectors: {item: "li.paste", link: "a", author: ".by", posted: "time"}
-    raw_url: %q
-matchers:
-  brands: [Halcyon Wireless, Halcyon]
-  not_brands: [Halcyon House]
-  profile: [US carrier, wireless provider]
-  customers: 70000000
-alerts:
-  min_severity: high
-slack:
+	cfg := head + "secret_key_file: hmac.key\n" + demo.ConfigYAML(forumURL, pasteURL, rawURL) + fmt.Sprintf(`slack:
   bot_token_file: slack-token
   channel: "#leaks"
   api_url: %q
-`, forumURL, pasteURL, rawURL, slackAPI)
+`, slackAPI)
 	mustWrite(t, path, cfg, 0o644)
 	if out, stderr, code := execute(t, "canary", "import", "--config", path, "../../demo/data/canaries.csv"); code != exitOK {
 		t.Fatalf("canary import exit %d: %s %s", code, out, stderr)
 	}
 	if out, stderr, code := execute(t, "fingerprint", "import", "--config", path, "--dataset", "crm", "--partition", "crm-prod",
-		"--columns", "email=email,phone=phone,ssn=ssn,imei=imei,dob=dob,dl=dl,name_zip=name+zip", "../../demo/data/customers.csv"); code != exitOK {
+		"--columns", demo.CustomerColumns, "../../demo/data/customers.csv"); code != exitOK {
 		t.Fatalf("fingerprint import exit %d: %s %s", code, out, stderr)
 	}
 }

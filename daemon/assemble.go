@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"errors"
@@ -160,10 +160,10 @@ func crawlJobs(specs []jobSpec, base crawler.Options) ([]pipeline.Job, func(), e
 	return jobs, closeAll, nil
 }
 
-// slackSender returns the configured Slack sender, or nil when none is
+// SlackSender returns the configured Slack sender, or nil when none is
 // configured. Secrets come from files named in the config, or from
 // SLACK_WEBHOOK_URL / SLACK_BOT_TOKEN (+ SLACK_CHANNEL).
-func slackSender(cfg *config.Config) (alerts.Sender, error) {
+func SlackSender(cfg *config.Config) (alerts.Sender, error) {
 	opts := alerts.SlackOptions{
 		Channel:    os.Getenv("SLACK_CHANNEL"),
 		HTTPClient: &http.Client{Timeout: 30 * time.Second}, // Slack's own client, never the crawler's
@@ -219,9 +219,9 @@ func slackSender(cfg *config.Config) (alerts.Sender, error) {
 	return s, nil
 }
 
-// loadHasher reads the secret key and sets the phone region: what every
+// Hasher reads the secret key and sets the phone region: what every
 // command that hashes values needs first.
-func loadHasher(cfg *config.Config) (*matchers.Hasher, error) {
+func Hasher(cfg *config.Config) (*matchers.Hasher, error) {
 	h, _, err := loadKeys(cfg)
 	return h, err
 }
@@ -245,8 +245,8 @@ func loadKeys(cfg *config.Config) (*matchers.Hasher, []byte, error) {
 	return h, textKey, nil
 }
 
-// dispatchOptions are the alert delivery settings from the config.
-func dispatchOptions(c *config.Config) alerts.DispatcherOptions {
+// DispatchOptions are the alert delivery settings from the config.
+func DispatchOptions(c *config.Config) alerts.DispatcherOptions {
 	o := alerts.DispatcherOptions{
 		MinInterval:  time.Second,
 		BurstLimit:   c.Alerts.BurstLimit,

@@ -1,15 +1,13 @@
-package main
+package daemon
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,58 +19,23 @@ import (
 	"leakwatch/leak"
 	"leakwatch/metrics"
 	"leakwatch/pipeline"
-	"leakwatch/store"
 )
 
-// daemon is `watcher run` without --once: the systemd service.
-type daemon struct {
-	opts  runOptions
-	log   *slog.Logger
-	db    *store.DB
-	set   *liveMatchers
-	met   *metrics.Metrics
-	sched *pipeline.Scheduler
-	local *control.Local
-
-	mu      sync.Mutex // guards cfg, parts, retired
-	cfg     *config.Config
-	parts   *parts
-	retired []func() // crawl clients of replaced configs, closed at exit
-	flushMu sync.Mutex
-	// stopCourier stops the delivery loop and waits for it (idempotent).
-	stopCourier func()
-	kick        chan struct{} // a crawl queued alerts: deliver now
-	proxyOK     atomic.Bool
-	stopping    atomic.Bool
-}
-
-// runDaemon runs until ctx ends (SIGTERM, SIGINT): it tells systemd when
-// it is ready (config valid, database open, proxy answering), pings the
-// watchdog while the scheduler lives, reloads on SIGHUP, and on stop lets
-// running crawls finish (or cancels them at shutdown_grace), delivers what
-// Slack will take, and closes the database.
-func runDaemon(ctx context.Context, o runOptions, cfg *config.Config, db *store.DB, set *liveMatchers, log *slog.Logger) error {
-	d := &daemon{opts: o, log: log, db: db, set: set, cfg: cfg, met: metrics.New(db), kick: make(chan struct{}, 1)}
-	pt, err := build(cfg, db, set, log)
-	if err != nil {
-		return err
-	}
-	d.parts = pt
-	d.instrument(pt)
-	defer func() {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		d.parts.closeClients()
-		for _, f := range d.retired {
-			f()
-		}
-	}()
-
+// Run serves the daemon until ctx ends (SIGTERM, SIGINT): it tells
+// systemd when it is ready (config valid, database open, proxy
+// answering), pings the watchdog while the scheduler lives, reloads the
+// config file on SIGHUP, and on stop lets running crawls finish (or
+// cancels them at shutdown_grace), delivers what Slack will take, and
+// returns. Close releases what New opened.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	cfg, pt, db, set, log := d.cfg, d.parts, d.db, d.set, d.log
+	d.mu.Unlock()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	d.local = &control.Local{DB: db, Matcher: set, Reload: reloadReporting(db, set, log), AlertAt: d.alertAt,
+	d.local = &control.Local{DB: db, Matcher: set, Reload: d.reloadMatchers, AlertAt: d.alertAt,
 		Daemon: true, Started: time.Now().UTC(), Deliver: d.deliver}
 	bg, stopBG := context.WithCancel(context.Background()) // control socket and metrics: until the very end
 	defer stopBG()
@@ -155,7 +118,7 @@ func runDaemon(ctx context.Context, o runOptions, cfg *config.Config, db *store.
 }
 
 // instrument points a pipeline at the metrics and the readiness flag.
-func (d *daemon) instrument(pt *parts) {
+func (d *Daemon) instrument(pt *parts) {
 	pt.p.Observe = d.met.Crawl
 	pre := pt.p.Preflight
 	pt.p.Preflight = func(ctx context.Context) error {
@@ -171,7 +134,7 @@ func (d *daemon) instrument(pt *parts) {
 }
 
 // alertAt is the running config's alerts.min_severity.
-func (d *daemon) alertAt() leak.Severity {
+func (d *Daemon) alertAt() leak.Severity {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.cfg.MinSeverity()
@@ -179,7 +142,7 @@ func (d *daemon) alertAt() leak.Severity {
 
 // tasks are the scheduled work besides crawls (delivery has its own
 // loop: courier).
-func (d *daemon) tasks(cfg *config.Config) []pipeline.Task {
+func (d *Daemon) tasks(cfg *config.Config) []pipeline.Task {
 	keep := time.Duration(cfg.TextRetention)
 	return []pipeline.Task{
 		{Name: "retention", Schedule: "@every 6h", Run: func(context.Context) { d.retain(keep) }},
@@ -187,7 +150,7 @@ func (d *daemon) tasks(cfg *config.Config) []pipeline.Task {
 }
 
 // kickDelivery asks the courier to deliver now; it never blocks.
-func (d *daemon) kickDelivery() {
+func (d *Daemon) kickDelivery() {
 	select {
 	case d.kick <- struct{}{}:
 	default: // a delivery is already asked for
@@ -197,8 +160,8 @@ func (d *daemon) kickDelivery() {
 // courier delivers the outbox at start, when a crawl queued alerts, and
 // every --flush-every (retries, digests, probing a refused token), on its
 // own goroutine: however long Slack takes, no crawl waits for it.
-func (d *daemon) courier(ctx context.Context, stop <-chan struct{}) {
-	t := time.NewTicker(d.opts.flushEvery)
+func (d *Daemon) courier(ctx context.Context, stop <-chan struct{}) {
+	t := time.NewTicker(d.opts.FlushEvery)
 	defer t.Stop()
 	for {
 		_ = d.deliver(ctx)
@@ -213,7 +176,7 @@ func (d *daemon) courier(ctx context.Context, stop <-chan struct{}) {
 
 // deliver flushes the outbox with the current dispatcher; one flush at a
 // time, also across a reload that replaced the dispatcher.
-func (d *daemon) deliver(ctx context.Context) error {
+func (d *Daemon) deliver(ctx context.Context) error {
 	d.mu.Lock()
 	disp := d.parts.d
 	d.mu.Unlock()
@@ -229,7 +192,7 @@ func (d *daemon) deliver(ctx context.Context) error {
 	return err
 }
 
-func (d *daemon) retain(keep time.Duration) {
+func (d *Daemon) retain(keep time.Duration) {
 	if keep <= 0 {
 		return
 	}
@@ -238,11 +201,11 @@ func (d *daemon) retain(keep time.Duration) {
 	case err != nil:
 		d.log.Error("post text retention failed", "error", err.Error())
 	case n > 0:
-		d.log.Info("post text retention", "dropped", n, "older_than", days(keep))
+		d.log.Info("post text retention", "dropped", n, "older_than", fmt.Sprintf("%dd", int(keep.Hours()/24)))
 	}
 }
 
-func (d *daemon) lastCrawl(source string) time.Time {
+func (d *Daemon) lastCrawl(source string) time.Time {
 	states, err := d.db.Sources()
 	if err != nil {
 		return time.Time{}
@@ -257,7 +220,7 @@ func (d *daemon) lastCrawl(source string) time.Time {
 
 // waitProxy returns once the SOCKS proxy answers (READY=1 waits for it),
 // or when ctx ends.
-func (d *daemon) waitProxy(ctx context.Context, cfg *config.Config) error {
+func (d *Daemon) waitProxy(ctx context.Context, cfg *config.Config) error {
 	said := false
 	for {
 		_, err := crawler.Preflight(ctx, crawler.PreflightOptions{Proxy: cfg.Proxy})
@@ -281,7 +244,7 @@ func (d *daemon) waitProxy(ctx context.Context, cfg *config.Config) error {
 	}
 }
 
-func (d *daemon) watchdog(ctx context.Context, interval time.Duration) {
+func (d *Daemon) watchdog(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval / 3)
 	defer t.Stop()
 	for {
@@ -300,7 +263,7 @@ func (d *daemon) watchdog(ctx context.Context, interval time.Duration) {
 
 // healthy: the scheduler beats (or has not started yet: waiting for the
 // proxy is alive).
-func (d *daemon) healthy() error {
+func (d *Daemon) healthy() error {
 	if d.sched == nil {
 		return nil
 	}
@@ -313,7 +276,7 @@ func (d *daemon) healthy() error {
 
 // ready: the daemon can do its job (not stopping, the proxy answered at
 // the last check).
-func (d *daemon) ready() error {
+func (d *Daemon) ready() error {
 	switch {
 	case d.stopping.Load():
 		return errors.New("stopping")
@@ -323,18 +286,31 @@ func (d *daemon) ready() error {
 	return nil
 }
 
-// reload re-reads the config (SIGHUP). An invalid config is rejected and
-// the running one stays; a valid one replaces sources, schedules, matcher
-// settings and Slack settings without a restart.
-func (d *daemon) reload() {
+// reload re-reads the config file (SIGHUP), for Reload; a file that
+// does not load is rejected and the running config stays.
+func (d *Daemon) reload() {
 	_, _ = sd.SdNotify(false, sd.SdNotifyReloading)
 	defer func() { _, _ = sd.SdNotify(false, sd.SdNotifyReady) }()
-	cfg, err := loadConfig(d.opts.config)
+	d.mu.Lock()
+	path := d.cfg.Path()
+	d.mu.Unlock()
+	cfg, err := config.Load(path)
+	if err == nil {
+		err = d.Reload(cfg)
+	}
 	if err != nil {
 		d.met.Reload(false)
 		d.log.Error("config reload rejected; the running config stays", "error", err.Error())
 		return
 	}
+	d.met.Reload(true)
+}
+
+// Reload replaces sources, schedules, matcher settings and Slack settings
+// with cfg's, without a restart; on an error the running config stays.
+// Fields that only a restart applies (the database, the socket, the key)
+// are said in the log.
+func (d *Daemon) Reload(cfg *config.Config) error {
 	d.mu.Lock()
 	old := d.cfg
 	d.mu.Unlock()
@@ -349,35 +325,33 @@ func (d *daemon) reload() {
 			d.log.Warn("config change needs a restart to apply", "field", f.name)
 		}
 	}
-	pt, err := build(cfg, d.db, d.set, d.log)
+	pt, err := d.build(cfg)
 	if err != nil {
-		d.met.Reload(false)
-		d.log.Error("config reload rejected; the running config stays", "error", err.Error())
-		return
+		return err
 	}
 	d.instrument(pt)
 	d.set.setConfig(cfg)
-	if err := d.local.Reload(); err != nil {
+	if err := d.reloadMatchers(); err != nil {
 		d.log.Error("matchers did not reload; the previous ones stay", "error", err.Error())
 	}
-	if err := d.sched.Replace(pt.p, pt.jobs, d.tasks(cfg)); err != nil {
-		pt.closeClients()
-		d.met.Reload(false)
-		d.log.Error("config reload rejected; the running config stays", "error", err.Error())
-		return
+	if d.sched != nil {
+		if err := d.sched.Replace(pt.p, pt.jobs, d.tasks(cfg)); err != nil {
+			pt.closeClients()
+			return err
+		}
 	}
 	d.mu.Lock()
 	d.retired = append(d.retired, d.parts.closeClients)
 	d.cfg, d.parts = cfg, pt
 	d.mu.Unlock()
-	d.met.Reload(true)
 	d.log.Info("config reloaded", "sources", len(pt.jobs))
+	return nil
 }
 
 // shutdown stops taking work, lets crawls finish within shutdown_grace
 // (then cancels them), delivers what Slack takes within 10 s, and returns
 // cause (nil for a clean stop).
-func (d *daemon) shutdown(cause error) error {
+func (d *Daemon) shutdown(cause error) error {
 	d.stopping.Store(true)
 	_, _ = sd.SdNotify(false, sd.SdNotifyStopping)
 	d.mu.Lock()

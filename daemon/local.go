@@ -1,0 +1,101 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"leakwatch/alerts"
+	"leakwatch/config"
+	"leakwatch/control"
+	"leakwatch/crawler"
+	"leakwatch/fpstore"
+	"leakwatch/leak"
+	"leakwatch/matchers"
+	"leakwatch/pipeline"
+	"leakwatch/store"
+)
+
+// LocalOptions say what an analyst command needs of a database it opens
+// itself, when no daemon runs.
+type LocalOptions struct {
+	Matchers    bool          // the matchers too (rescan, canary changes): needs the secret key
+	Deliver     bool          // deliver what is queued through the configured Slack (test-alert)
+	LockTimeout time.Duration // how long to wait for the database lock (0: 1 s)
+	Log         *slog.Logger  // for delivery (nil: nowhere)
+}
+
+// Local opens cfg's database for an analyst command: the same service the
+// daemon serves on its control socket, so a command prints the same
+// either way. The returned close releases it.
+func Local(cfg *config.Config, o LocalOptions) (*control.Local, func(), error) {
+	if o.LockTimeout == 0 {
+		o.LockTimeout = time.Second
+	}
+	var l *control.Local
+	var closeAll func()
+	if o.Matchers {
+		db, set, c, err := openMatchers(cfg, o.LockTimeout)
+		if err != nil {
+			return nil, nil, err
+		}
+		l, closeAll = &control.Local{DB: db, Matcher: set, AlertAt: cfg.MinSeverity}, c
+	} else {
+		db, err := store.Open(cfg.Resolve(cfg.Database), store.Options{Timeout: o.LockTimeout})
+		if err != nil {
+			return nil, nil, err
+		}
+		l, closeAll = &control.Local{DB: db, AlertAt: cfg.MinSeverity}, func() { db.Close() }
+	}
+	if o.Deliver {
+		sender, err := SlackSender(cfg)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		if sender != nil {
+			d := alerts.NewDispatcher(l.DB, sender, o.Log, DispatchOptions(cfg))
+			l.Deliver = func(ctx context.Context) error {
+				_, err := d.Flush(ctx)
+				return err
+			}
+		}
+	}
+	return l, closeAll, nil
+}
+
+// ScanSet builds the matchers for a local scan: the key and the
+// fingerprint store from cfg, the canaries given (from the daemon, which
+// holds the database, or from the database). The returned close releases
+// the fingerprint store.
+func ScanSet(cfg *config.Config, canaries []leak.Canary) (*matchers.Set, func(), error) {
+	h, err := Hasher(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	fp, err := fpstore.Open(cfg.FingerprintsDir())
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := newSet(canaries, h, fp, cfg.Matchers)
+	if err != nil {
+		fp.Close()
+		return nil, nil, fmt.Errorf("matchers: %w", err)
+	}
+	return set, func() { fp.Close() }, nil
+}
+
+// ProbeJobs are a crawl job per source for `check --online`: one attempt
+// each, no delay between requests.
+func ProbeJobs(cfg *config.Config) ([]pipeline.Job, func(), error) {
+	o := crawlOptions(cfg)
+	o.Retries, o.Delay, o.Jitter = -1, 0, 0
+	return crawlJobs(jobSpecs(cfg), o)
+}
+
+// Preflight checks the proxy (and Tor's control port when configured) as
+// a crawl would before it starts.
+func Preflight(ctx context.Context, cfg *config.Config) (crawler.Status, error) {
+	return crawler.Preflight(ctx, preflightOptions(cfg))
+}
