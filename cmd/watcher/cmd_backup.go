@@ -19,7 +19,7 @@ import (
 func newBackupCmd(_ *globals) *cobra.Command {
 	var configPath string
 	cmd := &cobra.Command{
-		Use:   "backup --configPath FILE BACKUP.db",
+		Use:   "backup --config FILE BACKUP.db",
 		Short: "Write a consistent hot copy of the database",
 		Long: `backup writes a consistent copy of the database (one read transaction) to a new file
 with mode 0600, while the daemon keeps running: through the daemon's control socket when
@@ -46,7 +46,7 @@ post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
 func newCompactCmd(_ *globals) *cobra.Command {
 	var configPath string
 	cmd := &cobra.Command{
-		Use:   "compact --configPath FILE",
+		Use:   "compact --config FILE",
 		Short: "Apply post text retention and return the freed space (daemon stopped)",
 		Long: `compact drops post text older than post_text_retention (the daemon does this itself
 every six hours) and rewrites the database without its free pages, returning the space to
@@ -110,9 +110,9 @@ func days(d time.Duration) string {
 func newSalvageCmd(_ *globals) *cobra.Command {
 	var configPath string
 	cmd := &cobra.Command{
-		Use:   "salvage --configPath FILE NEW.db",
+		Use:   "salvage --config FILE NEW.db",
 		Short: "Copy every readable record of a damaged database into a new file (daemon stopped)",
-		Long: `salvage reads the database the configPath names page by page, without trusting it, and
+		Long: `salvage reads the database the config names page by page, without trusting it, and
 copies every record it can read into NEW.db (which must not exist): a page beyond the end
 of a file cut short, or overwritten, is skipped with what it held, and everything else is
 kept. Where the tree of records is broken, records are also taken from the pages outside

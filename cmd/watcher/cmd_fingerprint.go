@@ -39,14 +39,14 @@ type fpImportOptions struct {
 func newFingerprintImportCmd(g *globals) *cobra.Command {
 	var o fpImportOptions
 	cmd := &cobra.Command{
-		Use:   "import --configPath FILE --dataset NAME --partition P --columns TYPE=COL,... FILE.csv",
+		Use:   "import --config FILE --dataset NAME --partition P --columns TYPE=COL,... FILE.csv",
 		Short: "Import a CSV export of customer data as keyed hashes",
 		Long: `import streams a CSV export, normalises each mapped column by its type (email, phone,
 ssn, imei, card, dl, dob, name_zip), and stores only the keyed hashes, with the row as the
 record that groups one customer's values. Columns are given by header name or 1-based
 index; several columns joined with + make one value (name_zip=first+last+zip):
 
-  watcher fingerprint import --configPath /etc/watcher/config.yaml \
+  watcher fingerprint import --config /etc/watcher/config.yaml \
       --dataset crm --partition crm-prod --columns email=email,phone=mobile,ssn=5 crm.csv
 
 Rows with invalid values are reported by file, line and column, never by value; a row
@@ -82,7 +82,7 @@ values are visible to the daemon after its next restart.` + "\n" + exitStatusHel
 
 func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) error {
 	if o.config == "" || o.dataset == "" || o.partition == "" || o.columns == "" {
-		return usageError{errors.New("import needs --configPath, --dataset, --partition and --columns")}
+		return usageError{errors.New("import needs --config, --dataset, --partition and --columns")}
 	}
 	cols, err := importer.ParseColumns(o.columns)
 	if err != nil {
@@ -191,12 +191,12 @@ func printBadRows(w io.Writer, res importer.Result) {
 func newFingerprintStatsCmd(g *globals) *cobra.Command {
 	var configPath string
 	cmd := &cobra.Command{
-		Use:   "stats --configPath FILE",
+		Use:   "stats --config FILE",
 		Short: "Show the imported datasets, their counts and the memory they take",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if configPath == "" {
-				return usageError{errors.New("stats needs --configPath FILE")}
+				return usageError{errors.New("stats needs --config FILE")}
 			}
 			cfg, err := loadConfig(configPath)
 			if err != nil {

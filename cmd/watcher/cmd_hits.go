@@ -232,7 +232,7 @@ func newHitsAckCmd(_ *globals, configPath *string) *cobra.Command {
 	return cmd
 }
 
-// withHit runs f for the hit id in arg, with the service the configPath leads
+// withHit runs f for the hit id in arg, with the service the config leads
 // to (the daemon, or the database).
 func withHit(cmd *cobra.Command, configPath, what, arg string, f func(control.Service, uint64) error) error {
 	id, err := hitID(arg)
@@ -260,7 +260,7 @@ func notFound(err error) error {
 
 func needConfig(path, what string) (*config.Config, error) {
 	if path == "" {
-		return nil, usageError{fmt.Errorf("%s needs --configPath FILE", what)}
+		return nil, usageError{fmt.Errorf("%s needs --config FILE", what)}
 	}
 	return loadConfig(path)
 }

@@ -16,7 +16,7 @@ import (
 func newTestAlertCmd(g *globals) *cobra.Command {
 	var configPath, severity string
 	cmd := &cobra.Command{
-		Use:   "test-alert --configPath FILE [--severity critical]",
+		Use:   "test-alert --config FILE [--severity critical]",
 		Short: "Send a clearly marked test alert through the real alert path",
 		Long: `test-alert queues a test alert in the outbox and delivers the outbox to Slack, the way a
 real alert goes (routing by severity, the critical mention, retries): it proves the token,

@@ -16,11 +16,12 @@ import (
 var (
 	nouns = []string{"leakwatch/leak", "leakwatch/internal/wait"}
 	// leaves never import each other.
-	leaves = []string{"leakwatch/crawler", "leakwatch/matchers", "leakwatch/store", "leakwatch/fpstore", "leakwatch/canary", "leakwatch/alerts"}
+	leaves = []string{"leakwatch/crawler", "leakwatch/matchers", "leakwatch/store", "leakwatch/fpstore", "leakwatch/alerts"}
 	// steps and services built on the leaves, and what each may use.
 	middle = map[string][]string{
 		"leakwatch/pipeline": {"leakwatch/crawler", "leakwatch/store"},
 		"leakwatch/importer": {"leakwatch/fpstore", "leakwatch/matchers"},
+		"leakwatch/canary":   {"leakwatch/importer", "leakwatch/matchers"},
 		"leakwatch/control":  {"leakwatch/pipeline", "leakwatch/store"},
 		"leakwatch/metrics":  {"leakwatch/pipeline", "leakwatch/store"},
 		"leakwatch/demo":     {"leakwatch/crawler", "leakwatch/matchers"},
