@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
-	"time"
 
 	"leakwatch/config"
 	"leakwatch/control"
@@ -71,8 +70,8 @@ func daemonRuns(ctx context.Context, cfg *config.Config) (bool, error) {
 // withService reads the config at path (what names the command in a usage
 // error) and runs f with the service it leads to: the daemon, or the
 // database (with the matchers when asked).
-func withService(ctx context.Context, path, what string, local daemon.LocalOptions, f func(*config.Config, control.Service) error) error {
-	cfg, err := needConfig(path, what)
+func withService(ctx context.Context, g *globals, what string, local daemon.LocalOptions, f func(*config.Config, control.Service) error) error {
+	cfg, err := g.loadConfig(what)
 	if err != nil {
 		return err
 	}
@@ -92,21 +91,4 @@ func whoami() string {
 		return "uid " + strconv.Itoa(os.Getuid())
 	}
 	return fmt.Sprintf("%s (uid %s)", u.Username, u.Uid)
-}
-
-// parseSince reads --since: a duration back from now ("30d", "12h") or a
-// date ("2026-11-01") or time (RFC 3339).
-func parseSince(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if d, err := config.ParseDuration(s); err == nil {
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, usageError{fmt.Errorf("--since %q: want a duration (30d, 12h) or a date (2026-11-01)", s)}
 }

@@ -32,7 +32,7 @@ type testDaemon struct {
 	mu     sync.Mutex
 }
 
-func startDaemon(t *testing.T, config string) *testDaemon {
+func startDaemon(t *testing.T, configFile string) *testDaemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &testDaemon{cancel: cancel, done: make(chan struct{})}
@@ -41,10 +41,10 @@ func startDaemon(t *testing.T, config string) *testDaemon {
 		defer close(d.done)
 		g := &globals{stdout: &out, stderr: &lockedWriter{w: &d.stderr, mu: &d.mu}, logFormat: "text"}
 		cmd := newRootCmd(g)
-		cmd.SetArgs([]string{"run", "--config", config})
+		cmd.SetArgs([]string{"run", "--config", configFile})
 		d.code = exitCode(cmd.ExecuteContext(ctx))
 	}()
-	cfg, err := loadConfig(config)
+	cfg, err := config.Load(configFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,7 @@ import (
 	"leakwatch/store"
 )
 
-func newBackupCmd(_ *globals) *cobra.Command {
-	var configPath string
+func newBackupCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backup --config FILE BACKUP.db",
 		Short: "Write a consistent hot copy of the database",
@@ -28,7 +27,7 @@ post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return withService(ctx, configPath, "backup", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
+			return withService(ctx, g, "backup", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 				start := time.Now()
 				n, err := store.WriteBackup(args[0], func(w io.Writer) (int64, error) { return svc.Backup(ctx, w) })
 				if err != nil {
@@ -39,12 +38,10 @@ post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
 			})
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	return cmd
 }
 
-func newCompactCmd(_ *globals) *cobra.Command {
-	var configPath string
+func newCompactCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "compact --config FILE",
 		Short: "Apply post text retention and return the freed space (daemon stopped)",
@@ -54,14 +51,13 @@ the file system. It needs the database to itself: stop the daemon first
 (systemctl stop leakwatch), and take a backup before.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := needConfig(configPath, "compact")
+			cfg, err := g.loadConfig("compact")
 			if err != nil {
 				return err
 			}
 			return runCompact(cmd.Context(), cmd.OutOrStdout(), cfg)
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	return cmd
 }
 
@@ -99,16 +95,7 @@ func runCompact(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	return err
 }
 
-// days prints a whole number of days as "90d", anything else as Go does.
-func days(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	}
-	return d.String()
-}
-
-func newSalvageCmd(_ *globals) *cobra.Command {
-	var configPath string
+func newSalvageCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "salvage --config FILE NEW.db",
 		Short: "Copy every readable record of a damaged database into a new file (daemon stopped)",
@@ -124,7 +111,7 @@ Then: keep the damaged file aside, put NEW.db in its place, start the daemon. Po
 records were lost are fetched and matched again at the next crawl.` + "\n" + exitStatusHelp,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := needConfig(configPath, "salvage")
+			cfg, err := g.loadConfig("salvage")
 			if err != nil {
 				return err
 			}
@@ -137,7 +124,6 @@ records were lost are fetched and matched again at the next crawl.` + "\n" + exi
 			return runSalvage(cmd.OutOrStdout(), cfg.Resolve(cfg.Database), args[0])
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	return cmd
 }
 

@@ -27,18 +27,15 @@ func newCanaryCmd(g *globals) *cobra.Command {
 		Short: "Make, import and list canaries: fake customers planted in each data partition",
 		Args:  noArgs,
 	}
-	cmd.AddCommand(newCanaryGenerateCmd(), newCanaryImportCmd(), newCanaryListCmd())
+	cmd.AddCommand(newCanaryGenerateCmd(g), newCanaryImportCmd(g), newCanaryListCmd(g))
 	return cmd
 }
 
 // canaryDB gives the canary commands the hasher and where canaries are
 // kept: the running daemon (which starts matching new canaries at once) or
 // the database.
-func canaryDB(ctx context.Context, configPath string) (*config.Config, control.Service, *matchers.Hasher, func(), error) {
-	if configPath == "" {
-		return nil, nil, nil, nil, usageError{errors.New("needs --config FILE")}
-	}
-	cfg, err := loadConfig(configPath)
+func canaryDB(ctx context.Context, g *globals) (*config.Config, control.Service, *matchers.Hasher, func(), error) {
+	cfg, err := g.loadConfig("canary")
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -53,8 +50,8 @@ func canaryDB(ctx context.Context, configPath string) (*config.Config, control.S
 	return cfg, svc, h, closeSvc, nil
 }
 
-func newCanaryGenerateCmd() *cobra.Command {
-	var configPath, partition, domain, outFile string
+func newCanaryGenerateCmd(g *globals) *cobra.Command {
+	var partition, domain, outFile string
 	var count int
 	cmd := &cobra.Command{
 		Use:   "generate --config FILE --partition P --count N",
@@ -68,7 +65,7 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 			if partition == "" || count < 1 {
 				return usageError{errors.New("generate needs --partition and --count >= 1")}
 			}
-			cfg, svc, h, closeSvc, err := canaryDB(cmd.Context(), configPath)
+			cfg, svc, h, closeSvc, err := canaryDB(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
@@ -105,7 +102,6 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&configPath, "config", "", "config file (required)")
 	f.StringVar(&partition, "partition", "", "the data partition the canaries will be planted in (required)")
 	f.IntVar(&count, "count", 1, "how many canaries")
 	f.StringVar(&domain, "domain", "", "email domain (default: canaries.domain from the config)")
@@ -113,8 +109,8 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 	return cmd
 }
 
-func newCanaryImportCmd() *cobra.Command {
-	var configPath, partition string
+func newCanaryImportCmd(g *globals) *cobra.Command {
+	var partition string
 	cmd := &cobra.Command{
 		Use:   "import --config FILE [--partition P] CANARIES.csv",
 		Short: "Store the hashes of canaries made elsewhere",
@@ -134,7 +130,7 @@ value.` + "\n" + exitStatusHelp,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, svc, h, closeSvc, err := canaryDB(cmd.Context(), configPath)
+			_, svc, h, closeSvc, err := canaryDB(cmd.Context(), g)
 			if err != nil {
 				return err
 			}
@@ -167,13 +163,11 @@ value.` + "\n" + exitStatusHelp,
 			return printCanaryImport(cmd.OutOrStdout(), rep, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	cmd.Flags().StringVar(&partition, "partition", "", "partition for rows without one")
 	return cmd
 }
 
-func newCanaryListCmd() *cobra.Command {
-	var configPath string
+func newCanaryListCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list --config FILE [--json]",
@@ -181,7 +175,7 @@ func newCanaryListCmd() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var cs []leak.Canary
-			err := withService(cmd.Context(), configPath, "canary list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
+			err := withService(cmd.Context(), g, "canary list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 				var err error
 				cs, err = svc.Canaries(cmd.Context())
 				return err
@@ -219,7 +213,6 @@ func newCanaryListCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }

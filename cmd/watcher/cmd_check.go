@@ -21,7 +21,6 @@ import (
 )
 
 type checkOptions struct {
-	config string
 	online bool
 	db     bool
 }
@@ -46,20 +45,16 @@ consistency check): directly when the daemon is stopped, on a fresh hot backup w
 Every open already checks the cheap part (meta pages, size, root pages); this is the rest.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCheck(cmd, o)
+			return runCheck(cmd, g, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
 	cmd.Flags().BoolVar(&o.online, "online", false, "also check the proxy, Tor and Slack")
 	cmd.Flags().BoolVar(&o.db, "db", false, "also check every page of the database")
 	return cmd
 }
 
-func runCheck(cmd *cobra.Command, o checkOptions) error {
-	if o.config == "" {
-		return usageError{errors.New("check needs --config FILE")}
-	}
-	cfg, err := loadConfig(o.config)
+func runCheck(cmd *cobra.Command, g *globals, o checkOptions) error {
+	cfg, err := g.loadConfig("check")
 	if err != nil {
 		return err
 	}
@@ -81,7 +76,7 @@ func runCheck(cmd *cobra.Command, o checkOptions) error {
 			return fmt.Errorf("control_socket: %w", err)
 		}
 	}
-	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", o.config, len(cfg.Sources), strings.Join(cfg.SourceNames(), ", "))
+	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", cfg.Path(), len(cfg.Sources), strings.Join(cfg.SourceNames(), ", "))
 	if err != nil {
 		return err
 	}

@@ -30,10 +30,10 @@ func newFingerprintCmd(g *globals) *cobra.Command {
 }
 
 type fpImportOptions struct {
-	config, dataset, partition, columns, delimiter string
-	noHeader, replace, append                      bool
-	maxBad                                         float64
-	maxRow                                         int
+	dataset, partition, columns, delimiter string
+	noHeader, replace, append              bool
+	maxBad                                 float64
+	maxRow                                 int
 }
 
 func newFingerprintImportCmd(g *globals) *cobra.Command {
@@ -63,11 +63,10 @@ values are visible to the daemon after its next restart.` + "\n" + exitStatusHel
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFingerprintImport(cmd, o, args[0])
+			return runFingerprintImport(cmd, g, o, args[0])
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "config file (required)")
 	f.StringVar(&o.dataset, "dataset", "", "dataset name, e.g. crm (required)")
 	f.StringVar(&o.partition, "partition", "", "partition the data came from, e.g. crm-prod (required)")
 	f.StringVar(&o.columns, "columns", "", "TYPE=COLUMN mappings, e.g. email=2,phone=mobile (required)")
@@ -80,9 +79,9 @@ values are visible to the daemon after its next restart.` + "\n" + exitStatusHel
 	return cmd
 }
 
-func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) error {
-	if o.config == "" || o.dataset == "" || o.partition == "" || o.columns == "" {
-		return usageError{errors.New("import needs --config, --dataset, --partition and --columns")}
+func runFingerprintImport(cmd *cobra.Command, g *globals, o fpImportOptions, file string) error {
+	if o.dataset == "" || o.partition == "" || o.columns == "" {
+		return usageError{errors.New("import needs --dataset, --partition and --columns")}
 	}
 	cols, err := importer.ParseColumns(o.columns)
 	if err != nil {
@@ -103,7 +102,7 @@ func runFingerprintImport(cmd *cobra.Command, o fpImportOptions, file string) er
 	case o.maxRow < 1024:
 		return usageError{fmt.Errorf("--max-row-bytes %d: want at least 1024", o.maxRow)}
 	}
-	cfg, err := loadConfig(o.config)
+	cfg, err := g.loadConfig("fingerprint import")
 	if err != nil {
 		return err
 	}
@@ -189,16 +188,12 @@ func printBadRows(w io.Writer, res importer.Result) {
 }
 
 func newFingerprintStatsCmd(g *globals) *cobra.Command {
-	var configPath string
 	cmd := &cobra.Command{
 		Use:   "stats --config FILE",
 		Short: "Show the imported datasets, their counts and the memory they take",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if configPath == "" {
-				return usageError{errors.New("stats needs --config FILE")}
-			}
-			cfg, err := loadConfig(configPath)
+			cfg, err := g.loadConfig("fingerprint stats")
 			if err != nil {
 				return err
 			}
@@ -226,6 +221,5 @@ func newFingerprintStatsCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	return cmd
 }

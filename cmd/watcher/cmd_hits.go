@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -20,7 +19,6 @@ import (
 )
 
 func newHitsCmd(g *globals) *cobra.Command {
-	var configPath string
 	cmd := &cobra.Command{
 		Use:   "hits",
 		Short: "List, show and acknowledge hits",
@@ -33,12 +31,11 @@ the database themselves.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.PersistentFlags().StringVar(&configPath, "config", "", "config file (required)")
-	cmd.AddCommand(newHitsListCmd(g, &configPath), newHitsShowCmd(g, &configPath), newHitsAckCmd(g, &configPath))
+	cmd.AddCommand(newHitsListCmd(g), newHitsShowCmd(g), newHitsAckCmd(g))
 	return cmd
 }
 
-func newHitsListCmd(_ *globals, configPath *string) *cobra.Command {
+func newHitsListCmd(g *globals) *cobra.Command {
 	var severity, since, source string
 	var unacked, asJSON bool
 	var limit int
@@ -59,7 +56,7 @@ func newHitsListCmd(_ *globals, configPath *string) *cobra.Command {
 			if f.Since, err = parseSince(since, time.Now()); err != nil {
 				return err
 			}
-			return withService(cmd.Context(), *configPath, "hits list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
+			return withService(cmd.Context(), g, "hits list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 				hs, err := svc.Hits(cmd.Context(), f)
 				if err != nil {
 					return err
@@ -101,14 +98,14 @@ func printHits(out io.Writer, hs []leak.Hit) error {
 	return tw.Flush()
 }
 
-func newHitsShowCmd(_ *globals, configPath *string) *cobra.Command {
+func newHitsShowCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show ID [--json]",
 		Short: "Show one hit's evidence",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withHit(cmd, *configPath, "hits show", args[0], func(svc control.Service, id uint64) error {
+			return withHit(cmd, g, "hits show", args[0], func(svc control.Service, id uint64) error {
 				h, err := svc.Hit(cmd.Context(), id)
 				if err != nil {
 					return notFound(err)
@@ -211,14 +208,14 @@ func printHit(out io.Writer, h leak.Hit) error {
 	return w.err
 }
 
-func newHitsAckCmd(_ *globals, configPath *string) *cobra.Command {
+func newHitsAckCmd(g *globals) *cobra.Command {
 	var note string
 	cmd := &cobra.Command{
 		Use:   "ack ID [--note TEXT]",
 		Short: "Mark a hit handled",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withHit(cmd, *configPath, "hits ack", args[0], func(svc control.Service, id uint64) error {
+			return withHit(cmd, g, "hits ack", args[0], func(svc control.Service, id uint64) error {
 				h, err := svc.Ack(cmd.Context(), id, whoami(), note)
 				if err != nil {
 					return notFound(err)
@@ -234,12 +231,12 @@ func newHitsAckCmd(_ *globals, configPath *string) *cobra.Command {
 
 // withHit runs f for the hit id in arg, with the service the config leads
 // to (the daemon, or the database).
-func withHit(cmd *cobra.Command, configPath, what, arg string, f func(control.Service, uint64) error) error {
+func withHit(cmd *cobra.Command, g *globals, what, arg string, f func(control.Service, uint64) error) error {
 	id, err := hitID(arg)
 	if err != nil {
 		return err
 	}
-	return withService(cmd.Context(), configPath, what, daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error { return f(svc, id) })
+	return withService(cmd.Context(), g, what, daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error { return f(svc, id) })
 }
 
 func hitID(s string) (uint64, error) {
@@ -248,62 +245,4 @@ func hitID(s string) (uint64, error) {
 		return 0, usageError{fmt.Errorf("hit id %q: want a number as shown by watcher hits list", s)}
 	}
 	return id, nil
-}
-
-// notFound turns a missing hit into a usage error.
-func notFound(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return usageError{err}
-	}
-	return err
-}
-
-func needConfig(path, what string) (*config.Config, error) {
-	if path == "" {
-		return nil, usageError{fmt.Errorf("%s needs --config FILE", what)}
-	}
-	return loadConfig(path)
-}
-
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return usageError{err}
-		}
-		return nil
-	}
-}
-
-// oneLine keeps text from a post on one line, at most n runes: titles and
-// headlines come from hostile pages.
-func oneLine(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// lineWriter prints lines and keeps the first error.
-type lineWriter struct {
-	out io.Writer
-	err error
-}
-
-func (w *lineWriter) f(format string, args ...any) {
-	if w.err == nil {
-		_, w.err = fmt.Fprintf(w.out, format+"\n", args...)
-	}
 }

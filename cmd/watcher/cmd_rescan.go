@@ -19,7 +19,6 @@ import (
 )
 
 type rescanOptions struct {
-	config  string
 	source  string
 	since   string
 	dataset string
@@ -27,7 +26,7 @@ type rescanOptions struct {
 	json    bool
 }
 
-func newRescanCmd(_ *globals) *cobra.Command {
+func newRescanCmd(g *globals) *cobra.Command {
 	var o rescanOptions
 	cmd := &cobra.Command{
 		Use:   "rescan --config FILE [--source S] [--since 30d] [--dataset D] [--dry-run] [--json]",
@@ -46,11 +45,10 @@ While the daemon runs, it does the rescan (through its control socket), beside i
 otherwise rescan opens the database and fingerprints itself.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRescan(cmd, o)
+			return runRescan(cmd, g, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "config file (required)")
 	f.StringVar(&o.source, "source", "", "only this source's posts")
 	f.StringVar(&o.since, "since", "", "only posts fetched since: a duration back (30d, 12h) or a date")
 	f.StringVar(&o.dataset, "dataset", "", "only keep evidence that matched this fingerprint dataset")
@@ -59,7 +57,7 @@ otherwise rescan opens the database and fingerprints itself.` + "\n" + exitStatu
 	return cmd
 }
 
-func runRescan(cmd *cobra.Command, o rescanOptions) error {
+func runRescan(cmd *cobra.Command, g *globals, o rescanOptions) error {
 	since, err := parseSince(o.since, time.Now())
 	if err != nil {
 		return err
@@ -81,7 +79,7 @@ func runRescan(cmd *cobra.Command, o rescanOptions) error {
 	}
 	var sum pipeline.RescanSummary
 	ctx := cmd.Context()
-	err = withService(ctx, o.config, "rescan", daemon.LocalOptions{Matchers: true}, func(_ *config.Config, svc control.Service) error {
+	err = withService(ctx, g, "rescan", daemon.LocalOptions{Matchers: true}, func(_ *config.Config, svc control.Service) error {
 		var err error
 		sum, err = svc.Rescan(ctx, control.RescanRequest{Source: o.source, Since: since, Dataset: o.dataset, DryRun: o.dryRun}, progress)
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,7 +14,6 @@ import (
 )
 
 type runOptions struct {
-	config      string
 	once        bool
 	lockTimeout time.Duration
 	flushEvery  time.Duration
@@ -37,7 +35,6 @@ and exits: exit status 3 when a source could not be crawled or alerts are still 
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "config file (required)")
 	f.BoolVar(&o.once, "once", false, "crawl every source once, deliver pending alerts, and exit")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 5*time.Second, "how long to wait for the database lock")
 	f.DurationVar(&o.flushEvery, "flush-every", 30*time.Second, "how often the daemon retries queued alerts")
@@ -45,10 +42,7 @@ and exits: exit status 3 when a source could not be crawled or alerts are still 
 }
 
 func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error {
-	if o.config == "" {
-		return usageError{errors.New("run needs --config FILE")}
-	}
-	cfg, err := loadConfig(o.config)
+	cfg, err := g.loadConfig("run")
 	if err != nil {
 		return err
 	}

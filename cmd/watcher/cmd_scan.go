@@ -20,7 +20,6 @@ import (
 )
 
 type scanOptions struct {
-	config string
 	json   bool
 	max    int64
 	title  string
@@ -53,10 +52,9 @@ from the page.` + "\n" + exitStatusHelp,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScan(cmd, o, args[0])
+			return runScan(cmd, g, o, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	cmd.Flags().Int64Var(&o.max, "max-bytes", 64<<20, "read at most this many bytes")
 	cmd.Flags().StringVar(&o.title, "title", "", "the post's title, as the listing shows it")
@@ -73,11 +71,8 @@ type scanReport struct {
 	Findings []matchers.Finding `json:"findings"`
 }
 
-func runScan(cmd *cobra.Command, o scanOptions, file string) error {
-	if o.config == "" {
-		return usageError{errors.New("scan needs --config FILE")}
-	}
-	cfg, err := loadConfig(o.config)
+func runScan(cmd *cobra.Command, g *globals, o scanOptions, file string) error {
+	cfg, err := g.loadConfig("scan")
 	if err != nil {
 		return err
 	}
@@ -191,11 +186,4 @@ func scanMatchers(ctx context.Context, cfg *config.Config) (*matchers.Set, func(
 		return nil, nil, fmt.Errorf("load canaries: %w", err)
 	}
 	return daemon.ScanSet(cfg, canaries)
-}
-
-func orNone(s []string) string {
-	if len(s) == 0 {
-		return "none"
-	}
-	return strings.Join(s, ",")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -17,8 +16,7 @@ import (
 )
 
 type statusOptions struct {
-	config string
-	json   bool
+	json bool
 }
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -35,17 +33,16 @@ While the daemon runs, status asks it through its control socket; otherwise it r
 database itself.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runStatus(cmd.Context(), cmd.OutOrStdout(), o)
+			return runStatus(cmd.Context(), cmd.OutOrStdout(), g, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.config, "config", "", "config file (required)")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
 }
 
-func runStatus(ctx context.Context, out io.Writer, o statusOptions) error {
+func runStatus(ctx context.Context, out io.Writer, g *globals, o statusOptions) error {
 	var rep control.Status
-	err := withService(ctx, o.config, "status", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
+	err := withService(ctx, g, "status", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 		var err error
 		rep, err = svc.Status(ctx)
 		return err
@@ -114,18 +111,4 @@ func deliveryLine(d leak.Delivery, now time.Time) string {
 		line += fmt.Sprintf("; %s: %d sends failed in a row, the last at %s: %s", d.Trouble, d.Failures, stamp(d.LastAttempt), oneLine(d.LastError, 200))
 	}
 	return line
-}
-
-// printJSON writes v as indented JSON.
-func printJSON(out io.Writer, v any) error {
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
 }

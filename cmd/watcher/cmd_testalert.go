@@ -14,7 +14,7 @@ import (
 )
 
 func newTestAlertCmd(g *globals) *cobra.Command {
-	var configPath, severity string
+	var severity string
 	cmd := &cobra.Command{
 		Use:   "test-alert --config FILE [--severity critical]",
 		Short: "Send a clearly marked test alert through the real alert path",
@@ -32,12 +32,11 @@ found. While the daemon runs, the daemon sends it.` + "\n" + exitStatusHelp,
 			if err != nil {
 				return err
 			}
-			return withService(cmd.Context(), configPath, "test-alert", daemon.LocalOptions{Deliver: true, Log: log}, func(cfg *config.Config, svc control.Service) error {
+			return withService(cmd.Context(), g, "test-alert", daemon.LocalOptions{Deliver: true, Log: log}, func(cfg *config.Config, svc control.Service) error {
 				return runTestAlert(cmd.Context(), cmd, cfg, svc, sev, log)
 			})
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", "", "config file (required)")
 	cmd.Flags().StringVar(&severity, "severity", "critical", "the severity to test: info, high or critical (each may route elsewhere)")
 	return cmd
 }

@@ -100,3 +100,26 @@ func TestCheckSaysEveryProblem(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
 	}
 }
+
+// TestConfigFromFlagEnvOrDefault: every command reads --config, else
+// $LEAKWATCH_CONFIG, else /etc/watcher/config.yaml, and says all three
+// when there is none.
+func TestConfigFromFlagEnvOrDefault(t *testing.T) {
+	f := newRunFixture(t)
+	t.Setenv(configEnv, f.config)
+	out, stderr, code := execute(t, "check")
+	if code != exitOK || !strings.HasPrefix(out, f.config+": ok") {
+		t.Errorf("check with %s set (exit %d): %s %s", configEnv, code, out, stderr)
+	}
+	if _, stderr, code = execute(t, "check", "--config", "../../config/testdata/invalid/wrong_type.yaml"); code != exitUsage || !strings.Contains(stderr, "max_pages") {
+		t.Errorf("--config over %s (exit %d): %s", configEnv, code, stderr)
+	}
+	t.Setenv(configEnv, "")
+	if _, err := os.Stat(defaultConfig); err == nil {
+		t.Skip(defaultConfig + " exists here")
+	}
+	_, stderr, code = execute(t, "hits", "list")
+	if code != exitUsage || stderr != "watcher: hits list needs a config: --config FILE, or LEAKWATCH_CONFIG, or /etc/watcher/config.yaml (there is none)\n" {
+		t.Errorf("hits list with no config (exit %d): %q", code, stderr)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 // globals are the flags every command has, and where output goes.
 type globals struct {
+	config    string // --config
 	logLevel  string
 	logFormat string
 	stdout    io.Writer
@@ -69,6 +70,7 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exi
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.PersistentFlags().StringVar(&g.config, "config", "", "config file (default: $"+configEnv+", else "+defaultConfig+")")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "auto", "log format: json, text, or auto (text on a terminal)")
 	root.AddCommand(
@@ -89,12 +91,4 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exi
 		newVersionCmd(g),
 	)
 	return root
-}
-
-// noArgs is cobra.NoArgs returning a usage error.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if err := cobra.NoArgs(cmd, args); err != nil {
-		return usageError{err}
-	}
-	return nil
 }

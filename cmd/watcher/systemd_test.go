@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"leakwatch/config"
 )
 
 // TestSystemdUnits checks the shipped unit and its no-egress drop-in with
@@ -82,7 +84,7 @@ func TestUnitLoadsTheExampleSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig("../../config.example.yaml")
+	cfg, err := config.Load("../../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

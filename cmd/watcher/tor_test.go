@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"leakwatch/config"
 	"leakwatch/demo"
 	"leakwatch/internal/slackserver"
 	"leakwatch/store"
@@ -175,10 +176,10 @@ func TestTorNetwork(t *testing.T) {
 	slack := slackserver.New("xoxb-test-token")
 	t.Cleanup(slack.Close)
 	dir := t.TempDir()
-	config := filepath.Join(dir, "config.yaml")
+	cfgFile := filepath.Join(dir, "config.yaml")
 	// The crawl settings are config.example.yaml's: this test is what they
 	// are tuned by.
-	example, err := loadConfig("../../config.example.yaml")
+	example, err := config.Load("../../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,17 +198,17 @@ crawl:
   jitter: 0s
 `, tn["TORNET_SOCKS"], tn["TORNET_CONTROL_PORT"], tn["TORNET_CONTROL_COOKIE"],
 		time.Duration(cr.Timeout), time.Duration(cr.ConnectTimeout), time.Duration(cr.HeaderTimeout), cr.Retries, time.Duration(cr.Backoff))
-	writeDemoConfig(t, config, head, onion+"/forums/databases/", onion+"/", onion+"/raw/{key}", slack.APIURL())
+	writeDemoConfig(t, cfgFile, head, onion+"/forums/databases/", onion+"/", onion+"/raw/{key}", slack.APIURL())
 
 	// check --online: the proxy, Tor's bootstrap, each onion source.
-	out, stderr, code := execute(t, "check", "--config", config, "--online")
+	out, stderr, code := execute(t, "check", "--config", cfgFile, "--online")
 	if code != exitOK || !strings.Contains(out, "ok (bootstrapped 100%)") || !strings.Contains(out, "source breachbazaar: ok (HTTP 200") {
 		t.Fatalf("check --online (exit %d):\n%s%s", code, out, stderr)
 	}
 
 	// One crawl through Tor: everything found, the sale alerted.
 	start := time.Now()
-	out, stderr, code = execute(t, "run", "--config", config, "--once", "--log-format", "json")
+	out, stderr, code = execute(t, "run", "--config", cfgFile, "--once", "--log-format", "json")
 	t.Logf("first run through Tor: %s", time.Since(start).Round(time.Millisecond))
 	if code != exitOK || !strings.Contains(out, "2 of 2 sources crawled, 8 posts listed, 8 fetched, 5 new hits, 2 alerts sent") {
 		t.Fatalf("run --once through Tor (exit %d):\n%s\n%s", code, out, stderr)
@@ -233,7 +234,7 @@ crawl:
 
 	// Nothing fetched twice.
 	before := b.served()
-	out, _, code = execute(t, "run", "--config", config, "--once")
+	out, _, code = execute(t, "run", "--config", cfgFile, "--once")
 	if code != exitOK || !strings.Contains(out, "0 fetched, 0 new hits, 0 alerts sent") || b.served()-before != 3 {
 		t.Errorf("second run (exit %d, %d requests; want the 3 listing pages):\n%s", code, b.served()-before, out)
 	}
@@ -242,7 +243,7 @@ crawl:
 	// example's timeouts.
 	b.latency.Store(int64(3 * time.Second))
 	start = time.Now()
-	out, stderr, code = execute(t, "run", "--config", config, "--once")
+	out, stderr, code = execute(t, "run", "--config", cfgFile, "--once")
 	t.Logf("run against a slow onion service: %s", time.Since(start).Round(time.Millisecond))
 	if code != exitOK {
 		t.Errorf("slow onion service (exit %d):\n%s%s", code, out, stderr)
@@ -254,7 +255,7 @@ crawl:
 	// stops once the listings are read. The run fails, bounded and
 	// reported; the next one, with the service back, records the rest.
 	second := filepath.Join(dir, "second.yaml")
-	first, err := os.ReadFile(config)
+	first, err := os.ReadFile(cfgFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,11 +322,11 @@ crawl:
 		t.Fatalf("tornet down: %v\n%s", err, out)
 	}
 	before = b.served()
-	out, _, code = execute(t, "run", "--config", config, "--once")
+	out, _, code = execute(t, "run", "--config", cfgFile, "--once")
 	if code != exitPartial || !strings.Contains(out, "skipped: 2 sources") {
 		t.Errorf("Tor down (exit %d):\n%s", code, out)
 	}
-	out, _, code = execute(t, "check", "--config", config, "--online")
+	out, _, code = execute(t, "check", "--config", cfgFile, "--online")
 	if code != exitError || !strings.Contains(out, "FAILED: socks proxy not answering") {
 		t.Errorf("check --online with Tor down (exit %d):\n%s", code, out)
 	}
