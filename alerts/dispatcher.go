@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"slices"
 	"strings"
@@ -259,7 +258,7 @@ func (d *Dispatcher) Flush(ctx context.Context) (res FlushResult, err error) {
 		attempts++
 		delay, limited := RetryAfter(err)
 		if !limited {
-			delay = backoff(d.opts.BaseBackoff, d.opts.MaxBackoff, attempts)
+			delay = wait.Backoff(d.opts.BaseBackoff, d.opts.MaxBackoff, attempts-1, 0.2)
 		}
 		if waited+delay > d.opts.MaxWait {
 			res.Left = left(i)
@@ -605,16 +604,6 @@ func (d *Dispatcher) pace(ctx context.Context, channel string) error {
 		return nil
 	}
 	return wait.Sleep(ctx, time.Until(last.Add(d.opts.MinInterval)))
-}
-
-// backoff is base*2^(attempt-1), capped, with up to 20% jitter.
-func backoff(base, limit time.Duration, attempt int) time.Duration {
-	d := base
-	for i := 1; i < attempt && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
 func b2i(b bool) int {

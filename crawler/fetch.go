@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -128,8 +127,7 @@ func (c *Client) retryAfter(err error, attempt int) (time.Duration, bool) {
 	if attempt >= c.opts.Retries {
 		return 0, false
 	}
-	backoff := c.opts.Backoff << attempt
-	backoff += time.Duration(rand.Int64N(int64(backoff)/2 + 1)) // jitter: up to +50%
+	backoff := wait.Backoff(c.opts.Backoff, 0, attempt, 0.5)
 	var se *StatusError
 	switch {
 	case errors.As(err, &se):
