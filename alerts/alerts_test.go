@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"leakwatch/alerts"
 	"leakwatch/internal/slackserver"
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
@@ -21,11 +21,7 @@ import (
 // newOutbox returns a real store holding n pending alerts.
 func newOutbox(t *testing.T, n int) *store.DB {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, store.Options{})
 	for i := range n {
 		text := fmt.Sprintf("post %d", i)
 		p := leak.Post{Source: "forum", Key: fmt.Sprintf("/t/%d", i), URL: fmt.Sprintf("http://example.onion/t/%d", i), Title: "t", Text: text, Hash: leak.ContentHash(text)}

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"leakwatch/crawler"
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/pipeline"
 	"leakwatch/store"
@@ -46,11 +45,7 @@ func (nothing) MatchPost(leak.Post) leak.Evidence { return leak.Evidence{} }
 
 func healthRun(t *testing.T, f *scriptedFetcher, cycles int) []store.SourceState {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "h.db"), store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t, store.Options{})
 	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}}
 	job := pipeline.Job{Source: crawler.Source{Name: "forum"}, Fetcher: f}
 	var states []store.SourceState
@@ -101,11 +96,7 @@ func TestSourceHealth(t *testing.T) {
 }
 
 func TestPreflightFailureSkipsTheCycle(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"), store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t, store.Options{})
 	f := &scriptedFetcher{}
 	down := fmt.Errorf("%w at 127.0.0.1:9050: connection refused", crawler.ErrProxyDown)
 	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}, Preflight: func(context.Context) error { return down }}
@@ -142,11 +133,7 @@ func (f *editingFetcher) Fetch(_ context.Context, src crawler.Source, r crawler.
 // TestEditsAreNotMorePosts: a thread edited three times is one post, in
 // the source's count as in the database's.
 func TestEditsAreNotMorePosts(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "e.db"), store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t, store.Options{})
 	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}}
 	job := pipeline.Job{Source: crawler.Source{Name: "forum"}, Fetcher: &editingFetcher{}}
 	for range 3 {
@@ -188,11 +175,7 @@ func (flakyFetcher) Fetch(_ context.Context, src crawler.Source, r crawler.Ref) 
 // the source's state and the cycle's stats, and past half of the fetches
 // the source is unhealthy, saying why; cut and flattened posts are counted.
 func TestMostFetchesFailingIsUnhealthy(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "f.db"), store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t, store.Options{})
 	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}}
 	st, err := p.RunJob(context.Background(), pipeline.Job{Source: crawler.Source{Name: "forum"}, Fetcher: flakyFetcher{}})
 	if err != nil || st.Errors != 20 || st.Fetched != 4 || st.Truncated != 1 || st.Flattened != 1 {

@@ -2,13 +2,13 @@ package pipeline_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"leakwatch/crawler"
 	"leakwatch/demo"
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/matchers"
 	"leakwatch/pipeline"
@@ -29,11 +29,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	db, err := store.Open(filepath.Join(t.TempDir(), "p.db"), store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, store.Options{})
 	h, _ := matchers.NewHasher(demo.Key())
 	canaries, prints, err := demo.Dataset(h)
 	if err != nil {

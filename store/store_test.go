@@ -4,23 +4,17 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
 
 func openTemp(t *testing.T) (*store.DB, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "leakwatch.db")
-	db, err := store.Open(path, store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, path
+	return storetest.OpenIn(t, t.TempDir(), store.Options{})
 }
 
 func post(key, text string) leak.Post {

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 
 	"leakwatch/crawler"
 	"leakwatch/demo"
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/matchers"
 	"leakwatch/pipeline"
@@ -55,11 +55,7 @@ func crawlCorpus(t *testing.T, seed uint64) ([]scored, *Sites, *store.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
-	db, err := store.Open(filepath.Join(t.TempDir(), "verdict.db"), store.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, store.Options{})
 	set := newSet(t, c.World)
 	p := &pipeline.Pipeline{Store: db, Matcher: set, AlertAt: leak.SeverityHigh}
 	for _, src := range sites.Sources() {
