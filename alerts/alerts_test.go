@@ -27,7 +27,7 @@ func newOutbox(t *testing.T, n int) *store.DB {
 		p := leak.Post{Source: "forum", Key: fmt.Sprintf("/t/%d", i), URL: fmt.Sprintf("http://example.onion/t/%d", i), Title: "t", Text: text, Hash: leak.ContentHash(text)}
 		ev := leak.Evidence{Severity: leak.SeverityCritical, Headline: fmt.Sprintf("Sale claim %d", i),
 			Sample: &leak.Sample{Rows: 50, RealRows: 37, Customers: 37, Datasets: []string{"crm"}}}
-		if _, err := db.Record(p, "v1", ev, true); err != nil {
+		if _, err := storetest.Record(db, p, "v1", ev, true); err != nil {
 			t.Fatal(err)
 		}
 	}

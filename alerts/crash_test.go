@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"leakwatch/alerts"
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
@@ -226,7 +227,7 @@ func TestCrashNothingLostNothingTwice(t *testing.T) {
 			t.Errorf("alert for %s arrived %d times", key, n)
 		}
 	}
-	if p, err := db.PostText("forum", "/t/0123"); err != nil || len(p.Text) < 800 {
+	if p, err := storetest.PostText(db, "forum", "/t/0123"); err != nil || len(p.Text) < 800 {
 		t.Errorf("post text after the crashes: %d bytes, %v", len(p.Text), err)
 	}
 	t.Logf("%d kills; %d posts, %d alerts delivered, %d twice", kills, c.Posts, len(rcv.byID), twice)

@@ -25,7 +25,7 @@ func openDB(t *testing.T) *store.DB {
 func record(t *testing.T, db *store.DB, source, key, text string, ev leak.Evidence) store.Recorded {
 	t.Helper()
 	p := leak.Post{Source: source, Key: key, URL: "http://forumxyz.onion" + key, Title: "thread " + key, Text: text, Hash: leak.ContentHash(text)}
-	r, err := db.Record(p, "v", ev, true)
+	r, err := storetest.Record(db, p, "v", ev, true)
 	if err != nil {
 		t.Fatal(err)
 	}

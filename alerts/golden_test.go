@@ -132,7 +132,7 @@ func TestMessagesHoldNoValues(t *testing.T) {
 	post := "WTS Halcyon wireless customer db 30M rows, SSN+DL, 6 BTC, escrow ok, sample below\n" +
 		"Dana Whitfield,dana.whitfield@example.net,+1 312 555 0147,219-09-9999\n" +
 		"Canary Person,canary.7731@halcyon-canary.example,+1 202 555 0188,123-45-6789\n"
-	ev := set.Match(post)
+	ev := set.MatchPost(leak.Post{Text: post})
 	if ev.Severity != leak.SeverityCritical || len(ev.Canaries) != 1 {
 		t.Fatalf("evidence %+v; want critical with the canary", ev)
 	}

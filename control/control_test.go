@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"leakwatch/control"
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/matchers"
 	"leakwatch/store"
@@ -56,7 +57,7 @@ func newWorld(t *testing.T) *world {
 	for i, text := range texts {
 		p := leak.Post{Source: "forum", Key: fmt.Sprintf("/t/%d", i), URL: fmt.Sprintf("http://x.onion/t/%d", i), Title: fmt.Sprint("thread ", i),
 			Text: text, Hash: leak.ContentHash(text), Fetched: time.Now().UTC()}
-		if _, err := db.Record(p, "v", leak.Evidence{}, false); err != nil {
+		if _, err := storetest.Record(db, p, "v", leak.Evidence{}, false); err != nil {
 			t.Fatal(err)
 		}
 	}

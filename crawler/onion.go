@@ -69,9 +69,9 @@ func onionChecksum(key []byte, version byte) []byte {
 	return h.Sum(nil)[:2]
 }
 
-// OnionKey returns the ed25519 public key of a valid v3 onion host name
+// onionKey returns the ed25519 public key of a valid v3 onion host name
 // (without subdomains).
-func OnionKey(host string) ([]byte, bool) {
+func onionKey(host string) ([]byte, bool) {
 	label := strings.TrimSuffix(strings.ToLower(host), ".onion")
 	raw, err := onionEncoding.DecodeString(label)
 	if err != nil || len(raw) != 35 || CheckOnion(host) != nil {

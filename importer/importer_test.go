@@ -124,7 +124,7 @@ func TestLicencesOfEveryStateFormat(t *testing.T) {
 		}
 	}
 	for _, raw := range []string{"WA", "CA D", "ABCDEFGH", "TX 12"} {
-		if v, ok := matchers.Normalize(matchers.TypeDL, raw); ok {
+		if v, ok := matchers.NormalizeIn(matchers.TypeDL, raw, matchers.DefaultRegion); ok {
 			t.Errorf("%q read as a licence %q", raw, v)
 		}
 	}

@@ -64,7 +64,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestNormalizeText(t *testing.T) {
-	if got := NormalizeText("ＨＡＬＣＹＯＮ Hal\u200bcyon"); got != "halcyon halcyon" {
+	if got := normalizeText("ＨＡＬＣＹＯＮ Hal\u200bcyon"); got != "halcyon halcyon" {
 		t.Errorf("NormalizeText = %q", got)
 	}
 }

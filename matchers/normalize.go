@@ -74,10 +74,10 @@ func (t Type) Unique() bool { return t != TypeDOB && t != "" }
 // email or a phone is): a row holding one is a record, not a mention.
 func (t Type) strong() bool { return t == TypeSSN || t == TypeIMEI || t == TypeCard || t == TypeDL }
 
-// NormalizeText folds text for matching: Unicode NFKC (full-width and other
+// normalizeText folds text for matching: Unicode NFKC (full-width and other
 // compatibility forms to plain ones), lower case, and zero-width characters
 // removed, so that "ＡＣＭＥ" and "ac\u200bme" read as "acme".
-func NormalizeText(s string) string {
+func normalizeText(s string) string {
 	s = norm.NFKC.String(s)
 	return strings.Map(func(r rune) rune {
 		switch r {
@@ -88,13 +88,10 @@ func NormalizeText(s string) string {
 	}, s)
 }
 
-// Normalize returns the canonical form of raw as a value of type t, the
+// NormalizeIn returns the canonical form of a value of type t, the
 // same at import and at match time; ok is false for an invalid value.
-// Phone numbers without a country code are taken as DefaultRegion's.
-func Normalize(t Type, raw string) (string, bool) { return NormalizeIn(t, raw, DefaultRegion) }
-
-// NormalizeIn is Normalize with phone numbers without a country code taken
-// as region's (ISO 3166 code).
+// Phone numbers without a country code are taken as region's (ISO 3166
+// code).
 func NormalizeIn(t Type, raw, region string) (string, bool) {
 	switch t {
 	case TypeEmail:

@@ -228,14 +228,6 @@ type recordKey struct {
 	record uint64
 }
 
-// Match reads a text without a title or thread marks (a paste, a file)
-// and returns the evidence it holds. The zero Evidence (Severity none)
-// means nothing of interest. Match may be called from many goroutines at
-// once.
-func (s *Set) Match(text string) leak.Evidence {
-	return s.MatchPost(leak.Post{Text: text})
-}
-
 // MatchPost reads a post: its title and its text, which may be a thread
 // text (leak.ThreadText) whose first author is the seller. It may be
 // called from many goroutines at once.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
@@ -21,10 +22,10 @@ func TestRecordFindings(t *testing.T) {
 	high := leak.Evidence{Severity: leak.SeverityHigh, Headline: "sale claim"}
 	withCanary := leak.Evidence{Severity: leak.SeverityCritical, Headline: "canary", Canaries: []leak.CanaryHit{{ID: "c1", Partition: "billing"}}}
 	// /t/1 had a high hit; /t/2 nothing; /t/3 a repost of /t/2's text.
-	r1, _ := db.Record(post("/t/1", "one"), "v", high, true)
-	_, _ = db.Record(post("/t/2", "same"), "v", leak.Evidence{}, false)
+	r1, _ := storetest.Record(db, post("/t/1", "one"), "v", high, true)
+	_, _ = storetest.Record(db, post("/t/2", "same"), "v", leak.Evidence{}, false)
 	p3 := post("/t/3", "same")
-	_, _ = db.Record(p3, "v", leak.Evidence{}, false)
+	_, _ = storetest.Record(db, p3, "v", leak.Evidence{}, false)
 	before, _ := db.Counts()
 
 	findings := []store.Finding{
@@ -84,7 +85,7 @@ func TestRecordFindings(t *testing.T) {
 func TestAckSilencesUpdates(t *testing.T) {
 	db := openKeyed(t, filepath.Join(t.TempDir(), "l.db"), textKey(t, 1))
 	defer db.Close()
-	r, _ := db.Record(post("/t/1", "one"), "v", leak.Evidence{Severity: leak.SeverityInfo, Headline: "mention"}, true)
+	r, _ := storetest.Record(db, post("/t/1", "one"), "v", leak.Evidence{Severity: leak.SeverityInfo, Headline: "mention"}, true)
 	h, err := db.Ack(r.HitID, "alice", "known old dump")
 	if err != nil || h.Acked.IsZero() || h.AckedBy != "alice" || h.AckNote != "known old dump" {
 		t.Fatalf("Ack = %+v, %v", h, err)
@@ -112,7 +113,7 @@ func TestHitsFilter(t *testing.T) {
 		if i%3 == 0 {
 			p.Source = "paste"
 		}
-		if _, err := db.Record(p, "v", leak.Evidence{Severity: sev[i%3], Headline: "h"}, false); err != nil {
+		if _, err := storetest.Record(db, p, "v", leak.Evidence{Severity: sev[i%3], Headline: "h"}, false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -157,7 +158,7 @@ func TestHotBackup(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := db.Record(post(fmt.Sprintf("/w/%05d", i), fmt.Sprint("text ", i)), "v", critical, true); err != nil {
+			if _, err := storetest.Record(db, post(fmt.Sprintf("/w/%05d", i), fmt.Sprint("text ", i)), "v", critical, true); err != nil {
 				t.Error(err)
 				return
 			}
@@ -218,7 +219,7 @@ func TestRetentionAndCompact(t *testing.T) {
 		if i == 3 {
 			ev = critical
 		}
-		if _, err := db.Record(p, "v", ev, true); err != nil {
+		if _, err := storetest.Record(db, p, "v", ev, true); err != nil {
 			t.Fatal(err)
 		}
 	}

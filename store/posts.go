@@ -103,9 +103,6 @@ func (db *DB) ScanSealed(ctx context.Context, f PostFilter, batch int, fn func(p
 	}
 }
 
-// SealedSize is the size of the post's sealed text (0 if it has none).
-func (p *SealedPost) SealedSize() int { return len(p.sealed) }
-
 // OpenText opens a scanned post's text (TextGone when retention dropped
 // it). It decrypts in place: call it once per post.
 func (db *DB) OpenText(p *SealedPost) (StoredPost, error) {
@@ -119,35 +116,6 @@ func (db *DB) OpenText(p *SealedPost) (StoredPost, error) {
 		return sp, fmt.Errorf("post %s/%s: %w", p.Source, p.Key, err)
 	}
 	return sp, nil
-}
-
-// PostText returns one stored post with its text.
-func (db *DB) PostText(source, key string) (StoredPost, error) {
-	if db.text == nil {
-		return StoredPost{}, ErrNoTextKey
-	}
-	var p StoredPost
-	var sealed []byte
-	k := postKey(source, key)
-	err := db.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketPosts).Get(k)
-		if v == nil {
-			return fmt.Errorf("post %s/%s: %w", source, key, ErrNotFound)
-		}
-		if s := tx.Bucket(bucketText).Get(k); s != nil {
-			sealed = bytes.Clone(s)
-		}
-		return json.Unmarshal(v, &p.Post)
-	})
-	if err != nil {
-		return p, err
-	}
-	if sealed == nil {
-		p.TextGone = true
-		return p, nil
-	}
-	p.Text, err = db.text.open(k, sealed)
-	return p, err
 }
 
 // Finding is new evidence about a stored post, from a rescan.

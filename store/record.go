@@ -69,15 +69,6 @@ type Entry struct {
 	Alert    bool          // queue an alert for the hit
 }
 
-// Record saves one fetched post: RecordAll with one entry.
-func (db *DB) Record(p leak.Post, version string, ev leak.Evidence, alert bool) (Recorded, error) {
-	rs, err := db.RecordAll([]Entry{{Post: p, Version: version, Evidence: ev, Alert: alert}})
-	if err != nil {
-		return Recorded{}, err
-	}
-	return rs[0], nil
-}
-
 // RecordAll saves fetched posts, their text (sealed), their hits (when the
 // evidence is not empty) and a pending alert for each hit (when asked),
 // all in ONE transaction: one fsync for the batch, and after a crash

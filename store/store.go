@@ -278,18 +278,6 @@ func (db *DB) Counts() (Counts, error) {
 	return c, err
 }
 
-// SchemaVersion returns the database's schema version.
-func (db *DB) SchemaVersion() uint64 {
-	var v uint64
-	_ = db.view(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bucketMeta).Get(keySchema); b != nil {
-			v = binary.BigEndian.Uint64(b)
-		}
-		return nil
-	})
-	return v
-}
-
 // Instance is this database's random id, made when it was created: with an
 // alert's ID it names the alert uniquely (a restored copy keeps it).
 func (db *DB) Instance() string { return db.instance }

@@ -44,7 +44,7 @@ func TestSecondOpenFailsClearly(t *testing.T) {
 
 func TestRecordWritesPostHitAndAlertTogether(t *testing.T) {
 	db, _ := openTemp(t)
-	r, err := db.Record(post("/t/1", "selling"), "v1", critical, true)
+	r, err := storetest.Record(db, post("/t/1", "selling"), "v1", critical, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,12 +61,12 @@ func TestRecordWritesPostHitAndAlertTogether(t *testing.T) {
 	}
 
 	// The same content again (a crash after commit, a retry): no new hit.
-	r2, err := db.Record(post("/t/1", "selling"), "v2", critical, true)
+	r2, err := storetest.Record(db, post("/t/1", "selling"), "v2", critical, true)
 	if err != nil || r2.New || r2.HitID != 0 || r2.AlertID != 0 {
 		t.Errorf("re-Record of same content = %+v, %v; want nothing new", r2, err)
 	}
 	// Edited content saying no more: recorded, no new hit.
-	r3, err := db.Record(post("/t/1", "selling, bump"), "v3", critical, true)
+	r3, err := storetest.Record(db, post("/t/1", "selling, bump"), "v3", critical, true)
 	if err != nil || !r3.New || r3.HitID != 0 || r3.AlertID != 0 {
 		t.Errorf("Record of an edit with the same evidence = %+v, %v; want no new hit", r3, err)
 	}
@@ -74,7 +74,7 @@ func TestRecordWritesPostHitAndAlertTogether(t *testing.T) {
 	// thread, alerted there.
 	stronger := critical
 	stronger.Canaries = []leak.CanaryHit{{ID: "c1", Partition: "billing-db"}}
-	r3, err = db.Record(post("/t/1", "selling, sample added"), "v4", stronger, true)
+	r3, err = storetest.Record(db, post("/t/1", "selling, sample added"), "v4", stronger, true)
 	if err != nil || !r3.New || r3.HitID != r.HitID+1 || r3.AlertID == 0 {
 		t.Errorf("Record of an edit with stronger evidence = %+v, %v; want a new hit and alert", r3, err)
 	}
@@ -82,17 +82,17 @@ func TestRecordWritesPostHitAndAlertTogether(t *testing.T) {
 		t.Errorf("update hit: update_of %d thread %d, want %d", h.UpdateOf, h.Thread, r.HitID)
 	}
 	// No evidence: recorded, no hit. Evidence below the alert level: hit, no alert.
-	if r4, _ := db.Record(post("/t/2", "hello"), "v1", leak.Evidence{}, true); !r4.New || r4.HitID != 0 {
+	if r4, _ := storetest.Record(db, post("/t/2", "hello"), "v1", leak.Evidence{}, true); !r4.New || r4.HitID != 0 {
 		t.Errorf("benign post = %+v", r4)
 	}
-	if r5, _ := db.Record(post("/t/3", "halcyon"), "v1", leak.Evidence{Severity: leak.SeverityInfo}, false); r5.HitID == 0 || r5.AlertID != 0 {
+	if r5, _ := storetest.Record(db, post("/t/3", "halcyon"), "v1", leak.Evidence{Severity: leak.SeverityInfo}, false); r5.HitID == 0 || r5.AlertID != 0 {
 		t.Errorf("info post = %+v", r5)
 	}
 }
 
 func TestUnseen(t *testing.T) {
 	db, _ := openTemp(t)
-	if _, err := db.Record(post("/t/1", "a"), "2026-11-01", leak.Evidence{}, false); err != nil {
+	if _, err := storetest.Record(db, post("/t/1", "a"), "2026-11-01", leak.Evidence{}, false); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Unseen("forum", []store.Mark{{Key: "/t/1", Version: "2026-11-01"}, {Key: "/t/1", Version: "2026-11-02"}, {Key: "/t/2"}})
@@ -115,7 +115,7 @@ func TestOutboxStates(t *testing.T) {
 	db, path := openTemp(t)
 	var ids []uint64
 	for _, k := range []string{"/a", "/b", "/c"} {
-		r, err := db.Record(post(k, k), "v", critical, true)
+		r, err := storetest.Record(db, post(k, k), "v", critical, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestDigestsRoundTrip(t *testing.T) {
 func TestPostTextIsNotStored(t *testing.T) {
 	db, path := openTemp(t)
 	text := "Dana Whitfield,dana.whitfield@examplemail.test,219-09-9999"
-	if _, err := db.Record(post("/t/1", text), "v", critical, true); err != nil {
+	if _, err := storetest.Record(db, post("/t/1", text), "v", critical, true); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -194,13 +194,13 @@ func bytesContains(b []byte, s string) bool { return bytes.Contains(b, []byte(s)
 func TestRepostIsRecognised(t *testing.T) {
 	db, _ := openTemp(t)
 	text := "selling acme db, sample below"
-	first, err := db.Record(post("/t/1", text), "v", critical, true)
+	first, err := storetest.Record(db, post("/t/1", text), "v", critical, true)
 	if err != nil || first.RepostOf != "" || first.AlertID == 0 {
 		t.Fatalf("first = %+v, %v", first, err)
 	}
 	p := post("/p/9", text)
 	p.Source = "paste"
-	again, err := db.Record(p, "v", critical, true)
+	again, err := storetest.Record(db, p, "v", critical, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,10 +212,10 @@ func TestRepostIsRecognised(t *testing.T) {
 		t.Errorf("hits %+v", hits)
 	}
 	// A repost of a post that was never alerted stays quiet.
-	quiet, _ := db.Record(post("/t/5", "just chatter"), "v", leak.Evidence{Severity: leak.SeverityInfo, Headline: "m"}, false)
+	quiet, _ := storetest.Record(db, post("/t/5", "just chatter"), "v", leak.Evidence{Severity: leak.SeverityInfo, Headline: "m"}, false)
 	p = post("/p/10", "just chatter")
 	p.Source = "paste"
-	if r, _ := db.Record(p, "v", leak.Evidence{Severity: leak.SeverityInfo, Headline: "m"}, true); r.HitID == 0 || r.AlertID != 0 || quiet.AlertID != 0 {
+	if r, _ := storetest.Record(db, p, "v", leak.Evidence{Severity: leak.SeverityInfo, Headline: "m"}, true); r.HitID == 0 || r.AlertID != 0 || quiet.AlertID != 0 {
 		t.Errorf("repost of an unalerted post = %+v", r)
 	}
 }
@@ -245,13 +245,13 @@ func TestDatasetRepost(t *testing.T) {
 	withRecords := func(sev leak.Severity, ids ...uint64) leak.Evidence {
 		return leak.Evidence{Severity: sev, Headline: "h", Sample: &leak.Sample{Rows: len(ids), RealRows: len(ids), Records: ids}}
 	}
-	first, err := db.Record(post("/t/1", "selling acme db, sample in csv"), "v", withRecords(leak.SeverityCritical, 11, 12, 13, 14, 15, 16), true)
+	first, err := storetest.Record(db, post("/t/1", "selling acme db, sample in csv"), "v", withRecords(leak.SeverityCritical, 11, 12, 13, 14, 15, 16), true)
 	if err != nil || first.AlertID == 0 {
 		t.Fatalf("first = %+v, %v", first, err)
 	}
 	p := post("/p/2", "reupload, the sample as a table")
 	p.Source = "paste"
-	again, err := db.Record(p, "v", withRecords(leak.SeverityCritical, 12, 13, 14, 15, 99), true)
+	again, err := storetest.Record(db, p, "v", withRecords(leak.SeverityCritical, 12, 13, 14, 15, 99), true)
 	if err != nil || again.HitID == 0 || again.AlertID == 0 {
 		t.Fatalf("again = %+v, %v", again, err)
 	}
@@ -260,14 +260,14 @@ func TestDatasetRepost(t *testing.T) {
 		t.Errorf("the repost's hit: thread %d, repeats %d, repost_of %q; want all naming hit %d", h.Thread, h.Repeats, h.RepostOf, first.HitID)
 	}
 	// One customer in common out of ten is another dataset.
-	other, _ := db.Record(post("/t/3", "another dump"), "v", withRecords(leak.SeverityCritical, 16, 31, 32, 33, 34, 35, 36, 37, 38, 39), true)
+	other, _ := storetest.Record(db, post("/t/3", "another dump"), "v", withRecords(leak.SeverityCritical, 16, 31, 32, 33, 34, 35, 36, 37, 38, 39), true)
 	if h, _ := db.Hit(other.HitID); h.Thread != 0 || h.Repeats != 0 {
 		t.Errorf("one shared customer made a repost: %+v", h)
 	}
 	// A record first seen in a hit below the alert severity, then in a
 	// critical dump: the dump alerts as a leak of its own.
-	quiet, _ := db.Record(post("/t/4", "two customers mentioned"), "v", withRecords(leak.SeverityInfo, 71, 72), false)
-	dump, _ := db.Record(post("/t/5", "the dump"), "v", withRecords(leak.SeverityCritical, 71, 72, 73), true)
+	quiet, _ := storetest.Record(db, post("/t/4", "two customers mentioned"), "v", withRecords(leak.SeverityInfo, 71, 72), false)
+	dump, _ := storetest.Record(db, post("/t/5", "the dump"), "v", withRecords(leak.SeverityCritical, 71, 72, 73), true)
 	if h, _ := db.Hit(dump.HitID); dump.AlertID == 0 || h.Thread != 0 || h.Repeats != quiet.HitID {
 		t.Errorf("dump after an unalerted sighting: %+v, hit %+v; want its own alert, repeats %d", dump, h, quiet.HitID)
 	}
@@ -279,7 +279,7 @@ func TestHitSaysItsPostWasReadInPart(t *testing.T) {
 	db, _ := openTemp(t)
 	p := post("/t/9", "selling, the rest cut")
 	p.Truncated = true
-	r, err := db.Record(p, "v1", critical, true)
+	r, err := storetest.Record(db, p, "v1", critical, true)
 	if err != nil || r.HitID == 0 {
 		t.Fatalf("Record = %+v, %v", r, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	bolt "go.etcd.io/bbolt"
 
+	"leakwatch/internal/storetest"
 	"leakwatch/leak"
 	"leakwatch/store"
 )
@@ -58,7 +59,7 @@ func TestTextEncryptedAtRest(t *testing.T) {
 	text := "selling Halcyon customers, sample below\n" + strings.Join(rows, "\n") + "\n"
 	for i := range 20 {
 		p := post(fmt.Sprintf("/t/%d", i), text+fmt.Sprint(i))
-		if _, err := db.Record(p, "v", critical, true); err != nil {
+		if _, err := storetest.Record(db, p, "v", critical, true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -123,7 +124,7 @@ func TestSealedTextBoundToItsPost(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "leakwatch.db")
 	db := openKeyed(t, path, textKey(t, 1))
 	for _, k := range []string{"/a", "/b"} {
-		if _, err := db.Record(post(k, "text of "+k), "v", leak.Evidence{}, false); err != nil {
+		if _, err := storetest.Record(db, post(k, "text of "+k), "v", leak.Evidence{}, false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -159,7 +160,7 @@ func TestScanSealedBatchesAndFilters(t *testing.T) {
 			p.Source = "paste"
 		}
 		p.Fetched = time.Date(2026, 1, 1+i, 0, 0, 0, 0, time.UTC)
-		if _, err := db.Record(p, "v", leak.Evidence{}, false); err != nil {
+		if _, err := storetest.Record(db, p, "v", leak.Evidence{}, false); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -87,9 +87,9 @@ func TestDemoLeavesAConfig(t *testing.T) {
 	if _, stderr, code := execute(t, "demo", "--db", filepath.Join(dir, "demo.db")); code != exitOK {
 		t.Fatalf("demo (exit %d): %s", code, stderr)
 	}
-	out, stderr, code := execute(t, "hits", "show", "1", "--config", filepath.Join(dir, "demo.yaml"))
-	if code != exitOK || !strings.Contains(out, "Sale claim: 68M Halcyon Wireless customer records") {
-		t.Errorf("hits show 1 on the demo's config (exit %d): %s %s", code, out, stderr)
+	out, stderr, code := execute(t, "hits", "list", "--config", filepath.Join(dir, "demo.yaml"))
+	if code != exitOK || !strings.Contains(out, "Sale claim: 68M Halcyon Wireless customer records") || strings.Count(out, "\n") != 6 {
+		t.Errorf("hits list on the demo's config (exit %d): %s %s", code, out, stderr)
 	}
 	fi, err := os.Stat(filepath.Join(dir, "demo.key"))
 	if err != nil || fi.Mode().Perm() != 0o600 {

@@ -1,0 +1,4 @@
+package crawler
+
+// OnionKey is onionKey, for the fuzz tests.
+var OnionKey = onionKey
