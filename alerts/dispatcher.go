@@ -18,8 +18,9 @@ import (
 	"leakwatch/leak"
 )
 
-// Outbox is the part of the store the dispatcher needs.
-type Outbox interface {
+// Queue is where alerts wait for delivery: read oldest first, marked as
+// each attempt goes.
+type Queue interface {
 	Pending(limit int) ([]leak.Alert, error)
 	AlertForHit(hitID uint64) (leak.Alert, bool, error)
 	MarkSending(ids ...uint64) error
@@ -27,9 +28,27 @@ type Outbox interface {
 	MarkSentShared(ref string, ids ...uint64) error
 	MarkFailed(reason string, permanent bool, ids ...uint64) error
 	MarkShown(id uint64, sev leak.Severity) error
+}
+
+// Conditions raises and clears a problem of leakwatch itself that an
+// operator should know of (Slack refusing, a backlog).
+type Conditions interface {
 	SetCondition(id string, active bool, reason string, alert bool) (bool, error)
+}
+
+// DeliveryState keeps how delivery goes (the burst round, each channel's
+// last message, recent failures) across restarts.
+type DeliveryState interface {
 	Delivery() (leak.Delivery, error)
 	SetDelivery(leak.Delivery) error
+}
+
+// Outbox is what the dispatcher needs of the store: the queue, the
+// operator conditions and its own state.
+type Outbox interface {
+	Queue
+	Conditions
+	DeliveryState
 }
 
 // Checker is a sender that can ask its destination, without posting,

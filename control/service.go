@@ -51,23 +51,50 @@ type Progress struct {
 	Total int `json:"total"`
 }
 
-// Service is what the analyst's commands need from leakwatch.
+// Service is everything the control socket serves, and what Local and
+// Client both are; each command takes the role it uses.
 type Service interface {
+	Reader
+	Acker
+	Rescanner
+	Backuper
+	CanaryKeeper
+	Tester
+}
+
+// Reader is what status and hits list/show read.
+type Reader interface {
 	Status(ctx context.Context) (Status, error)
 	Hits(ctx context.Context, f store.HitFilter) ([]leak.Hit, error)
 	Hit(ctx context.Context, id uint64) (leak.Hit, error)
-	// Ack acknowledges a hit; who is used only by Local (the socket server
-	// names the peer from its credentials).
+}
+
+// Acker acknowledges a hit; who is used only by Local (the socket server
+// names the peer from its credentials).
+type Acker interface {
 	Ack(ctx context.Context, id uint64, who, note string) (leak.Hit, error)
+}
+
+// Rescanner runs the current matchers over stored posts.
+type Rescanner interface {
 	Rescan(ctx context.Context, r RescanRequest, progress func(Progress)) (pipeline.RescanSummary, error)
+}
+
+// Backuper writes a consistent copy of the database.
+type Backuper interface {
 	Backup(ctx context.Context, w io.Writer) (int64, error)
-	// Canaries lists the stored canaries (ids, partitions, digests).
+}
+
+// CanaryKeeper lists and stores canaries; a daemon starts matching new
+// ones at once.
+type CanaryKeeper interface {
 	Canaries(ctx context.Context) ([]leak.Canary, error)
-	// PutCanaries stores canary digests; a daemon starts matching them at
-	// once.
 	PutCanaries(ctx context.Context, cs []leak.Canary) error
-	// TestAlert queues a clearly marked test alert, delivers the outbox,
-	// and returns the test alert as it stands (sent, or why not).
+}
+
+// Tester queues a clearly marked test alert, delivers the outbox, and
+// returns the test alert as it stands (sent, or why not).
+type Tester interface {
 	TestAlert(ctx context.Context, sev leak.Severity) (leak.Alert, error)
 }
 

@@ -13,12 +13,22 @@ import (
 
 	"leakwatch/alerts"
 	"leakwatch/config"
+	"leakwatch/control"
 	"leakwatch/crawler"
 	"leakwatch/fpstore"
 	"leakwatch/leak"
 	"leakwatch/matchers"
 	"leakwatch/pipeline"
 	"leakwatch/store"
+)
+
+// What the store is to the parts that use it, checked here where both
+// are known.
+var (
+	_ alerts.Outbox      = (*store.DB)(nil)
+	_ pipeline.Recorder  = (*store.DB)(nil)
+	_ pipeline.Rescanner = (*store.DB)(nil)
+	_ control.Service    = (*control.Local)(nil)
 )
 
 // loadSet builds the matcher set from the canaries in the database, the

@@ -34,7 +34,7 @@ func newCanaryCmd(g *globals) *cobra.Command {
 // canaryDB gives the canary commands the hasher and where canaries are
 // kept: the running daemon (which starts matching new canaries at once) or
 // the database.
-func canaryDB(ctx context.Context, g *globals) (*config.Config, control.Service, *matchers.Hasher, func(), error) {
+func canaryDB(ctx context.Context, g *globals) (*config.Config, control.CanaryKeeper, *matchers.Hasher, func(), error) {
 	cfg, err := g.loadConfig("canary")
 	if err != nil {
 		return nil, nil, nil, nil, err
