@@ -43,23 +43,13 @@ func TestOnceAndReload(t *testing.T) {
 	}
 	defer w.Close()
 	dir := t.TempDir()
-	cfg := demoConfig(t, w, dir, w.ConfigYAML())
-	l, closeLocal, err := daemon.Local(cfg, daemon.LocalOptions{})
+	cfg, err := daemon.DemoConfig(w, filepath.Join(dir, "d.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := daemon.Hasher(cfg)
-	if err != nil {
+	if err := daemon.DemoImport(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	canaries, _, err := demo.Dataset(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.PutCanaries(context.Background(), canaries); err != nil {
-		t.Fatal(err)
-	}
-	closeLocal()
 
 	var console bytes.Buffer
 	d, err := daemon.New(cfg, daemon.Options{Console: &console})

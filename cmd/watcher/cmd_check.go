@@ -12,10 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"leakwatch/alerts"
 	"leakwatch/config"
 	"leakwatch/control"
-	"leakwatch/crawler"
 	"leakwatch/daemon"
 	"leakwatch/store"
 )
@@ -125,105 +123,14 @@ func checkDatabase(ctx context.Context, out io.Writer, cfg *config.Config) error
 	return err
 }
 
-// checkSources fetches each source's first page through the proxy, as a
-// crawl would (one attempt, within the connect and request timeouts), and
-// names the sources that could not be reached.
-func checkSources(ctx context.Context, out io.Writer, cfg *config.Config) []string {
-	jobs, closeAll, err := daemon.ProbeJobs(cfg)
-	if err != nil {
-		fmt.Fprintf(out, "sources: FAILED: %v\n", err)
-		return []string{"sources"}
-	}
-	defer closeAll()
-	var failed []string
-	for _, j := range jobs {
-		c, ok := j.Fetcher.(*crawler.Client)
-		if !ok || len(j.Source.URLs) == 0 {
-			continue
-		}
-		start := time.Now()
-		page, err := c.Get(ctx, j.Source.URLs[0])
-		took := time.Since(start).Round(10 * time.Millisecond)
-		if err != nil {
-			fmt.Fprintf(out, "source %s: FAILED after %s: %v\n", j.Source.Name, took, err)
-			failed = append(failed, "source "+j.Source.Name)
-			continue
-		}
-		fmt.Fprintf(out, "source %s: ok (HTTP %d, %d bytes in %s)\n", j.Source.Name, page.Status, len(page.Body), took)
-		if err := checkFirstEntry(ctx, out, c, j.Source); err != nil {
-			fmt.Fprintf(out, "source %s: FAILED: %v\n", j.Source.Name, err)
-			failed = append(failed, "source "+j.Source.Name)
-		}
-	}
-	return failed
-}
-
-// checkFirstEntry reads the source's first listing page as a crawl does
-// and fetches its first entry (a thread's first page, a raw paste), so
-// that selectors that list nothing or a raw_url that leads nowhere fail
-// here, not 44 times in the log.
-func checkFirstEntry(ctx context.Context, out io.Writer, c *crawler.Client, src crawler.Source) error {
-	src.MaxPages, src.MaxThreadPages = 1, 1
-	src.URLs = src.URLs[:1]
-	refs, err := c.List(ctx, src)
-	if err != nil {
-		return err
-	}
-	if len(refs) == 0 {
-		return errors.New("the listing holds no entries")
-	}
-	p, err := c.Fetch(ctx, src, refs[0])
-	if err != nil {
-		return fmt.Errorf("first of %d entries: %w", len(refs), err)
-	}
-	_, err = fmt.Fprintf(out, "source %s: %d entries listed, the first read (%s, %d bytes of text)\n", src.Name, len(refs), p.URL, p.Bytes)
-	return err
-}
-
 // checkOnline checks the proxy, Tor, every source and Slack, printing a
 // line for each.
 func checkOnline(ctx context.Context, out io.Writer, cfg *config.Config) error {
 	var failed []string
-	st, err := daemon.Preflight(ctx, cfg)
-	switch {
-	case !st.ProxyOK:
-		fmt.Fprintf(out, "proxy %s: FAILED: %v\n", cfg.Proxy, err)
-		failed = append(failed, "proxy")
-	default:
-		fmt.Fprintf(out, "proxy %s: ok (SOCKS5 answers)\n", cfg.Proxy)
-	}
-	switch {
-	case cfg.TorControl == "":
-		fmt.Fprintln(out, "tor: not checked (no tor_control in the config)")
-	case st.ProxyOK && err != nil:
-		fmt.Fprintf(out, "tor %s: FAILED: %v\n", cfg.TorControl, err)
-		failed = append(failed, "tor")
-	case st.ProxyOK:
-		fmt.Fprintf(out, "tor %s: ok (bootstrapped %d%%)\n", cfg.TorControl, st.Bootstrap)
-	}
-	if st.ProxyOK && err == nil {
-		failed = append(failed, checkSources(ctx, out, cfg)...)
-	}
-	sender, err := daemon.SlackSender(cfg)
-	switch {
-	case err != nil:
-		fmt.Fprintf(out, "slack: FAILED: %v\n", err)
-		failed = append(failed, "slack")
-	case sender == nil:
-		fmt.Fprintln(out, "slack: not configured (alerts would wait in the outbox)")
-	default:
-		checker, _ := sender.(interface {
-			Check(context.Context) (string, error)
-		})
-		who, err := checker.Check(ctx)
-		switch {
-		case errors.Is(err, alerts.ErrCannotConfirm):
-			fmt.Fprintln(out, "slack: webhook: cannot be checked without posting; try watcher test-alert")
-		case err != nil:
-			fmt.Fprintf(out, "slack: FAILED: %v\n", err)
-			failed = append(failed, "slack")
-		default:
-			fmt.Fprintf(out, "slack: ok (token accepted: %s)\n", who)
+	for _, c := range daemon.CheckOnline(ctx, cfg) {
+		fmt.Fprintln(out, c.Line)
+		if c.Failed {
+			failed = append(failed, c.Name)
 		}
 	}
 	if len(failed) > 0 {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,11 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"leakwatch/config"
 	"leakwatch/daemon"
 	"leakwatch/demo"
-	"leakwatch/fpstore"
-	"leakwatch/importer"
 )
 
 type demoOptions struct {
@@ -76,11 +71,11 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 	fmt.Fprintf(out, "demo dark web: forum http://%s/ and paste site http://%s/\n", world.ForumHost, world.PasteHost)
 	fmt.Fprintf(out, "crawling through the SOCKS5 proxy at %s (standing in for Tor); database %s\n\n", world.Proxy.Addr(), dbPath)
 
-	cfg, err := demoConfig(world, dbPath)
+	cfg, err := daemon.DemoConfig(world, dbPath)
 	if err != nil {
 		return err
 	}
-	if err := demoImport(ctx, cfg); err != nil {
+	if err := daemon.DemoImport(ctx, cfg); err != nil {
 		return err
 	}
 	d, err := daemon.New(cfg, daemon.Options{Log: log, LockTimeout: 2 * time.Second, Console: out})
@@ -112,77 +107,4 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 		return partialError{"demo: some posts or alerts did not go through"}
 	}
 	return nil
-}
-
-// demoConfig writes the demo's config beside its database, with the demo
-// key, and loads it: the demo runs the daemon as an analyst would
-// configure it. Slack is used when SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN
-// and SLACK_CHANNEL, are set.
-func demoConfig(world *demo.World, dbPath string) (*config.Config, error) {
-	dir := filepath.Dir(dbPath)
-	key := filepath.Join(dir, "demo.key")
-	if err := os.WriteFile(key, []byte(hex.EncodeToString(demo.Key())+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(dir, "demo.yaml")
-	yml := fmt.Sprintf(`# The demo's config: written by watcher demo.
-proxy: %s
-database: %s
-fingerprints: %s
-secret_key_file: demo.key
-crawl:
-  timeout: 20s
-  parallelism: 4
-  delay: 0s
-  jitter: 0s
-  backoff: 100ms
-`, world.Proxy.Addr(), filepath.Base(dbPath), filepath.Base(dbPath)+".fp") + world.ConfigYAML()
-	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
-		return nil, err
-	}
-	return config.Load(path)
-}
-
-// demoImport imports the demo company's canaries and customers, unless an
-// earlier run with this database did: the importers an analyst uses.
-func demoImport(ctx context.Context, cfg *config.Config) error {
-	l, closeLocal, err := daemon.Local(cfg, daemon.LocalOptions{LockTimeout: 2 * time.Second})
-	if err != nil {
-		return err
-	}
-	defer closeLocal()
-	if have, err := l.Canaries(ctx); err != nil || len(have) > 0 {
-		return err
-	}
-	h, err := daemon.Hasher(cfg)
-	if err != nil {
-		return err
-	}
-	canaries, _, err := demo.Dataset(h)
-	if err != nil {
-		return fmt.Errorf("demo canaries: %w", err)
-	}
-	if err := l.PutCanaries(ctx, canaries); err != nil {
-		return err
-	}
-	data, err := demo.File("data/customers.csv")
-	if err != nil {
-		return err
-	}
-	cols, err := importer.ParseColumns(demo.CustomerColumns)
-	if err != nil {
-		return err
-	}
-	im, err := fpstore.NewImport(cfg.FingerprintsDir(), "crm", "crm-prod", "demo-customers.csv")
-	if err != nil {
-		return err
-	}
-	defer im.Abort()
-	if len(im.Dataset()) > 0 {
-		return nil
-	}
-	if _, err := importer.Run(ctx, bytes.NewReader(data), im, importer.Options{File: "customers.csv", Header: true, Columns: cols, Hasher: h}); err != nil {
-		return fmt.Errorf("demo customers: %w", err)
-	}
-	return im.Commit(ctx, 1)
 }
