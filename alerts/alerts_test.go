@@ -38,9 +38,25 @@ func fastOpts() alerts.DispatcherOptions {
 	return alerts.DispatcherOptions{BaseBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond, MaxWait: 5 * time.Second}
 }
 
+// botSender is the one way these tests reach the local Slack: a bot
+// token sender at srv posting to #leaks.
 func botSender(t *testing.T, srv *slackserver.Server, token string) alerts.Sender {
 	t.Helper()
-	s, err := alerts.NewSlack(alerts.SlackOptions{BotToken: token, Channel: "#leaks", APIURL: srv.APIURL()})
+	return slackSender(t, srv, alerts.SlackOptions{BotToken: token})
+}
+
+// slackSender is a sender at srv with o's settings; the bot token
+// "xoxb-good" and channel #leaks unless o says otherwise.
+func slackSender(t *testing.T, srv *slackserver.Server, o alerts.SlackOptions) alerts.Sender {
+	t.Helper()
+	o.APIURL = srv.APIURL()
+	if o.BotToken == "" && o.WebhookURL == "" {
+		o.BotToken = "xoxb-good"
+	}
+	if o.Channel == "" && o.WebhookURL == "" {
+		o.Channel = "#leaks"
+	}
+	s, err := alerts.NewSlack(o)
 	if err != nil {
 		t.Fatal(err)
 	}

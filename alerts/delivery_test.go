@@ -288,11 +288,7 @@ func TestRoutingAndMention(t *testing.T) {
 	srv := slackserver.New("xoxb-good")
 	defer srv.Close()
 	db := openDB(t)
-	s, err := alerts.NewSlack(alerts.SlackOptions{BotToken: "xoxb-good", APIURL: srv.APIURL(), Channel: "#leaks",
-		CriticalChannel: "#incidents", CriticalMention: "S0ABC123", InfoChannel: "#mentions", OperatorChannel: "#ops"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := slackSender(t, srv, alerts.SlackOptions{CriticalChannel: "#incidents", CriticalMention: "S0ABC123", InfoChannel: "#mentions", OperatorChannel: "#ops"})
 	record(t, db, "forum", "/t/1", "1", ev(leak.SeverityCritical, "Canary found"))
 	record(t, db, "forum", "/t/2", "2", ev(leak.SeverityHigh, "Sale claim"))
 	record(t, db, "forum", "/t/3", "3", ev(leak.SeverityInfo, "Mention"))

@@ -76,11 +76,7 @@ func TestSlackThatNeverAnswersIsShown(t *testing.T) {
 		srv.Script(slackserver.Response{Hang: 5 * time.Second})
 	}
 	db := newOutbox(t, 2)
-	s, err := alerts.NewSlack(alerts.SlackOptions{BotToken: "xoxb-good", Channel: "#leaks", APIURL: srv.APIURL(),
-		HTTPClient: &http.Client{Timeout: 150 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := slackSender(t, srv, alerts.SlackOptions{HTTPClient: &http.Client{Timeout: 150 * time.Millisecond}})
 	opts := fastOpts()
 	opts.MaxWait = 50 * time.Millisecond
 	d := alerts.NewDispatcher(db, s, nil, opts)

@@ -18,14 +18,7 @@ func assignRows(text []byte, found []found) {
 	prevKV := false
 	prevEnd := -1 // end of the previous value line
 	for k := 0; k < len(found); {
-		start := int(found[k].start)
-		ls := bytes.LastIndexByte(text[:start], '\n') + 1
-		le := bytes.IndexByte(text[start:], '\n')
-		if le < 0 {
-			le = len(text)
-		} else {
-			le += start
-		}
+		ls, le := lineBounds(text, int(found[k].start))
 		line := text[ls:le]
 		kv := isKeyValue(line)
 		// Two key-value lines are one record when only key-value lines lie
@@ -114,4 +107,15 @@ func isKeyValue(line []byte) bool {
 		}
 	}
 	return false
+}
+
+// lineBounds returns where the line holding text[off] starts and ends
+// (the end at its '\n', or the end of text).
+func lineBounds(text []byte, off int) (start, end int) {
+	start = bytes.LastIndexByte(text[:off], '\n') + 1
+	end = bytes.IndexByte(text[off:], '\n')
+	if end < 0 {
+		return start, len(text)
+	}
+	return start, end + off
 }

@@ -27,13 +27,7 @@ func (s *scanner) rowExtras(text []byte) {
 			continue
 		}
 		if f.line != lastLine {
-			ls = bytes.LastIndexByte(text[:f.start], '\n') + 1
-			le = bytes.IndexByte(text[f.start:], '\n')
-			if le < 0 {
-				le = len(text)
-			} else {
-				le += int(f.start)
-			}
+			ls, le = lineBounds(text, int(f.start))
 		}
 		first := f.line != lastLine
 		lastLine, lastRow = f.line, f.row
@@ -110,13 +104,7 @@ func (s *scanner) anchorRows(text []byte, n int) {
 		if k < n && s.found[k].line == a.line {
 			continue // the line holds a value: rowExtras reads it
 		}
-		ls := bytes.LastIndexByte(text[:a.off], '\n') + 1
-		le := bytes.IndexByte(text[a.off:], '\n')
-		if le < 0 {
-			le = len(text)
-		} else {
-			le += int(a.off)
-		}
+		ls, le := lineBounds(text, int(a.off))
 		if isKeyValue(text[ls:le]) {
 			if ls < lastBlockEnd {
 				continue // a line of the block read last: one row for the block
