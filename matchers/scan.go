@@ -337,103 +337,137 @@ func appendLower(dst, src []byte) []byte {
 
 // number reads a run of digit groups starting at i (a digit, '+' or '(')
 // and emits the phones, SSNs, IMEIs and cards it holds. It returns where
-// scanning goes on.
+// scanning goes on. The steps: a run glued to a word or a longer number
+// is no value; a lone digit run takes the fast path; otherwise the digit
+// groups and their separators are read, then the values in them.
 func (s *scanner) number(i int) int {
-	text := s.text
-	n := len(text)
+	if s.glued(i) {
+		return skipNumber(s.text, i)
+	}
+	if end, done := s.loneRun(i); done {
+		return end
+	}
 	start := i
-	// The value must not continue a word or a longer number.
-	if i > 0 {
-		p := text[i-1]
-		if class[p]&(clsLetter|clsDigit) != 0 || p == '_' || p == '/' || p == '.' && i > 1 && class[text[i-2]]&clsDigit != 0 {
-			return skipNumber(text, i)
-		}
-	}
-	// Fast path: a lone digit run (the common case in logs: PIDs, ports,
-	// timestamps) is a value only with 9-19 digits.
-	if class[text[i]]&clsDigit != 0 {
-		j := i + 1
-		for j < n && class[text[j]]&clsDigit != 0 {
-			j++
-		}
-		if j >= n || !numberSep[text[j]] {
-			if l := j - i; l >= 9 && l <= 19 && (j >= n || class[text[j]]&clsLetter == 0 && text[j] != '_') {
-				if s.national([]group{{start: i, end: j}}) == 0 {
-					s.bare(i, j)
-				}
-			} else if l == 5 && (j >= n || class[text[j]]&clsLetter == 0) {
-				s.anchor(i) // a ZIP code, perhaps: a row's name+ZIP
-			}
-			return j
-		}
-	}
-	plus := false
-	if text[i] == '+' {
-		plus = true
+	plus := s.text[i] == '+'
+	if plus {
 		i++
-		if i >= n || class[text[i]]&clsDigit == 0 {
+		if i >= len(s.text) || class[s.text[i]]&clsDigit == 0 {
 			return i
 		}
 	}
-	g := s.groups[:0]
+	g, next, ok := s.digitGroups(i)
+	s.groups = g
+	if !ok {
+		return next // a run of more than 19 digits
+	}
+	if len(g) == 0 {
+		return max(next, start+1)
+	}
+	return s.values(start, plus, g)
+}
+
+// glued says the value at i would continue a word or a longer number.
+func (s *scanner) glued(i int) bool {
+	if i == 0 {
+		return false
+	}
+	text := s.text
+	p := text[i-1]
+	return class[p]&(clsLetter|clsDigit) != 0 || p == '_' || p == '/' || p == '.' && i > 1 && class[text[i-2]]&clsDigit != 0
+}
+
+// loneRun is the fast path for a digit run with no separator after it
+// (the common case in logs: PIDs, ports, timestamps): a value only with
+// 9-19 digits, a ZIP code (an anchor for a row's name+ZIP) with 5. done
+// is false when a separator follows: the run is a number's first group.
+func (s *scanner) loneRun(i int) (end int, done bool) {
+	text := s.text
+	n := len(text)
+	if class[text[i]]&clsDigit == 0 {
+		return i, false
+	}
+	j := i + 1
+	for j < n && class[text[j]]&clsDigit != 0 {
+		j++
+	}
+	if j < n && numberSep[text[j]] {
+		return i, false
+	}
+	if l := j - i; l >= 9 && l <= 19 && (j >= n || class[text[j]]&clsLetter == 0 && text[j] != '_') {
+		if s.national([]group{{start: i, end: j}}) == 0 {
+			s.bare(i, j)
+		}
+	} else if l == 5 && (j >= n || class[text[j]]&clsLetter == 0) {
+		s.anchor(i)
+	}
+	return j, true
+}
+
+// digitGroups reads the digit groups of a number from i, each with the
+// separator before it, at most 24. ok is false for a group of more than
+// 19 digits (no value; next is its end); otherwise next is where the
+// groups end.
+func (s *scanner) digitGroups(i int) (g []group, next int, ok bool) {
+	text := s.text
+	n := len(text)
+	g = s.groups[:0]
 	sep := byte(0)
 	for i < n && len(g) < 24 {
 		c := text[i]
-		if class[c]&clsDigit != 0 {
-			j := i
-			for j < n && class[text[j]]&clsDigit != 0 {
-				j++
-			}
-			if j-i > 19 {
-				s.groups = g
-				return j
-			}
-			g = append(g, group{start: i, end: j, sep: sep})
-			i = j
-			sep = 0
-			// A separator, then a digit (or '(' then a digit).
-			if i >= n {
-				break
-			}
-			c = text[i]
-			switch {
-			case c == ')' && i+1 < n && (text[i+1] == ' ' || text[i+1] == '-') && i+2 < n && class[text[i+2]]&clsDigit != 0:
-				sep = ')'
-				i += 2
-			case c == ')' && i+1 < n && class[text[i+1]]&clsDigit != 0:
-				sep = ')'
-				i++
-			case (c == ' ' || c == '-' || c == '.' || c == '/') && i+1 < n && class[text[i+1]]&clsDigit != 0:
-				sep = c
-				i++
-			case c == ' ' && i+3 < n && (text[i+1] == '-' || text[i+1] == '/' || text[i+1] == '.') && text[i+2] == ' ' && class[text[i+3]]&clsDigit != 0:
-				sep = text[i+1] // "268 - 67 - 9464": spaced separators
-				i += 3
-			case c == ' ' && i+2 < n && text[i+1] == '(' && class[text[i+2]]&clsDigit != 0:
+		if class[c]&clsDigit == 0 {
+			if c == '(' && len(g) == 0 && i+1 < n && class[text[i+1]]&clsDigit != 0 {
 				sep = '('
-				i += 2
-			default:
-				i = -i // end of the run
+				i++
+				continue
 			}
-			if i < 0 {
-				i = -i
-				break
-			}
-			continue
+			break
 		}
-		if c == '(' && len(g) == 0 && i+1 < n && class[text[i+1]]&clsDigit != 0 {
-			sep = '('
-			i++
-			continue
+		j := i
+		for j < n && class[text[j]]&clsDigit != 0 {
+			j++
 		}
-		break
+		if j-i > 19 {
+			return g, j, false
+		}
+		g = append(g, group{start: i, end: j, sep: sep})
+		var more bool
+		if sep, i, more = groupSep(text, j); !more {
+			break
+		}
 	}
-	s.groups = g
-	if len(g) == 0 {
-		return max(i, start+1)
+	return g, i, true
+}
+
+// groupSep reads what follows a digit group at i: a separator and then
+// a digit (or '(' and a digit) carry the number on; more is false at its
+// end, where next is i.
+func groupSep(text []byte, i int) (sep byte, next int, more bool) {
+	n := len(text)
+	if i >= n {
+		return 0, i, false
 	}
+	digitAt := func(k int) bool { return k < n && class[text[k]]&clsDigit != 0 }
+	switch c := text[i]; {
+	case c == ')' && i+1 < n && (text[i+1] == ' ' || text[i+1] == '-') && digitAt(i+2):
+		return ')', i + 2, true
+	case c == ')' && digitAt(i+1):
+		return ')', i + 1, true
+	case (c == ' ' || c == '-' || c == '.' || c == '/') && digitAt(i+1):
+		return c, i + 1, true
+	case c == ' ' && i+3 < n && (text[i+1] == '-' || text[i+1] == '/' || text[i+1] == '.') && text[i+2] == ' ' && digitAt(i+3):
+		return text[i+1], i + 3, true // "268 - 67 - 9464": spaced separators
+	case c == ' ' && i+2 < n && text[i+1] == '(' && digitAt(i+2):
+		return '(', i + 2, true
+	}
+	return 0, i, false
+}
+
+// values emits what the digit groups g of the number at start hold, and
+// returns where scanning goes on.
+func (s *scanner) values(start int, plus bool, g []group) int {
+	text := s.text
 	end := g[len(g)-1].end
-	if end < n && (class[text[end]]&(clsLetter|clsDigit) != 0 || text[end] == '_') {
+	if end < len(text) && (class[text[end]]&(clsLetter|clsDigit) != 0 || text[end] == '_') {
 		return end // "123abc" is not a value
 	}
 	if plus {
