@@ -542,36 +542,38 @@ func skipNumber(text []byte, i int) int {
 func glen(gr group) int { return gr.end - gr.start }
 
 // patterns tries the value shapes at the start of g and returns how many
-// groups the emitted value used, or 0.
+// groups the emitted value used, or 0: each shape is its groups' digit
+// counts and the separators between them; a group no shape takes may be
+// a bare value.
 func (s *scanner) patterns(g []group) int {
-	text := s.text
-	l0 := glen(g[0])
-	// A group that opens with '(' is an area code.
 	switch {
-	case len(g) >= 3 && l0 == 3 && glen(g[1]) == 3 && glen(g[2]) == 4 && g[1].sep != 0 && (g[2].sep == g[1].sep || g[1].sep == ')' && g[2].sep != ')' && g[2].sep != '('):
+	case hasLens(g, 3, 3, 4) && g[1].sep != 0 && (g[2].sep == g[1].sep || g[1].sep == ')' && g[2].sep != ')' && g[2].sep != '('):
 		// (312) 555-0148, 312-555-0148, 312.555.0148, 312 555 0148
 		if s.nanp(g[0].start, g[2].end, g[0].start, g[1].start, g[2].start) {
 			return 3
 		}
-	case len(g) >= 4 && l0 == 1 && text[g[0].start] == '1' && glen(g[1]) == 3 && glen(g[2]) == 3 && glen(g[3]) == 4 && g[2].sep != 0:
+	case hasLens(g, 1, 3, 3, 4) && s.text[g[0].start] == '1' && g[2].sep != 0:
 		// 1-312-555-0148, 1 (312) 555-0148
 		if s.nanp(g[0].start, g[3].end, g[1].start, g[2].start, g[3].start) {
 			return 4
 		}
-	case len(g) >= 3 && l0 == 3 && glen(g[1]) == 2 && glen(g[2]) == 4 && g[1].sep != 0 && g[1].sep != ')' && g[1].sep != '(' && g[2].sep == g[1].sep:
+	case hasLens(g, 3, 2, 4) && plainSep(g[1].sep) && g[2].sep == g[1].sep:
 		// 219-09-9999, 219 09 9999, 043.12.0069, 683/11/5843
 		if s.ssn(g[0].start, g[2].end, g[0].start, g[1].start, g[2].start) {
 			return 3
 		}
-	case len(g) >= 4 && l0 == 2 && glen(g[1]) == 6 && glen(g[2]) == 6 && glen(g[3]) == 1 && g[1].sep == '-' && g[2].sep == '-' && g[3].sep == '-':
+	case hasLens(g, 2, 6, 6, 1) && g[1].sep == '-' && g[2].sep == '-' && g[3].sep == '-':
+		// 49-015420-323751-8
 		if s.luhnValue(TypeIMEI, g[0].start, g[3].end, g[:4]) {
 			return 4
 		}
-	case len(g) >= 4 && l0 == 4 && glen(g[1]) == 4 && glen(g[2]) == 4 && glen(g[3]) == 4 && (g[1].sep == ' ' || g[1].sep == '-') && g[2].sep == g[1].sep && g[3].sep == g[1].sep:
+	case hasLens(g, 4, 4, 4, 4) && cardSep(g[1].sep) && g[2].sep == g[1].sep && g[3].sep == g[1].sep:
+		// 4111 1111 1111 1111
 		if s.luhnValue(TypeCard, g[0].start, g[3].end, g[:4]) {
 			return 4
 		}
-	case len(g) >= 3 && l0 == 4 && glen(g[1]) == 6 && glen(g[2]) == 5 && (g[1].sep == ' ' || g[1].sep == '-') && g[2].sep == g[1].sep:
+	case hasLens(g, 4, 6, 5) && cardSep(g[1].sep) && g[2].sep == g[1].sep:
+		// 3782 822463 10005
 		if s.luhnValue(TypeCard, g[0].start, g[2].end, g[:3]) {
 			return 3
 		}
@@ -581,6 +583,25 @@ func (s *scanner) patterns(g []group) int {
 	}
 	return 0
 }
+
+// hasLens says g starts with groups of these numbers of digits.
+func hasLens(g []group, lens ...int) bool {
+	if len(g) < len(lens) {
+		return false
+	}
+	for i, l := range lens {
+		if glen(g[i]) != l {
+			return false
+		}
+	}
+	return true
+}
+
+// plainSep: a separator that is no bracket (an SSN's).
+func plainSep(sep byte) bool { return sep != 0 && sep != ')' && sep != '(' }
+
+// cardSep: a card number's group separator.
+func cardSep(sep byte) bool { return sep == ' ' || sep == '-' }
 
 // numberSep marks the bytes that may continue a number into another
 // digit group.
