@@ -198,18 +198,8 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 			// the loop over the words of a chunk ends (a mispredicted
 			// branch) once per 64 bytes, not once per 8.
 			for i+66 <= n {
-				var L, D uint64
-				k := 0
-				for ; k < 8; k++ {
-					x := binary.LittleEndian.Uint64(text[i+8*k:])
-					if x&highs != 0 {
-						break
-					}
-					lower := x | ones*0x20
-					L |= movemask((lower+ones*0x1f)&^(lower+ones*0x05)&highs) << (8 * k)
-					D |= movemask((x+ones*0x50)&^(x+ones*0x46)&highs) << (8 * k)
-				}
-				if k < 8 {
+				L, D, ascii := classify64(text[i : i+64])
+				if !ascii {
 					break // not all ASCII: eight bytes at a time from here
 				}
 				pl, pw := prevL>>7, prevW>>7
@@ -246,9 +236,7 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 				if x&highs != 0 {
 					break
 				}
-				lower := x | ones*0x20
-				L := (lower + ones*0x1f) &^ (lower + ones*0x05) & highs // a-z, A-Z
-				D := (x + ones*0x50) &^ (x + ones*0x46) & highs         // 0-9
+				L, D := classify8(x)
 				var nextL, nextW uint64
 				if i+10 <= n { // the bytes after the block
 					k8, k9 := byteKind[text[i+8]], byteKind[text[i+9]]
@@ -340,6 +328,31 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 	if inWord {
 		fn(text, ws, n, high)
 	}
+}
+
+// classify8 marks the letters (a-z, A-Z) and the digits of eight ASCII
+// bytes: the high bit of each byte's place in L or D.
+func classify8(x uint64) (L, D uint64) {
+	lower := x | ones*0x20
+	L = (lower + ones*0x1f) &^ (lower + ones*0x05) & highs
+	D = (x + ones*0x50) &^ (x + ones*0x46) & highs
+	return L, D
+}
+
+// classify64 is classify8 over 64 bytes, one bit a byte (byte i's at bit
+// i); ascii is false when a byte is not ASCII (L and D are then partial).
+func classify64(b []byte) (L, D uint64, ascii bool) {
+	_ = b[63]
+	for k := range 8 {
+		x := binary.LittleEndian.Uint64(b[8*k:])
+		if x&highs != 0 {
+			return L, D, false
+		}
+		l, d := classify8(x)
+		L |= movemask(l) << (8 * k)
+		D |= movemask(d) << (8 * k)
+	}
+	return L, D, true
 }
 
 // movemask packs the high bits of x's eight bytes into eight bits (byte
