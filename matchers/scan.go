@@ -337,137 +337,103 @@ func appendLower(dst, src []byte) []byte {
 
 // number reads a run of digit groups starting at i (a digit, '+' or '(')
 // and emits the phones, SSNs, IMEIs and cards it holds. It returns where
-// scanning goes on. The steps: a run glued to a word or a longer number
-// is no value; a lone digit run takes the fast path; otherwise the digit
-// groups and their separators are read, then the values in them.
+// scanning goes on.
 func (s *scanner) number(i int) int {
-	if s.glued(i) {
-		return skipNumber(s.text, i)
-	}
-	if end, done := s.loneRun(i); done {
-		return end
-	}
+	text := s.text
+	n := len(text)
 	start := i
-	plus := s.text[i] == '+'
-	if plus {
-		i++
-		if i >= len(s.text) || class[s.text[i]]&clsDigit == 0 {
-			return i
+	// The value must not continue a word or a longer number.
+	if i > 0 {
+		p := text[i-1]
+		if class[p]&(clsLetter|clsDigit) != 0 || p == '_' || p == '/' || p == '.' && i > 1 && class[text[i-2]]&clsDigit != 0 {
+			return skipNumber(text, i)
 		}
 	}
-	g, next, ok := s.digitGroups(i)
-	s.groups = g
-	if !ok {
-		return next // a run of more than 19 digits
-	}
-	if len(g) == 0 {
-		return max(next, start+1)
-	}
-	return s.values(start, plus, g)
-}
-
-// glued says the value at i would continue a word or a longer number.
-func (s *scanner) glued(i int) bool {
-	if i == 0 {
-		return false
-	}
-	text := s.text
-	p := text[i-1]
-	return class[p]&(clsLetter|clsDigit) != 0 || p == '_' || p == '/' || p == '.' && i > 1 && class[text[i-2]]&clsDigit != 0
-}
-
-// loneRun is the fast path for a digit run with no separator after it
-// (the common case in logs: PIDs, ports, timestamps): a value only with
-// 9-19 digits, a ZIP code (an anchor for a row's name+ZIP) with 5. done
-// is false when a separator follows: the run is a number's first group.
-func (s *scanner) loneRun(i int) (end int, done bool) {
-	text := s.text
-	n := len(text)
-	if class[text[i]]&clsDigit == 0 {
-		return i, false
-	}
-	j := i + 1
-	for j < n && class[text[j]]&clsDigit != 0 {
-		j++
-	}
-	if j < n && numberSep[text[j]] {
-		return i, false
-	}
-	if l := j - i; l >= 9 && l <= 19 && (j >= n || class[text[j]]&clsLetter == 0 && text[j] != '_') {
-		if s.national([]group{{start: i, end: j}}) == 0 {
-			s.bare(i, j)
-		}
-	} else if l == 5 && (j >= n || class[text[j]]&clsLetter == 0) {
-		s.anchor(i)
-	}
-	return j, true
-}
-
-// digitGroups reads the digit groups of a number from i, each with the
-// separator before it, at most 24. ok is false for a group of more than
-// 19 digits (no value; next is its end); otherwise next is where the
-// groups end.
-func (s *scanner) digitGroups(i int) (g []group, next int, ok bool) {
-	text := s.text
-	n := len(text)
-	g = s.groups[:0]
-	sep := byte(0)
-	for i < n && len(g) < 24 {
-		c := text[i]
-		if class[c]&clsDigit == 0 {
-			if c == '(' && len(g) == 0 && i+1 < n && class[text[i+1]]&clsDigit != 0 {
-				sep = '('
-				i++
-				continue
-			}
-			break
-		}
-		j := i
+	// Fast path: a lone digit run (the common case in logs: PIDs, ports,
+	// timestamps) is a value only with 9-19 digits.
+	if class[text[i]]&clsDigit != 0 {
+		j := i + 1
 		for j < n && class[text[j]]&clsDigit != 0 {
 			j++
 		}
-		if j-i > 19 {
-			return g, j, false
+		if j >= n || !numberSep[text[j]] {
+			if l := j - i; l >= 9 && l <= 19 && (j >= n || class[text[j]]&clsLetter == 0 && text[j] != '_') {
+				if s.national([]group{{start: i, end: j}}) == 0 {
+					s.bare(i, j)
+				}
+			} else if l == 5 && (j >= n || class[text[j]]&clsLetter == 0) {
+				s.anchor(i) // a ZIP code, perhaps: a row's name+ZIP
+			}
+			return j
 		}
-		g = append(g, group{start: i, end: j, sep: sep})
-		var more bool
-		if sep, i, more = groupSep(text, j); !more {
-			break
+	}
+	plus := false
+	if text[i] == '+' {
+		plus = true
+		i++
+		if i >= n || class[text[i]]&clsDigit == 0 {
+			return i
 		}
 	}
-	return g, i, true
-}
-
-// groupSep reads what follows a digit group at i: a separator and then
-// a digit (or '(' and a digit) carry the number on; more is false at its
-// end, where next is i.
-func groupSep(text []byte, i int) (sep byte, next int, more bool) {
-	n := len(text)
-	if i >= n {
-		return 0, i, false
+	g := s.groups[:0]
+	sep := byte(0)
+	for i < n && len(g) < 24 {
+		c := text[i]
+		if class[c]&clsDigit != 0 {
+			j := i
+			for j < n && class[text[j]]&clsDigit != 0 {
+				j++
+			}
+			if j-i > 19 {
+				s.groups = g
+				return j
+			}
+			g = append(g, group{start: i, end: j, sep: sep})
+			i = j
+			sep = 0
+			// A separator, then a digit (or '(' then a digit).
+			if i >= n {
+				break
+			}
+			c = text[i]
+			switch {
+			case c == ')' && i+1 < n && (text[i+1] == ' ' || text[i+1] == '-') && i+2 < n && class[text[i+2]]&clsDigit != 0:
+				sep = ')'
+				i += 2
+			case c == ')' && i+1 < n && class[text[i+1]]&clsDigit != 0:
+				sep = ')'
+				i++
+			case (c == ' ' || c == '-' || c == '.' || c == '/') && i+1 < n && class[text[i+1]]&clsDigit != 0:
+				sep = c
+				i++
+			case c == ' ' && i+3 < n && (text[i+1] == '-' || text[i+1] == '/' || text[i+1] == '.') && text[i+2] == ' ' && class[text[i+3]]&clsDigit != 0:
+				sep = text[i+1] // "268 - 67 - 9464": spaced separators
+				i += 3
+			case c == ' ' && i+2 < n && text[i+1] == '(' && class[text[i+2]]&clsDigit != 0:
+				sep = '('
+				i += 2
+			default:
+				i = -i // end of the run
+			}
+			if i < 0 {
+				i = -i
+				break
+			}
+			continue
+		}
+		if c == '(' && len(g) == 0 && i+1 < n && class[text[i+1]]&clsDigit != 0 {
+			sep = '('
+			i++
+			continue
+		}
+		break
 	}
-	digitAt := func(k int) bool { return k < n && class[text[k]]&clsDigit != 0 }
-	switch c := text[i]; {
-	case c == ')' && i+1 < n && (text[i+1] == ' ' || text[i+1] == '-') && digitAt(i+2):
-		return ')', i + 2, true
-	case c == ')' && digitAt(i+1):
-		return ')', i + 1, true
-	case (c == ' ' || c == '-' || c == '.' || c == '/') && digitAt(i+1):
-		return c, i + 1, true
-	case c == ' ' && i+3 < n && (text[i+1] == '-' || text[i+1] == '/' || text[i+1] == '.') && text[i+2] == ' ' && digitAt(i+3):
-		return text[i+1], i + 3, true // "268 - 67 - 9464": spaced separators
-	case c == ' ' && i+2 < n && text[i+1] == '(' && digitAt(i+2):
-		return '(', i + 2, true
+	s.groups = g
+	if len(g) == 0 {
+		return max(i, start+1)
 	}
-	return 0, i, false
-}
-
-// values emits what the digit groups g of the number at start hold, and
-// returns where scanning goes on.
-func (s *scanner) values(start int, plus bool, g []group) int {
-	text := s.text
 	end := g[len(g)-1].end
-	if end < len(text) && (class[text[end]]&(clsLetter|clsDigit) != 0 || text[end] == '_') {
+	if end < n && (class[text[end]]&(clsLetter|clsDigit) != 0 || text[end] == '_') {
 		return end // "123abc" is not a value
 	}
 	if plus {
@@ -543,36 +509,37 @@ func glen(gr group) int { return gr.end - gr.start }
 
 // patterns tries the value shapes at the start of g and returns how many
 // groups the emitted value used, or 0: each shape is its groups' digit
-// counts and the separators between them; a group no shape takes may be
-// a bare value.
+// counts (one comparison of the packed counts) and the separators between
+// them; a group no shape takes may be a bare value.
 func (s *scanner) patterns(g []group) int {
+	sh := lens(g)
 	switch {
-	case hasLens(g, 3, 3, 4) && g[1].sep != 0 && (g[2].sep == g[1].sep || g[1].sep == ')' && g[2].sep != ')' && g[2].sep != '('):
+	case sh&mask3 == shape3(3, 3, 4) && g[1].sep != 0 && (g[2].sep == g[1].sep || g[1].sep == ')' && g[2].sep != ')' && g[2].sep != '('):
 		// (312) 555-0148, 312-555-0148, 312.555.0148, 312 555 0148
 		if s.nanp(g[0].start, g[2].end, g[0].start, g[1].start, g[2].start) {
 			return 3
 		}
-	case hasLens(g, 1, 3, 3, 4) && s.text[g[0].start] == '1' && g[2].sep != 0:
+	case sh == shape4(1, 3, 3, 4) && s.text[g[0].start] == '1' && g[2].sep != 0:
 		// 1-312-555-0148, 1 (312) 555-0148
 		if s.nanp(g[0].start, g[3].end, g[1].start, g[2].start, g[3].start) {
 			return 4
 		}
-	case hasLens(g, 3, 2, 4) && plainSep(g[1].sep) && g[2].sep == g[1].sep:
+	case sh&mask3 == shape3(3, 2, 4) && plainSep(g[1].sep) && g[2].sep == g[1].sep:
 		// 219-09-9999, 219 09 9999, 043.12.0069, 683/11/5843
 		if s.ssn(g[0].start, g[2].end, g[0].start, g[1].start, g[2].start) {
 			return 3
 		}
-	case hasLens(g, 2, 6, 6, 1) && g[1].sep == '-' && g[2].sep == '-' && g[3].sep == '-':
+	case sh == shape4(2, 6, 6, 1) && g[1].sep == '-' && g[2].sep == '-' && g[3].sep == '-':
 		// 49-015420-323751-8
 		if s.luhnValue(TypeIMEI, g[0].start, g[3].end, g[:4]) {
 			return 4
 		}
-	case hasLens(g, 4, 4, 4, 4) && cardSep(g[1].sep) && g[2].sep == g[1].sep && g[3].sep == g[1].sep:
+	case sh == shape4(4, 4, 4, 4) && cardSep(g[1].sep) && g[2].sep == g[1].sep && g[3].sep == g[1].sep:
 		// 4111 1111 1111 1111
 		if s.luhnValue(TypeCard, g[0].start, g[3].end, g[:4]) {
 			return 4
 		}
-	case hasLens(g, 4, 6, 5) && cardSep(g[1].sep) && g[2].sep == g[1].sep:
+	case sh&mask3 == shape3(4, 6, 5) && cardSep(g[1].sep) && g[2].sep == g[1].sep:
 		// 3782 822463 10005
 		if s.luhnValue(TypeCard, g[0].start, g[2].end, g[:3]) {
 			return 3
@@ -584,18 +551,22 @@ func (s *scanner) patterns(g []group) int {
 	return 0
 }
 
-// hasLens says g starts with groups of these numbers of digits.
-func hasLens(g []group, lens ...int) bool {
-	if len(g) < len(lens) {
-		return false
+// lens packs the digit counts of g's first four groups, a byte each (0
+// past its end; a group has at most 19 digits).
+func lens(g []group) uint32 {
+	var sh uint32
+	for k := 0; k < 4 && k < len(g); k++ {
+		sh |= uint32(glen(g[k])) << (8 * k)
 	}
-	for i, l := range lens {
-		if glen(g[i]) != l {
-			return false
-		}
-	}
-	return true
+	return sh
 }
+
+// shape3 and shape4 are packed digit counts, as lens packs them; mask3
+// keeps the first three.
+func shape3(a, b, c uint32) uint32    { return a | b<<8 | c<<16 }
+func shape4(a, b, c, d uint32) uint32 { return shape3(a, b, c) | d<<24 }
+
+const mask3 = 0xffffff
 
 // plainSep: a separator that is no bracket (an SSN's).
 func plainSep(sep byte) bool { return sep != 0 && sep != ')' && sep != '(' }
