@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +12,6 @@ import (
 
 	"leakwatch/config"
 	"leakwatch/demo"
-	"leakwatch/fpstore"
 	"leakwatch/importer"
 )
 
@@ -74,16 +74,16 @@ func DemoImport(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	im, err := fpstore.NewImport(cfg.FingerprintsDir(), "crm", "crm-prod", "demo-customers.csv")
+	_, err = importer.Dataset(ctx, bytes.NewReader(data), importer.DatasetOptions{
+		Dir: cfg.FingerprintsDir(), Dataset: "crm", Partition: "crm-prod", Name: "demo-customers.csv",
+		Options: importer.Options{File: "customers.csv", Header: true, Columns: cols, Hasher: h},
+	})
+	var exists *importer.ExistsError
+	if errors.As(err, &exists) {
+		return nil // an earlier run imported them
+	}
 	if err != nil {
-		return err
-	}
-	defer im.Abort()
-	if len(im.Dataset()) > 0 {
-		return nil
-	}
-	if _, err := importer.Run(ctx, bytes.NewReader(data), im, importer.Options{File: "customers.csv", Header: true, Columns: cols, Hasher: h}); err != nil {
 		return fmt.Errorf("demo customers: %w", err)
 	}
-	return im.Commit(ctx, 1)
+	return nil
 }

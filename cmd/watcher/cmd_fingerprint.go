@@ -119,27 +119,6 @@ func runFingerprintImport(cmd *cobra.Command, g *globals, o fpImportOptions, fil
 	if err != nil {
 		return err
 	}
-	im, err := fpstore.NewImport(cfg.FingerprintsDir(), o.dataset, o.partition, file)
-	if err != nil {
-		return err
-	}
-	defer im.Abort() // a failed or stopped import leaves no work files
-	if im.Cleaned > 0 {
-		fmt.Fprintf(cmd.ErrOrStderr(), "removed %d work folders (%d MiB) left by imports that were stopped\n", im.Cleaned, im.CleanedBytes>>20)
-	}
-	if prev := im.Dataset(); len(prev) > 0 {
-		p := prev[len(prev)-1]
-		what := fmt.Sprintf("dataset %s was imported before (%d times; last from %s on %s, %d rows)", o.dataset, len(prev), p.File, stamp(p.Imported), p.Rows)
-		switch {
-		case o.replace:
-			im.ReplaceDataset()
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: replacing it\n", what)
-		case o.append:
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s: adding this file to it\n", what)
-		default:
-			return usageError{fmt.Errorf("%s: --replace to replace it, --append to add this file to it", what)}
-		}
-	}
 	var bar *progressbar.ProgressBar
 	var r io.Reader = bufio.NewReaderSize(f, 1<<20)
 	if tf, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(tf.Fd())) {
@@ -147,32 +126,44 @@ func runFingerprintImport(cmd *cobra.Command, g *globals, o fpImportOptions, fil
 		pr := progressbar.NewReader(r, bar)
 		r = &pr
 	}
-	start := time.Now()
-	res, err := importer.Run(cmd.Context(), r, im, importer.Options{
-		File: file, Header: !o.noHeader, Comma: comma[0], Columns: cols, Hasher: h, MaxBad: o.maxBad, MaxRecord: o.maxRow,
+	stderr := cmd.ErrOrStderr()
+	res, err := importer.Dataset(cmd.Context(), r, importer.DatasetOptions{
+		Dir: cfg.FingerprintsDir(), Dataset: o.dataset, Partition: o.partition, Name: file,
+		Replace: o.replace, Append: o.append, Workers: runtime.GOMAXPROCS(0),
+		Options: importer.Options{File: file, Header: !o.noHeader, Comma: comma[0], Columns: cols, Hasher: h, MaxBad: o.maxBad, MaxRecord: o.maxRow},
+		Cleaned: func(n int, b int64) {
+			fmt.Fprintf(stderr, "removed %d work folders (%d MiB) left by imports that were stopped\n", n, b>>20)
+		},
+		Before: func(what string) {
+			if o.replace {
+				fmt.Fprintf(stderr, "%s: replacing it\n", what)
+			} else {
+				fmt.Fprintf(stderr, "%s: adding this file to it\n", what)
+			}
+		},
 	})
-	if err != nil {
-		printBadRows(cmd.ErrOrStderr(), res)
-		if cmd.Context().Err() != nil {
-			return fmt.Errorf("import stopped after %d rows: nothing imported, work files removed", res.Rows)
-		}
-		return err
+	var exists *importer.ExistsError
+	if err != nil && !errors.As(err, &exists) {
+		printBadRows(stderr, res.Result)
 	}
-	hashed := time.Since(start)
-	if err := im.Commit(cmd.Context(), runtime.GOMAXPROCS(0)); err != nil {
-		if cmd.Context().Err() != nil {
-			return errors.New("import stopped while writing: nothing imported, work files removed")
-		}
-		return fmt.Errorf("write fingerprints: %w", err)
+	switch {
+	case errors.As(err, &exists):
+		return usageError{fmt.Errorf("%s: --replace to replace it, --append to add this file to it", exists.What)}
+	case err != nil && cmd.Context().Err() != nil && res.Hashed > 0:
+		return errors.New("import stopped while writing: nothing imported, work files removed")
+	case err != nil && cmd.Context().Err() != nil:
+		return fmt.Errorf("import stopped after %d rows: nothing imported, work files removed", res.Rows)
+	case err != nil:
+		return err
 	}
 	if bar != nil {
 		_ = bar.Finish()
 	}
 	out := cmd.OutOrStdout()
-	printBadRows(cmd.ErrOrStderr(), res)
+	printBadRows(stderr, res.Result)
 	_, err = fmt.Fprintf(out, "imported %s into dataset %s (partition %s): %d rows, %d values, %d bad rows; hashed in %s, stored in %s\n",
 		fi.Name(), o.dataset, o.partition, res.Rows, res.Values, res.BadRows,
-		hashed.Round(time.Millisecond), (time.Since(start) - hashed).Round(time.Millisecond))
+		res.Hashed.Round(time.Millisecond), res.Stored.Round(time.Millisecond))
 	return err
 }
 
