@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -98,4 +99,30 @@ func ProbeJobs(cfg *config.Config) ([]pipeline.Job, func(), error) {
 // a crawl would before it starts.
 func Preflight(ctx context.Context, cfg *config.Config) (crawler.Status, error) {
 	return crawler.Preflight(ctx, preflightOptions(cfg))
+}
+
+// Compact applies post_text_retention to cfg's database, then rewrites it
+// to give the freed space back (the daemon stopped: compaction needs the
+// file to itself). It returns the posts whose text was dropped and the
+// file's size before and after.
+func Compact(cfg *config.Config) (dropped int, before, after int64, err error) {
+	path := cfg.Resolve(cfg.Database)
+	db, err := store.Open(path, store.Options{Timeout: time.Second})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if keep := time.Duration(cfg.TextRetention); keep > 0 {
+		dropped, err = db.DropText(time.Now().Add(-keep))
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return dropped, 0, 0, err
+	}
+	before, after, err = store.Compact(path, time.Second)
+	if errors.Is(err, store.ErrLocked) {
+		err = fmt.Errorf("%w: stop the daemon first", err)
+	}
+	return dropped, before, after, err
 }

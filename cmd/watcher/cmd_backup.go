@@ -69,25 +69,8 @@ func runCompact(ctx context.Context, out io.Writer, cfg *config.Config) error {
 		return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first, compaction needs the database to itself", cfg.SocketPath())
 	}
 	path := cfg.Resolve(cfg.Database)
-	db, err := store.Open(path, store.Options{Timeout: time.Second})
+	dropped, before, after, err := daemon.Compact(cfg)
 	if err != nil {
-		return err
-	}
-	dropped := 0
-	if keep := time.Duration(cfg.TextRetention); keep > 0 {
-		dropped, err = db.DropText(time.Now().Add(-keep))
-	}
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	before, after, err := store.Compact(path, time.Second)
-	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return fmt.Errorf("%w: stop the daemon first", err)
-		}
 		return err
 	}
 	_, err = fmt.Fprintf(out, "retention: dropped the text of %d posts older than %s\ncompact: %s %d KiB -> %d KiB\n",
