@@ -203,16 +203,13 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 					break // not all ASCII: eight bytes at a time from here
 				}
 				pl, pw := prevL>>7, prevW>>7
-				k64, k65 := byteKind[text[i+64]], byteKind[text[i+65]]
-				nl := uint64(k64 & kLetter)
-				nw := nl | uint64(k64>>1&1)&(L>>63)&uint64(k65&kLetter)
-				W := L | D&(L<<1|pl)&(L>>1|nl<<63)
+				nl, nw := after64(text[i+64], text[i+65], L)
+				W := wordBytes(L, D, pl, nl, 1)
 				if pw != 0 && W&1 == 0 {
 					emitWord(text, ws, i, high, fn, ts) // a word from before ends here
 					pw = 0
 				}
-				starts := W &^ (W<<1 | pw)
-				ends := W &^ (W>>1 | nw<<63)
+				starts, ends := edges(W, pw, nw, 1)
 				for m := ends; m != 0; m &= m - 1 {
 					bit := m & -m
 					if sb := starts & (bit | (bit - 1)); sb != 0 {
@@ -237,23 +234,14 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 					break
 				}
 				L, D := classify8(x)
-				var nextL, nextW uint64
-				if i+10 <= n { // the bytes after the block
-					k8, k9 := byteKind[text[i+8]], byteKind[text[i+9]]
-					l8, d8, l9 := uint64(k8&kLetter), uint64(k8>>1&1), uint64(k9&kLetter)
-					nextL = l8 << 63
-					nextW = (l8 | d8&(L>>63)&l9) << 63
-				} else if i+8 < n && byteKind[text[i+8]] == kLetter {
-					nextL, nextW = 0x80<<56, 0x80<<56
-				}
-				W := L | D&(L<<8|prevL)&(L>>8|nextL)
+				nextL, nextW := after8(text, i, L)
+				W := wordBytes(L, D, prevL>>7, nextL>>63, 8)
 				if prevW != 0 && W&0x80 == 0 {
 					// A word from the byte-by-byte path ends here.
 					emitWord(text, ws, i, high, fn, ts)
 					prevW = 0
 				}
-				starts := W &^ (W<<8 | prevW)
-				ends := W &^ (W>>8 | nextW)
+				starts, ends := edges(W, prevW>>7, nextW>>63, 8)
 				// One step per word end; its start is the last start at or
 				// below it in this block, or the start carried in.
 				for m := ends; m != 0; m &= m - 1 {
@@ -328,6 +316,50 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 	if inWord {
 		fn(text, ws, n, high)
 	}
+}
+
+// wordBytes marks the bytes of words among letters L and digits D (one
+// mark every step bits: 1 for classify64's packing, 8 for classify8's):
+// every letter, and a digit between two letters ("ha1cyon"). pl and nl
+// are 1 when the byte before the first, or after the last, is a letter.
+func wordBytes(L, D, pl, nl uint64, step uint) uint64 {
+	top := 64 - step
+	return L | D&(L<<step|pl<<(step-1))&(L>>step|nl<<(top+step-1))
+}
+
+// edges marks where words start and end in the word bytes W; pw and nw
+// are 1 when a word runs in from before the first byte, or on past the
+// last.
+func edges(W, pw, nw uint64, step uint) (starts, ends uint64) {
+	top := 64 - step
+	starts = W &^ (W<<step | pw<<(step-1))
+	ends = W &^ (W>>step | nw<<(top+step-1))
+	return starts, ends
+}
+
+// after64 classifies the two bytes after a 64-byte chunk whose last byte
+// is L's bit 63: nl, the next byte is a letter; nw, the word goes on past
+// the chunk (a letter, or a digit between letters).
+func after64(b64, b65 byte, L uint64) (nl, nw uint64) {
+	k64, k65 := byteKind[b64], byteKind[b65]
+	nl = uint64(k64 & kLetter)
+	nw = nl | uint64(k64>>1&1)&(L>>63)&uint64(k65&kLetter)
+	return nl, nw
+}
+
+// after8 is after64 for the eight-byte block at i (masks in the block's
+// top byte), near the end of text too.
+func after8(text []byte, i int, L uint64) (nextL, nextW uint64) {
+	n := len(text)
+	if i+10 <= n {
+		k8, k9 := byteKind[text[i+8]], byteKind[text[i+9]]
+		l8, d8, l9 := uint64(k8&kLetter), uint64(k8>>1&1), uint64(k9&kLetter)
+		return l8 << 63, (l8 | d8&(L>>63)&l9) << 63
+	}
+	if i+8 < n && byteKind[text[i+8]] == kLetter {
+		return 0x80 << 56, 0x80 << 56
+	}
+	return 0, 0
 }
 
 // classify8 marks the letters (a-z, A-Z) and the digits of eight ASCII
