@@ -392,3 +392,15 @@ func endsLikeTime(w string) bool {
 }
 
 func cleanSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// SavedThread reads a thread page saved from a forum (no network) as the
+// crawler reads a fetched one: its title, and its posts as one thread
+// text (leak.ThreadText: each post with its author, quotes marked).
+func SavedThread(page []byte, sel ForumSelectors) (title, thread string, err error) {
+	base, _ := url.Parse("http://saved.invalid/")
+	tp, err := ParseThread(page, base, sel)
+	if err != nil {
+		return "", "", err
+	}
+	return PageTitle(page), leak.ThreadText(tp.Posts), nil
+}

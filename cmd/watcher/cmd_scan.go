@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
@@ -99,15 +98,14 @@ func runScan(cmd *cobra.Command, g *globals, o scanOptions, file string) error {
 		if err != nil {
 			return usageError{fmt.Errorf("--preset: %w", err)}
 		}
-		base, _ := url.Parse("http://saved.invalid/")
-		tp, err := crawler.ParseThread(text, base, sel)
+		pageTitle, thread, err := crawler.SavedThread(text, sel)
 		if err != nil {
 			return fmt.Errorf("%s: read as a %s thread page: %w", file, o.preset, err)
 		}
 		if title == "" {
-			title = crawler.PageTitle(text)
+			title = pageTitle
 		}
-		text = []byte(leak.ThreadText(tp.Posts))
+		text = []byte(thread)
 	case o.html:
 		text = []byte(crawler.PasteText(text, "text/html"))
 	}
