@@ -51,8 +51,7 @@ func canaryDB(ctx context.Context, g *globals) (*config.Config, control.CanaryKe
 }
 
 func newCanaryGenerateCmd(g *globals) *cobra.Command {
-	var partition, domain, outFile string
-	var count int
+	var o canaryGenerateOptions
 	cmd := &cobra.Command{
 		Use:   "generate --config FILE --partition P --count N",
 		Short: "Make N canaries for a partition; print them once, store only their hashes",
@@ -62,50 +61,14 @@ partition P, and stores only their keyed hashes with their id and partition. Kee
 printed file out of the partition's backups' reach; leakwatch cannot show it again.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if partition == "" || count < 1 {
-				return usageError{errors.New("generate needs --partition and --count >= 1")}
-			}
-			cfg, svc, h, closeSvc, err := canaryDB(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			defer closeSvc()
-			if domain == "" {
-				domain = cfg.Canaries.Domain
-			}
-			if domain == "" {
-				return usageError{errors.New("no canary domain: set canaries.domain in the config or --domain")}
-			}
-			recs, err := canary.Generate(count, partition, domain)
-			if err != nil {
-				return err
-			}
-			cs, err := canary.Digests(recs, h, time.Now().UTC())
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if outFile != "" {
-				// The plaintext, for planting: private to its owner, and never
-				// over an existing file.
-				f, err := os.OpenFile(outFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-				if err != nil {
-					return fmt.Errorf("--out: %w", err)
-				}
-				defer f.Close()
-				out = f
-			}
-			if err := svc.PutCanaries(cmd.Context(), cs); err != nil {
-				return err
-			}
-			return canary.WriteCSV(out, recs)
+			return runCanaryGenerate(cmd, g, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&partition, "partition", "", "the data partition the canaries will be planted in (required)")
-	f.IntVar(&count, "count", 1, "how many canaries")
-	f.StringVar(&domain, "domain", "", "email domain (default: canaries.domain from the config)")
-	f.StringVar(&outFile, "out", "", "write the canaries to this new file (mode 0600) instead of standard output")
+	f.StringVar(&o.partition, "partition", "", "the data partition the canaries will be planted in (required)")
+	f.IntVar(&o.count, "count", 1, "how many canaries")
+	f.StringVar(&o.domain, "domain", "", "email domain (default: canaries.domain from the config)")
+	f.StringVar(&o.outFile, "out", "", "write the canaries to this new file (mode 0600) instead of standard output")
 	return cmd
 }
 
@@ -130,37 +93,7 @@ value.` + "\n" + exitStatusHelp,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, svc, h, closeSvc, err := canaryDB(cmd.Context(), g)
-			if err != nil {
-				return err
-			}
-			defer closeSvc()
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			rep, err := canary.Read(f, args[0], partition, h)
-			for _, b := range rep.Bad {
-				fmt.Fprintln(cmd.ErrOrStderr(), "bad row:", b)
-			}
-			if err != nil {
-				return err
-			}
-			stored, err := svc.Canaries(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if conflicts := canary.Conflicts(stored, rep.Canaries); len(conflicts) > 0 {
-				for _, c := range conflicts {
-					fmt.Fprintln(cmd.ErrOrStderr(), "conflict:", c)
-				}
-				return fmt.Errorf("%s: %d canary values belong to another canary: one value, one canary (a hit must name one partition); nothing was imported", args[0], len(conflicts))
-			}
-			if err := svc.PutCanaries(cmd.Context(), rep.Canaries); err != nil {
-				return err
-			}
-			return printCanaryImport(cmd.OutOrStdout(), rep, args[0])
+			return runCanaryImport(cmd, g, partition, args[0])
 		},
 	}
 	cmd.Flags().StringVar(&partition, "partition", "", "partition for rows without one")
@@ -232,4 +165,84 @@ func printCanaryImport(w io.Writer, c canary.Import, file string) error {
 	}
 	_, err := fmt.Fprintf(w, "  %d bad rows\n", c.BadRows)
 	return err
+}
+
+type canaryGenerateOptions struct {
+	partition, domain, outFile string
+	count                      int
+}
+
+func runCanaryGenerate(cmd *cobra.Command, g *globals, o canaryGenerateOptions) error {
+	if o.partition == "" || o.count < 1 {
+		return usageError{errors.New("generate needs --partition and --count >= 1")}
+	}
+	cfg, svc, h, closeSvc, err := canaryDB(cmd.Context(), g)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	domain := o.domain
+	if domain == "" {
+		domain = cfg.Canaries.Domain
+	}
+	if domain == "" {
+		return usageError{errors.New("no canary domain: set canaries.domain in the config or --domain")}
+	}
+	recs, err := canary.Generate(o.count, o.partition, domain)
+	if err != nil {
+		return err
+	}
+	cs, err := canary.Digests(recs, h, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	if o.outFile != "" {
+		// The plaintext, for planting: private to its owner, and never
+		// over an existing file.
+		f, err := os.OpenFile(o.outFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer f.Close()
+		out = f
+	}
+	if err := svc.PutCanaries(cmd.Context(), cs); err != nil {
+		return err
+	}
+	return canary.WriteCSV(out, recs)
+}
+
+func runCanaryImport(cmd *cobra.Command, g *globals, partition, file string) error {
+	_, svc, h, closeSvc, err := canaryDB(cmd.Context(), g)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rep, err := canary.Read(f, file, partition, h)
+	for _, b := range rep.Bad {
+		fmt.Fprintln(cmd.ErrOrStderr(), "bad row:", b)
+	}
+	if err != nil {
+		return err
+	}
+	stored, err := svc.Canaries(cmd.Context())
+	if err != nil {
+		return err
+	}
+	if conflicts := canary.Conflicts(stored, rep.Canaries); len(conflicts) > 0 {
+		for _, c := range conflicts {
+			fmt.Fprintln(cmd.ErrOrStderr(), "conflict:", c)
+		}
+		return fmt.Errorf("%s: %d canary values belong to another canary: one value, one canary (a hit must name one partition); nothing was imported", file, len(conflicts))
+	}
+	if err := svc.PutCanaries(cmd.Context(), rep.Canaries); err != nil {
+		return err
+	}
+	return printCanaryImport(cmd.OutOrStdout(), rep, file)
 }
