@@ -107,43 +107,8 @@ func newCanaryListCmd(g *globals) *cobra.Command {
 		Short: "List canaries: ids, partitions, types and creation dates, never values",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var cs []leak.Canary
-			err := withService(cmd.Context(), g, "canary list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
-				var err error
-				cs, err = svc.Canaries(cmd.Context())
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			type row struct {
-				ID        string    `json:"id"`
-				Partition string    `json:"partition"`
-				Types     []string  `json:"types"`
-				Created   time.Time `json:"created"`
-			}
-			var rows []*row
-			byID := map[string]*row{}
-			for _, c := range cs {
-				r, ok := byID[c.ID]
-				if !ok {
-					r = &row{ID: c.ID, Partition: c.Partition, Created: c.Created}
-					byID[c.ID] = r
-					rows = append(rows, r)
-				}
-				r.Types = append(r.Types, c.Type)
-			}
-			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPARTITION\tTYPES\tCREATED")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Partition, strings.Join(r.Types, ","), stamp(r.Created))
-			}
-			return tw.Flush()
+			return runCanaryList(cmd, g, asJSON)
+
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -245,4 +210,44 @@ func runCanaryImport(cmd *cobra.Command, g *globals, partition, file string) err
 		return err
 	}
 	return printCanaryImport(cmd.OutOrStdout(), rep, file)
+}
+
+func runCanaryList(cmd *cobra.Command, g *globals, asJSON bool) error {
+	var cs []leak.Canary
+	err := withService(cmd.Context(), g, "canary list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
+		var err error
+		cs, err = svc.Canaries(cmd.Context())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	type row struct {
+		ID        string    `json:"id"`
+		Partition string    `json:"partition"`
+		Types     []string  `json:"types"`
+		Created   time.Time `json:"created"`
+	}
+	var rows []*row
+	byID := map[string]*row{}
+	for _, c := range cs {
+		r, ok := byID[c.ID]
+		if !ok {
+			r = &row{ID: c.ID, Partition: c.Partition, Created: c.Created}
+			byID[c.ID] = r
+			rows = append(rows, r)
+		}
+		r.Types = append(r.Types, c.Type)
+	}
+	if asJSON {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPARTITION\tTYPES\tCREATED")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Partition, strings.Join(r.Types, ","), stamp(r.Created))
+	}
+	return tw.Flush()
 }

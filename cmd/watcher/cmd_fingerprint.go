@@ -184,33 +184,37 @@ func newFingerprintStatsCmd(g *globals) *cobra.Command {
 		Short: "Show the imported datasets, their counts and the memory they take",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.loadConfig("fingerprint stats")
-			if err != nil {
-				return err
-			}
-			fp, err := fpstore.Open(cfg.FingerprintsDir())
-			if err != nil {
-				return err
-			}
-			defer fp.Close()
-			out := cmd.OutOrStdout()
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tDATASET\tPARTITION\tFILE\tROWS\tVALUES\tBAD ROWS\tIMPORTED")
-			for _, s := range fp.Sources() {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Dataset, s.Partition, s.File, s.Rows, s.Values, s.BadRows, stamp(s.Imported))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			filter, data := fp.Memory()
-			per := 0.0
-			if fp.Len() > 0 {
-				per = float64(filter) / float64(fp.Len())
-			}
-			_, err = fmt.Fprintf(out, "total: %d values; memory: %d KiB of filters in RAM (%.2f bytes per value), %d KiB of entries on disk (memory-mapped)\n",
-				fp.Len(), filter/1024, per, data/1024)
-			return err
+			return runFingerprintStats(cmd, g)
 		},
 	}
 	return cmd
+}
+
+func runFingerprintStats(cmd *cobra.Command, g *globals) error {
+	cfg, err := g.loadConfig("fingerprint stats")
+	if err != nil {
+		return err
+	}
+	fp, err := fpstore.Open(cfg.FingerprintsDir())
+	if err != nil {
+		return err
+	}
+	defer fp.Close()
+	out := cmd.OutOrStdout()
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tDATASET\tPARTITION\tFILE\tROWS\tVALUES\tBAD ROWS\tIMPORTED")
+	for _, s := range fp.Sources() {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Dataset, s.Partition, s.File, s.Rows, s.Values, s.BadRows, stamp(s.Imported))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	filter, data := fp.Memory()
+	per := 0.0
+	if fp.Len() > 0 {
+		per = float64(filter) / float64(fp.Len())
+	}
+	_, err = fmt.Fprintf(out, "total: %d values; memory: %d KiB of filters in RAM (%.2f bytes per value), %d KiB of entries on disk (memory-mapped)\n",
+		fp.Len(), filter/1024, per, data/1024)
+	return err
 }
