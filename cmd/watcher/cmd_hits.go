@@ -36,48 +36,22 @@ the database themselves.` + "\n" + exitStatusHelp,
 }
 
 func newHitsListCmd(g *globals) *cobra.Command {
-	var severity, since, source string
-	var unacked, asJSON bool
-	var limit int
+	var o hitsListOptions
 	cmd := &cobra.Command{
 		Use:   "list [--severity S] [--since T] [--source S] [--unacked] [--limit N] [--json]",
 		Short: "List hits, newest first",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := store.HitFilter{Source: source, Unacked: unacked, Limit: limit}
-			if severity != "" {
-				s, err := leak.ParseSeverity(severity)
-				if err != nil {
-					return usageError{fmt.Errorf("--severity: %w", err)}
-				}
-				f.Severity = s
-			}
-			var err error
-			if f.Since, err = parseSince(since, time.Now()); err != nil {
-				return err
-			}
-			return withService(cmd.Context(), g, "hits list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
-				hs, err := svc.Hits(cmd.Context(), f)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					if hs == nil {
-						hs = []leak.Hit{}
-					}
-					return printJSON(cmd.OutOrStdout(), hs)
-				}
-				return printHits(cmd.OutOrStdout(), hs)
-			})
+			return runHitsList(cmd, g, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&severity, "severity", "", "at least this severity: info, high or critical")
-	f.StringVar(&since, "since", "", "found since: a duration back (30d, 12h) or a date (2026-11-01)")
-	f.StringVar(&source, "source", "", "only this source")
-	f.BoolVar(&unacked, "unacked", false, "only hits not yet acknowledged")
-	f.IntVar(&limit, "limit", 0, "at most this many (0: all)")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.StringVar(&o.severity, "severity", "", "at least this severity: info, high or critical")
+	f.StringVar(&o.since, "since", "", "found since: a duration back (30d, 12h) or a date (2026-11-01)")
+	f.StringVar(&o.source, "source", "", "only this source")
+	f.BoolVar(&o.unacked, "unacked", false, "only hits not yet acknowledged")
+	f.IntVar(&o.limit, "limit", 0, "at most this many (0: all)")
+	f.BoolVar(&o.json, "json", false, "print JSON")
 	return cmd
 }
 
@@ -245,4 +219,38 @@ func hitID(s string) (uint64, error) {
 		return 0, usageError{fmt.Errorf("hit id %q: want a number as shown by watcher hits list", s)}
 	}
 	return id, nil
+}
+
+type hitsListOptions struct {
+	severity, since, source string
+	unacked, json           bool
+	limit                   int
+}
+
+func runHitsList(cmd *cobra.Command, g *globals, o hitsListOptions) error {
+	f := store.HitFilter{Source: o.source, Unacked: o.unacked, Limit: o.limit}
+	if o.severity != "" {
+		s, err := leak.ParseSeverity(o.severity)
+		if err != nil {
+			return usageError{fmt.Errorf("--severity: %w", err)}
+		}
+		f.Severity = s
+	}
+	var err error
+	if f.Since, err = parseSince(o.since, time.Now()); err != nil {
+		return err
+	}
+	return withService(cmd.Context(), g, "hits list", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
+		hs, err := svc.Hits(cmd.Context(), f)
+		if err != nil {
+			return err
+		}
+		if o.json {
+			if hs == nil {
+				hs = []leak.Hit{}
+			}
+			return printJSON(cmd.OutOrStdout(), hs)
+		}
+		return printHits(cmd.OutOrStdout(), hs)
+	})
 }
