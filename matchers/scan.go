@@ -337,32 +337,27 @@ func appendLower(dst, src []byte) []byte {
 
 // number reads a run of digit groups starting at i (a digit, '+' or '(')
 // and emits the phones, SSNs, IMEIs and cards it holds. It returns where
-// scanning goes on.
+// scanning goes on. The steps, hot ones inline: a run glued to a word or
+// a longer number is no value; a lone digit run takes the fast path; else
+// the digit groups and their separators are read (groupSep for the rarer
+// separators), then values reads what they hold.
 func (s *scanner) number(i int) int {
 	text := s.text
 	n := len(text)
 	start := i
-	// The value must not continue a word or a longer number.
-	if i > 0 {
-		p := text[i-1]
-		if class[p]&(clsLetter|clsDigit) != 0 || p == '_' || p == '/' || p == '.' && i > 1 && class[text[i-2]]&clsDigit != 0 {
-			return skipNumber(text, i)
-		}
+	if s.glued(i) {
+		return skipNumber(text, i)
 	}
 	// Fast path: a lone digit run (the common case in logs: PIDs, ports,
-	// timestamps) is a value only with 9-19 digits.
+	// timestamps) is a value only with 5 or 9-19 digits.
 	if class[text[i]]&clsDigit != 0 {
 		j := i + 1
 		for j < n && class[text[j]]&clsDigit != 0 {
 			j++
 		}
 		if j >= n || !numberSep[text[j]] {
-			if l := j - i; l >= 9 && l <= 19 && (j >= n || class[text[j]]&clsLetter == 0 && text[j] != '_') {
-				if s.national([]group{{start: i, end: j}}) == 0 {
-					s.bare(i, j)
-				}
-			} else if l == 5 && (j >= n || class[text[j]]&clsLetter == 0) {
-				s.anchor(i) // a ZIP code, perhaps: a row's name+ZIP
+			if l := j - i; l == 5 || l >= 9 && l <= 19 {
+				s.loneRun(i, j)
 			}
 			return j
 		}
@@ -375,65 +370,96 @@ func (s *scanner) number(i int) int {
 			return i
 		}
 	}
+	// The digit groups, each with the separator before it, at most 24.
 	g := s.groups[:0]
 	sep := byte(0)
 	for i < n && len(g) < 24 {
 		c := text[i]
-		if class[c]&clsDigit != 0 {
-			j := i
-			for j < n && class[text[j]]&clsDigit != 0 {
-				j++
-			}
-			if j-i > 19 {
-				s.groups = g
-				return j
-			}
-			g = append(g, group{start: i, end: j, sep: sep})
-			i = j
-			sep = 0
-			// A separator, then a digit (or '(' then a digit).
-			if i >= n {
-				break
-			}
-			c = text[i]
-			switch {
-			case c == ')' && i+1 < n && (text[i+1] == ' ' || text[i+1] == '-') && i+2 < n && class[text[i+2]]&clsDigit != 0:
-				sep = ')'
-				i += 2
-			case c == ')' && i+1 < n && class[text[i+1]]&clsDigit != 0:
-				sep = ')'
-				i++
-			case (c == ' ' || c == '-' || c == '.' || c == '/') && i+1 < n && class[text[i+1]]&clsDigit != 0:
-				sep = c
-				i++
-			case c == ' ' && i+3 < n && (text[i+1] == '-' || text[i+1] == '/' || text[i+1] == '.') && text[i+2] == ' ' && class[text[i+3]]&clsDigit != 0:
-				sep = text[i+1] // "268 - 67 - 9464": spaced separators
-				i += 3
-			case c == ' ' && i+2 < n && text[i+1] == '(' && class[text[i+2]]&clsDigit != 0:
+		if class[c]&clsDigit == 0 {
+			if c == '(' && len(g) == 0 && i+1 < n && class[text[i+1]]&clsDigit != 0 {
 				sep = '('
-				i += 2
-			default:
-				i = -i // end of the run
+				i++
+				continue
 			}
-			if i < 0 {
-				i = -i
-				break
-			}
+			break
+		}
+		j := i
+		for j < n && class[text[j]]&clsDigit != 0 {
+			j++
+		}
+		if j-i > 19 {
+			s.groups = g
+			return j // no value has 20 digits in a group
+		}
+		g = append(g, group{start: i, end: j, sep: sep})
+		if j+1 < n && (text[j] == '-' || text[j] == ' ' || text[j] == '.' || text[j] == '/') && class[text[j+1]]&clsDigit != 0 {
+			sep, i = text[j], j+1
 			continue
 		}
-		if c == '(' && len(g) == 0 && i+1 < n && class[text[i+1]]&clsDigit != 0 {
-			sep = '('
-			i++
-			continue
+		var more bool
+		if sep, i, more = groupSep(text, j); !more {
+			break
 		}
-		break
 	}
 	s.groups = g
 	if len(g) == 0 {
 		return max(i, start+1)
 	}
+	return s.values(start, plus, g)
+}
+
+// glued says the value at i would continue a word or a longer number.
+func (s *scanner) glued(i int) bool {
+	if i == 0 {
+		return false
+	}
+	text := s.text
+	p := text[i-1]
+	return class[p]&(clsLetter|clsDigit) != 0 || p == '_' || p == '/' || p == '.' && i > 1 && class[text[i-2]]&clsDigit != 0
+}
+
+// loneRun reads a lone digit run text[i:j] of 5 or 9-19 digits: a value
+// with 9-19 digits (a national phone number, or a bare one), a ZIP code
+// (an anchor for a row's name+ZIP) with 5.
+func (s *scanner) loneRun(i, j int) {
+	text := s.text
+	n := len(text)
+	if l := j - i; l >= 9 && (j >= n || class[text[j]]&clsLetter == 0 && text[j] != '_') {
+		if s.national([]group{{start: i, end: j}}) == 0 {
+			s.bare(i, j)
+		}
+	} else if l == 5 && (j >= n || class[text[j]]&clsLetter == 0) {
+		s.anchor(i)
+	}
+}
+
+// groupSep reads the rarer separators after a digit group at i: ")",
+// ") ", " - " and " (", each followed by a digit; more is false at the
+// number's end, where next is i.
+func groupSep(text []byte, i int) (sep byte, next int, more bool) {
+	n := len(text)
+	if i >= n {
+		return 0, i, false
+	}
+	switch c := text[i]; {
+	case c == ')' && i+2 < n && (text[i+1] == ' ' || text[i+1] == '-') && class[text[i+2]]&clsDigit != 0:
+		return ')', i + 2, true
+	case c == ')' && i+1 < n && class[text[i+1]]&clsDigit != 0:
+		return ')', i + 1, true
+	case c == ' ' && i+3 < n && (text[i+1] == '-' || text[i+1] == '/' || text[i+1] == '.') && text[i+2] == ' ' && class[text[i+3]]&clsDigit != 0:
+		return text[i+1], i + 3, true // "268 - 67 - 9464": spaced separators
+	case c == ' ' && i+2 < n && text[i+1] == '(' && class[text[i+2]]&clsDigit != 0:
+		return '(', i + 2, true
+	}
+	return 0, i, false
+}
+
+// values emits what the digit groups g of the number at start hold, and
+// returns where scanning goes on.
+func (s *scanner) values(start int, plus bool, g []group) int {
+	text := s.text
 	end := g[len(g)-1].end
-	if end < n && (class[text[end]]&(clsLetter|clsDigit) != 0 || text[end] == '_') {
+	if end < len(text) && (class[text[end]]&(clsLetter|clsDigit) != 0 || text[end] == '_') {
 		return end // "123abc" is not a value
 	}
 	if plus {

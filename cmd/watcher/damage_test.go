@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // runBinary runs the real watcher binary: a fault in it shows as a signal,
@@ -42,7 +45,10 @@ func TestDamagedDatabaseCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cut := good[:len(good)*6/10]
+	// Cut the file before its last page in use: wherever bbolt put the
+	// pages (crawls run in parallel, so the layout varies), one the tree
+	// needs is gone.
+	cut := good[:lastLivePage(t, f.db)]
 	if err := os.WriteFile(f.db, cut, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -91,4 +97,31 @@ func TestDamagedDatabaseCommands(t *testing.T) {
 	if fi, _ := os.Stat(f.db); fi.Size() != 0 {
 		t.Errorf("the 0-byte file became %d bytes", fi.Size())
 	}
+}
+
+// lastLivePage returns the file offset of the highest page of the
+// database at path that is in use (a branch or leaf page, not free).
+func lastLivePage(t *testing.T, path string) int {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	last := 0
+	err = db.Update(func(tx *bolt.Tx) error {
+		for id := 2; ; id++ {
+			p, err := tx.Page(id)
+			if err != nil || p == nil {
+				return err
+			}
+			if p.Type == "branch" || p.Type == "leaf" {
+				last = id
+			}
+		}
+	})
+	if err != nil || last == 0 {
+		t.Fatalf("pages of %s: last live %d, %v", path, last, err)
+	}
+	return last * db.Info().PageSize
 }
