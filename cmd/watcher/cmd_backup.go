@@ -62,7 +62,7 @@ the file system. It needs the database to itself: stop the daemon first
 }
 
 func runCompact(ctx context.Context, out io.Writer, cfg *config.Config) error {
-	if runs, err := daemonRuns(ctx, cfg); err != nil || runs {
+	if runs, err := daemon.Runs(ctx, cfg); err != nil || runs {
 		if err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ records were lost are fetched and matched again at the next crawl.` + "\n" + exi
 			if err != nil {
 				return err
 			}
-			if runs, err := daemonRuns(cmd.Context(), cfg); err != nil || runs {
+			if runs, err := daemon.Runs(cmd.Context(), cfg); err != nil || runs {
 				if err != nil {
 					return err
 				}

@@ -43,7 +43,7 @@ func canaryDB(ctx context.Context, g *globals) (*config.Config, control.CanaryKe
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	svc, closeSvc, err := openService(ctx, cfg, daemon.LocalOptions{})
+	svc, closeSvc, err := daemon.Service(ctx, cfg, daemon.LocalOptions{})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

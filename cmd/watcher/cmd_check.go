@@ -95,7 +95,7 @@ func checkDatabase(ctx context.Context, out io.Writer, cfg *config.Config) error
 	path := cfg.Resolve(cfg.Database)
 	start := time.Now()
 	what := path
-	c, err := dialDaemon(ctx, cfg)
+	c, err := daemon.Dial(ctx, cfg)
 	if errors.Is(err, control.ErrUntrusted) {
 		return err
 	}

@@ -174,7 +174,7 @@ func printScan(out io.Writer, rep scanReport) error {
 // fingerprint store from here, the canaries from the daemon when it runs
 // (it holds the database) or from the database when it does not.
 func scanMatchers(ctx context.Context, cfg *config.Config) (*matchers.Set, func(), error) {
-	svc, closeSvc, err := openService(ctx, cfg, daemon.LocalOptions{})
+	svc, closeSvc, err := daemon.Service(ctx, cfg, daemon.LocalOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
