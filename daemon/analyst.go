@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"leakwatch/config"
 	"leakwatch/control"
@@ -62,4 +64,37 @@ func Runs(ctx context.Context, cfg *config.Config) (bool, error) {
 		return false, err
 	}
 	return false, nil
+}
+
+// VerifyDatabase reads every page of cfg's database and checks that they
+// hold together (bbolt's consistency check): the file itself when no
+// daemon runs, a hot copy the daemon writes when it does. It returns the
+// size of what it read.
+func VerifyDatabase(ctx context.Context, cfg *config.Config) (int64, error) {
+	path := cfg.Resolve(cfg.Database)
+	what := path
+	c, err := Dial(ctx, cfg)
+	if errors.Is(err, control.ErrUntrusted) {
+		return 0, err
+	}
+	if err == nil {
+		defer c.Close()
+		dir, err := os.MkdirTemp("", "leakwatch-check-")
+		if err != nil {
+			return 0, err
+		}
+		defer os.RemoveAll(dir)
+		what = filepath.Join(dir, "copy.db")
+		if _, err := store.WriteNewFile(what, func(w io.Writer) (int64, error) { return c.Backup(ctx, w) }); err != nil {
+			return 0, fmt.Errorf("database: a hot copy from the daemon: %w", err)
+		}
+	}
+	if err := store.Verify(what, time.Second); err != nil {
+		return 0, fmt.Errorf("database %s: %w", path, err)
+	}
+	fi, err := os.Stat(what)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }

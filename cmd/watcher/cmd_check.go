@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/daemon"
-	"leakwatch/store"
 )
 
 type checkOptions struct {
@@ -92,34 +90,12 @@ func runCheck(cmd *cobra.Command, g *globals, o checkOptions) error {
 // checkDatabase runs the full consistency check: on the file when the
 // daemon is stopped, on a hot backup it writes when it runs.
 func checkDatabase(ctx context.Context, out io.Writer, cfg *config.Config) error {
-	path := cfg.Resolve(cfg.Database)
 	start := time.Now()
-	what := path
-	c, err := daemon.Dial(ctx, cfg)
-	if errors.Is(err, control.ErrUntrusted) {
+	size, err := daemon.VerifyDatabase(ctx, cfg)
+	if err != nil {
 		return err
 	}
-	if err == nil {
-		defer c.Close()
-		dir, err := os.MkdirTemp("", "leakwatch-check-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		what = filepath.Join(dir, "copy.db")
-		if _, err := store.WriteNewFile(what, func(w io.Writer) (int64, error) { return c.Backup(ctx, w) }); err != nil {
-			return fmt.Errorf("database: a hot copy from the daemon: %w", err)
-		}
-	}
-	if err := store.Verify(what, time.Second); err != nil {
-		return fmt.Errorf("database %s: %w", path, err)
-	}
-	fi, _ := os.Stat(what)
-	var size int64
-	if fi != nil {
-		size = fi.Size()
-	}
-	_, err = fmt.Fprintf(out, "database %s: ok (every page read, %d KiB, in %s)\n", path, size/1024, time.Since(start).Round(time.Millisecond))
+	_, err = fmt.Fprintf(out, "database %s: ok (every page read, %d KiB, in %s)\n", cfg.Resolve(cfg.Database), size/1024, time.Since(start).Round(time.Millisecond))
 	return err
 }
 
