@@ -1,6 +1,7 @@
 package canary
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -224,4 +225,40 @@ func Conflicts(stored, fresh []leak.Canary) []string {
 		owner[c.Digest] = c
 	}
 	return out
+}
+
+// Keeper is where canaries are kept: the daemon's control socket, or the
+// database (control.CanaryKeeper).
+type Keeper interface {
+	Canaries(ctx context.Context) ([]leak.Canary, error)
+	PutCanaries(ctx context.Context, cs []leak.Canary) error
+}
+
+// ConflictError is returned by ImportInto when canaries of the file hold
+// values that are another canary's: nothing was imported.
+type ConflictError struct {
+	File      string
+	Conflicts []string // one line each, never a value
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s: %d canary values belong to another canary: one value, one canary (a hit must name one partition); nothing was imported", e.File, len(e.Conflicts))
+}
+
+// ImportInto reads a canary CSV (Read) and stores its digests in k,
+// unless a value is already another canary's (a *ConflictError). The
+// report is returned also on an error, for its bad rows.
+func ImportInto(ctx context.Context, k Keeper, r io.Reader, name, partition string, h *matchers.Hasher) (Import, error) {
+	rep, err := Read(r, name, partition, h)
+	if err != nil {
+		return rep, err
+	}
+	stored, err := k.Canaries(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if c := Conflicts(stored, rep.Canaries); len(c) > 0 {
+		return rep, &ConflictError{File: name, Conflicts: c}
+	}
+	return rep, k.PutCanaries(ctx, rep.Canaries)
 }

@@ -189,24 +189,17 @@ func runCanaryImport(cmd *cobra.Command, g *globals, partition, file string) err
 		return err
 	}
 	defer f.Close()
-	rep, err := canary.Read(f, file, partition, h)
+	rep, err := canary.ImportInto(cmd.Context(), svc, f, file, partition, h)
 	for _, b := range rep.Bad {
 		fmt.Fprintln(cmd.ErrOrStderr(), "bad row:", b)
 	}
-	if err != nil {
-		return err
-	}
-	stored, err := svc.Canaries(cmd.Context())
-	if err != nil {
-		return err
-	}
-	if conflicts := canary.Conflicts(stored, rep.Canaries); len(conflicts) > 0 {
-		for _, c := range conflicts {
+	var conflict *canary.ConflictError
+	if errors.As(err, &conflict) {
+		for _, c := range conflict.Conflicts {
 			fmt.Fprintln(cmd.ErrOrStderr(), "conflict:", c)
 		}
-		return fmt.Errorf("%s: %d canary values belong to another canary: one value, one canary (a hit must name one partition); nothing was imported", file, len(conflicts))
 	}
-	if err := svc.PutCanaries(cmd.Context(), rep.Canaries); err != nil {
+	if err != nil {
 		return err
 	}
 	return printCanaryImport(cmd.OutOrStdout(), rep, file)
