@@ -215,13 +215,6 @@ func (d *Dispatcher) Flush(ctx context.Context) (res FlushResult, err error) {
 		}
 		ref, err := d.deliver(ctx, o, ch)
 		if err == nil {
-			if o.Alert.Kind == leak.AlertLeak {
-				if d.state.RoundSent == 0 {
-					d.state.RoundStarted = time.Now().UTC()
-				}
-				d.state.RoundSent++
-				d.saveState()
-			}
 			mark := d.outbox.MarkSent
 			if o.shared() {
 				mark = d.outbox.MarkSentShared
@@ -328,6 +321,8 @@ func (d *Dispatcher) deliver(ctx context.Context, o Outgoing, ch string) (string
 			}
 			rest, ok := o.without(arrived)
 			if !ok {
+				d.countRound(o)
+				d.saveState()
 				return ref, nil // all of it had arrived
 			}
 			o = rest
@@ -343,8 +338,22 @@ func (d *Dispatcher) deliver(ctx context.Context, o Outgoing, ch string) (string
 	d.saveState()
 	ref, err := d.sender.Send(ctx, o)
 	d.last[ch] = time.Now().UTC()
-	d.noteAttempt(ch, err)
+	if err == nil {
+		d.countRound(o)
+	}
+	d.noteAttempt(ch, err) // saves the state: one write for the send's outcome
 	return ref, err
+}
+
+// countRound counts a leak message sent against the round's burst limit.
+func (d *Dispatcher) countRound(o Outgoing) {
+	if o.Alert.Kind != leak.AlertLeak {
+		return
+	}
+	if d.state.RoundSent == 0 {
+		d.state.RoundStarted = time.Now().UTC()
+	}
+	d.state.RoundSent++
 }
 
 // loadState reads the delivery state the store keeps across restarts: the

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -305,12 +304,3 @@ func (c *Config) SocketMode() (os.FileMode, error) {
 
 // Location is the time zone cron schedules are read in.
 func (c *Config) Location() (*time.Location, error) { return c.Crawl.location() }
-
-// loopbackHost reports whether host is localhost or a loopback address.
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}

@@ -206,3 +206,22 @@ func TestReadSecretRefusesOpenModes(t *testing.T) {
 		t.Errorf("readKey = %x, %v", k, err)
 	}
 }
+
+// TestSlackRelayIsALoopbackAddress: plain http carries the bot token, so
+// it goes only to a loopback IP; "localhost" is a name a hosts file may
+// map anywhere, as metrics_listen learned.
+func TestSlackRelayIsALoopbackAddress(t *testing.T) {
+	base := "proxy: 127.0.0.1:9050\ndatabase: lw.db\nsecret_key_file: key\nsources: [{name: p, kind: paste, urls: [\"http://p.example/\"], selectors: {item: li, link: a}}]\n" +
+		"slack: {bot_token_file: t, channel: \"#leaks\", api_url: %q}\n"
+	for url, ok := range map[string]bool{
+		"http://127.0.0.1:8080/api/": true, "http://[::1]:8080/api/": true, "https://slack-relay.example/api/": true,
+		"http://localhost:8080/api/": false, "http://relay.example/api/": false,
+	} {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		mustWrite(t, path, fmt.Sprintf(base, url))
+		_, err := Load(path)
+		if ok != (err == nil) || !ok && !strings.Contains(err.Error(), "slack.api_url: plain http only to a relay at a loopback address") {
+			t.Errorf("api_url %s: %v", url, err)
+		}
+	}
+}

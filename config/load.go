@@ -54,11 +54,11 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	return Parse(path, data)
+	return parse(path, data)
 }
 
-// Parse is Load of data read from path.
-func Parse(path string, data []byte) (*Config, error) {
+// parse is Load of data read from path.
+func parse(path string, data []byte) (*Config, error) {
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, syntaxError(path, err)

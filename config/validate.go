@@ -186,9 +186,10 @@ func (s *SlackConfig) validate(p *problems) {
 		switch {
 		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.HasSuffix(u.Path, "/"):
 			p.add("slack.api_url", "want an https URL ending in /api/, got %q", s.APIURL)
-		case u.Scheme == "http" && !loopbackHost(u.Hostname()):
-			// The bot token travels with every call.
-			p.add("slack.api_url", "plain http only to a relay on loopback (the bot token travels with every call), got %q", s.APIURL)
+		case u.Scheme == "http" && !loopbackIP(u.Hostname()):
+			// The bot token travels with every call; a name such as
+			// localhost is resolved, and a hosts file may map it anywhere.
+			p.add("slack.api_url", "plain http only to a relay at a loopback address, 127.0.0.1 or [::1] (the bot token travels with every call), got %q", s.APIURL)
 		}
 	}
 }
@@ -341,4 +342,10 @@ func checkSchedule(spec string) error {
 		}
 	}
 	return nil
+}
+
+// loopbackIP reports whether host is a loopback IP literal.
+func loopbackIP(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

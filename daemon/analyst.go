@@ -20,7 +20,7 @@ import (
 // database opened here (with the matchers when the command needs them).
 // Both give the same answers, so the command prints the same either way.
 func Service(ctx context.Context, cfg *config.Config, local LocalOptions) (control.Service, func(), error) {
-	c, err := Dial(ctx, cfg)
+	c, err := dial(ctx, cfg)
 	if err == nil {
 		return c, c.Close, nil
 	}
@@ -34,17 +34,17 @@ func Service(ctx context.Context, cfg *config.Config, local LocalOptions) (contr
 		}
 		return err
 	}
-	l, closeAll, err := Local(cfg, local)
+	l, closeAll, err := openLocal(cfg, local)
 	if err != nil {
 		return nil, nil, locked(err)
 	}
 	return l, closeAll, nil
 }
 
-// Dial connects to the daemon's control socket, trusting root, this
+// dial connects to the daemon's control socket, trusting root, this
 // user and the owner of the database's folder (the daemon's user) to
 // serve it.
-func Dial(ctx context.Context, cfg *config.Config) (*control.Client, error) {
+func dial(ctx context.Context, cfg *config.Config) (*control.Client, error) {
 	var owners []uint32
 	if fi, err := os.Stat(filepath.Dir(cfg.Resolve(cfg.Database))); err == nil {
 		owners = append(owners, fi.Sys().(*syscall.Stat_t).Uid)
@@ -55,7 +55,7 @@ func Dial(ctx context.Context, cfg *config.Config) (*control.Client, error) {
 // Runs says whether the daemon answers on its control socket; a
 // socket another user serves is an error, not "no daemon".
 func Runs(ctx context.Context, cfg *config.Config) (bool, error) {
-	c, err := Dial(ctx, cfg)
+	c, err := dial(ctx, cfg)
 	if err == nil {
 		c.Close()
 		return true, nil
@@ -73,7 +73,7 @@ func Runs(ctx context.Context, cfg *config.Config) (bool, error) {
 func VerifyDatabase(ctx context.Context, cfg *config.Config) (int64, error) {
 	path := cfg.Resolve(cfg.Database)
 	what := path
-	c, err := Dial(ctx, cfg)
+	c, err := dial(ctx, cfg)
 	if errors.Is(err, control.ErrUntrusted) {
 		return 0, err
 	}

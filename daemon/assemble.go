@@ -170,10 +170,10 @@ func crawlJobs(specs []jobSpec, base crawler.Options) ([]pipeline.Job, func(), e
 	return jobs, closeAll, nil
 }
 
-// SlackSender returns the configured Slack sender, or nil when none is
+// slackSender returns the configured Slack sender, or nil when none is
 // configured. Secrets come from files named in the config, or from
 // SLACK_WEBHOOK_URL / SLACK_BOT_TOKEN (+ SLACK_CHANNEL).
-func SlackSender(cfg *config.Config) (alerts.Sender, error) {
+func slackSender(cfg *config.Config) (alerts.Sender, error) {
 	opts := alerts.SlackOptions{
 		Channel:    os.Getenv("SLACK_CHANNEL"),
 		HTTPClient: &http.Client{Timeout: 30 * time.Second}, // Slack's own client, never the crawler's
@@ -255,8 +255,8 @@ func loadKeys(cfg *config.Config) (*matchers.Hasher, []byte, error) {
 	return h, textKey, nil
 }
 
-// DispatchOptions are the alert delivery settings from the config.
-func DispatchOptions(c *config.Config) alerts.DispatcherOptions {
+// dispatchOptions are the alert delivery settings from the config.
+func dispatchOptions(c *config.Config) alerts.DispatcherOptions {
 	o := alerts.DispatcherOptions{
 		MinInterval:  time.Second,
 		BurstLimit:   c.Alerts.BurstLimit,

@@ -15,7 +15,7 @@ import (
 // crawl would (one attempt, within the connect and request timeouts), and
 // names the sources that could not be reached.
 func checkSources(ctx context.Context, cfg *config.Config, say func(Check)) {
-	jobs, closeAll, err := ProbeJobs(cfg)
+	jobs, closeAll, err := probeJobs(cfg)
 	if err != nil {
 		say(failed("sources", "sources: FAILED: %v", err))
 		return
@@ -84,7 +84,7 @@ func failed(name, format string, args ...any) Check {
 func CheckOnline(ctx context.Context, cfg *config.Config) []Check {
 	var out []Check
 	say := func(c Check) { out = append(out, c) }
-	st, err := Preflight(ctx, cfg)
+	st, err := preflight(ctx, cfg)
 	if !st.ProxyOK {
 		say(failed("proxy", "proxy %s: FAILED: %v", cfg.Proxy, err))
 	} else {
@@ -101,7 +101,7 @@ func CheckOnline(ctx context.Context, cfg *config.Config) []Check {
 	if st.ProxyOK && err == nil {
 		checkSources(ctx, cfg, say)
 	}
-	sender, err := SlackSender(cfg)
+	sender, err := slackSender(cfg)
 	switch {
 	case err != nil:
 		say(failed("slack", "slack: FAILED: %v", err))

@@ -212,7 +212,7 @@ func (d *Daemon) build(cfg *config.Config) (*parts, error) {
 	if err != nil {
 		return nil, err
 	}
-	sender, err := SlackSender(cfg)
+	sender, err := slackSender(cfg)
 	if err != nil {
 		closeClients()
 		return nil, err
@@ -228,7 +228,7 @@ func (d *Daemon) build(cfg *config.Config) (*parts, error) {
 	if sender == nil {
 		log.Warn("no Slack destination configured: alerts stay queued in the outbox")
 	} else {
-		pt.d = alerts.NewDispatcher(db, sender, log, DispatchOptions(cfg))
+		pt.d = alerts.NewDispatcher(db, sender, log, dispatchOptions(cfg))
 	}
 	pre := preflightOptions(cfg)
 	pt.p = &pipeline.Pipeline{Store: db, Matcher: set, Log: log, AlertAt: cfg.MinSeverity(),

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"leakwatch/canary"
 	"leakwatch/config"
 	"leakwatch/demo"
 	"leakwatch/importer"
@@ -45,9 +46,10 @@ crawl:
 }
 
 // DemoImport imports the demo company's canaries and customers, unless an
-// earlier run with this database did: the importers an analyst uses.
+// earlier run with this database did, with the importers an analyst uses
+// (canary import, fingerprint import).
 func DemoImport(ctx context.Context, cfg *config.Config) error {
-	l, closeLocal, err := Local(cfg, LocalOptions{LockTimeout: 2 * time.Second})
+	l, closeLocal, err := openLocal(cfg, LocalOptions{LockTimeout: 2 * time.Second})
 	if err != nil {
 		return err
 	}
@@ -59,12 +61,12 @@ func DemoImport(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	canaries, _, err := demo.Dataset(h)
+	canaries, err := demo.File("data/canaries.csv")
 	if err != nil {
-		return fmt.Errorf("demo canaries: %w", err)
-	}
-	if err := l.PutCanaries(ctx, canaries); err != nil {
 		return err
+	}
+	if _, err := canary.ImportInto(ctx, l, bytes.NewReader(canaries), "canaries.csv", "", h); err != nil {
+		return fmt.Errorf("demo canaries: %w", err)
 	}
 	data, err := demo.File("data/customers.csv")
 	if err != nil {

@@ -6,8 +6,8 @@
 // dispatcher and the pipeline; Run serves them as the systemd service
 // (scheduler, control socket, metrics, delivery on its own goroutine,
 // SIGHUP reloads); Once crawls every source once and delivers (run
-// --once, the demo); Reload swaps in a new config. Local and ScanSet
-// build the same parts for the analyst's commands when no daemon runs.
+// --once, the demo); Reload swaps in a new config. Service and ScanSet
+// give the analyst's commands the daemon, or the same parts when none runs.
 //
 // Every post takes one path: crawl -> match -> record post, hit and
 // alert in one transaction (pipeline, store) -> outbox -> dispatcher ->

@@ -27,10 +27,10 @@ type LocalOptions struct {
 	Log         *slog.Logger  // for delivery (nil: nowhere)
 }
 
-// Local opens cfg's database for an analyst command: the same service the
+// openLocal opens cfg's database for an analyst command: the same service the
 // daemon serves on its control socket, so a command prints the same
 // either way. The returned close releases it.
-func Local(cfg *config.Config, o LocalOptions) (*control.Local, func(), error) {
+func openLocal(cfg *config.Config, o LocalOptions) (*control.Local, func(), error) {
 	if o.LockTimeout == 0 {
 		o.LockTimeout = time.Second
 	}
@@ -50,13 +50,13 @@ func Local(cfg *config.Config, o LocalOptions) (*control.Local, func(), error) {
 		l, closeAll = &control.Local{DB: db, AlertAt: cfg.MinSeverity}, func() { db.Close() }
 	}
 	if o.Deliver {
-		sender, err := SlackSender(cfg)
+		sender, err := slackSender(cfg)
 		if err != nil {
 			closeAll()
 			return nil, nil, err
 		}
 		if sender != nil {
-			d := alerts.NewDispatcher(l.DB, sender, o.Log, DispatchOptions(cfg))
+			d := alerts.NewDispatcher(l.DB, sender, o.Log, dispatchOptions(cfg))
 			l.Deliver = func(ctx context.Context) error {
 				_, err := d.Flush(ctx)
 				return err
@@ -87,17 +87,17 @@ func ScanSet(cfg *config.Config, canaries []leak.Canary) (*matchers.Set, func(),
 	return set, func() { fp.Close() }, nil
 }
 
-// ProbeJobs are a crawl job per source for `check --online`: one attempt
+// probeJobs are a crawl job per source for `check --online`: one attempt
 // each, no delay between requests.
-func ProbeJobs(cfg *config.Config) ([]pipeline.Job, func(), error) {
+func probeJobs(cfg *config.Config) ([]pipeline.Job, func(), error) {
 	o := crawlOptions(cfg)
 	o.Retries, o.Delay, o.Jitter = -1, 0, 0
 	return crawlJobs(jobSpecs(cfg), o)
 }
 
-// Preflight checks the proxy (and Tor's control port when configured) as
+// preflight checks the proxy (and Tor's control port when configured) as
 // a crawl would before it starts.
-func Preflight(ctx context.Context, cfg *config.Config) (crawler.Status, error) {
+func preflight(ctx context.Context, cfg *config.Config) (crawler.Status, error) {
 	return crawler.Preflight(ctx, preflightOptions(cfg))
 }
 

@@ -12,9 +12,9 @@ import (
 	"leakwatch/daemon"
 )
 
-// withService reads the config at path (what names the command in a usage
-// error) and runs f with the service it leads to: the daemon, or the
-// database (with the matchers when asked).
+// withService loads the config (what names the command in a usage error)
+// and runs f with the service it leads to: the daemon, or the database
+// (with the matchers when asked).
 func withService(ctx context.Context, g *globals, what string, local daemon.LocalOptions, f func(*config.Config, control.Service) error) error {
 	cfg, err := g.loadConfig(what)
 	if err != nil {

@@ -30,10 +30,6 @@ type sampleSpec struct {
 // counts are what an analyst counts in a sample.
 type counts struct{ rows, real, canary int }
 
-func (c counts) plus(d counts) counts {
-	return counts{c.rows + d.rows, c.real + d.real, c.canary + d.canary}
-}
-
 func countRows(rs []row) counts {
 	c := counts{rows: len(rs)}
 	for _, r := range rs {
