@@ -267,3 +267,66 @@ func dispatchOptions(c *config.Config) alerts.DispatcherOptions {
 	}
 	return o
 }
+
+// retries maps the config's "0 means none" to the crawler's "negative
+// means none".
+func retries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// crawlOptions are the crawler settings every source's client starts from.
+func crawlOptions(c *config.Config) crawler.Options {
+	return crawler.Options{
+		Proxy:          c.Proxy,
+		Timeout:        time.Duration(c.Crawl.Timeout),
+		HeaderTimeout:  time.Duration(c.Crawl.HeaderTimeout),
+		ConnectTimeout: time.Duration(c.Crawl.ConnectTimeout),
+		MaxBody:        c.Crawl.MaxBodyBytes,
+		Parallelism:    c.Crawl.Parallelism,
+		Delay:          time.Duration(c.Crawl.Delay),
+		Jitter:         time.Duration(c.Crawl.Jitter),
+		Retries:        retries(c.Crawl.Retries),
+		Backoff:        time.Duration(c.Crawl.Backoff),
+		MaxRetryAfter:  time.Duration(c.Crawl.MaxRetryAfter),
+	}
+}
+
+// jobSpecs maps the config to the sources to crawl.
+func jobSpecs(c *config.Config) []jobSpec {
+	out := make([]jobSpec, 0, len(c.Sources))
+	for i, s := range c.Sources {
+		sel := s.Selectors
+		spec := jobSpec{source: crawler.Source{
+			Name: s.Name, Kind: crawler.Kind(s.Kind), URLs: s.URLs,
+			MaxPages:       orDefault(s.MaxPages, config.DefaultMaxPages),
+			MaxThreadPages: orDefault(s.MaxThreadPages, config.DefaultMaxThreadPages),
+			Forum:          s.Forum(),
+			Paste: crawler.PasteSelectors{Item: sel.Item, Link: sel.Link, Title: sel.Title, Author: sel.Author,
+				Posted: sel.Posted, Raw: s.RawURL, Format: s.Format},
+		}, schedule: c.Schedule(i)}
+		if s.CookieFile != "" {
+			spec.cookieFile = c.Secret(s.CookieFile)
+		}
+		out = append(out, spec)
+	}
+	return out
+}
+
+func orDefault(n, def int) int {
+	if n == 0 {
+		return def
+	}
+	return n
+}
+
+// preflightOptions are the proxy and Tor checks a crawl starts with.
+func preflightOptions(cfg *config.Config) crawler.PreflightOptions {
+	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
+	if cfg.TorControlCookie != "" {
+		pre.ControlCookie = cfg.Resolve(cfg.TorControlCookie)
+	}
+	return pre
+}

@@ -148,15 +148,6 @@ func (d *Daemon) Once(ctx context.Context) (Summary, error) {
 	return sum, nil
 }
 
-// retries maps the config's "0 means none" to the crawler's "negative
-// means none".
-func retries(n int) int {
-	if n == 0 {
-		return -1
-	}
-	return n
-}
-
 // serveControl serves the analyst's commands on the control socket until
 // the returned stop is called (which waits for the server to finish).
 func serveControl(ctx context.Context, cfg *config.Config, svc control.Service, log *slog.Logger) (func(), error) {
@@ -239,51 +230,6 @@ func (d *Daemon) build(cfg *config.Config) (*parts, error) {
 	return pt, nil
 }
 
-// crawlOptions are the crawler settings every source's client starts from.
-func crawlOptions(c *config.Config) crawler.Options {
-	return crawler.Options{
-		Proxy:          c.Proxy,
-		Timeout:        time.Duration(c.Crawl.Timeout),
-		HeaderTimeout:  time.Duration(c.Crawl.HeaderTimeout),
-		ConnectTimeout: time.Duration(c.Crawl.ConnectTimeout),
-		MaxBody:        c.Crawl.MaxBodyBytes,
-		Parallelism:    c.Crawl.Parallelism,
-		Delay:          time.Duration(c.Crawl.Delay),
-		Jitter:         time.Duration(c.Crawl.Jitter),
-		Retries:        retries(c.Crawl.Retries),
-		Backoff:        time.Duration(c.Crawl.Backoff),
-		MaxRetryAfter:  time.Duration(c.Crawl.MaxRetryAfter),
-	}
-}
-
-// jobSpecs maps the config to the sources to crawl.
-func jobSpecs(c *config.Config) []jobSpec {
-	out := make([]jobSpec, 0, len(c.Sources))
-	for i, s := range c.Sources {
-		sel := s.Selectors
-		spec := jobSpec{source: crawler.Source{
-			Name: s.Name, Kind: crawler.Kind(s.Kind), URLs: s.URLs,
-			MaxPages:       orDefault(s.MaxPages, config.DefaultMaxPages),
-			MaxThreadPages: orDefault(s.MaxThreadPages, config.DefaultMaxThreadPages),
-			Forum:          s.Forum(),
-			Paste: crawler.PasteSelectors{Item: sel.Item, Link: sel.Link, Title: sel.Title, Author: sel.Author,
-				Posted: sel.Posted, Raw: s.RawURL, Format: s.Format},
-		}, schedule: c.Schedule(i)}
-		if s.CookieFile != "" {
-			spec.cookieFile = c.Secret(s.CookieFile)
-		}
-		out = append(out, spec)
-	}
-	return out
-}
-
-func orDefault(n, def int) int {
-	if n == 0 {
-		return def
-	}
-	return n
-}
-
 // FingerprintsWarning says when there are no fingerprints to verify a
 // posted sample against (the folder missing, or no dataset imported):
 // every verified critical would then drop to high without a word.
@@ -301,15 +247,6 @@ func FingerprintsWarning(c *config.Config) string {
 		return fmt.Sprintf("fingerprints: %s holds none: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.Path())
 	}
 	return ""
-}
-
-// preflightOptions are the proxy and Tor checks a crawl starts with.
-func preflightOptions(cfg *config.Config) crawler.PreflightOptions {
-	pre := crawler.PreflightOptions{Proxy: cfg.Proxy, Control: cfg.TorControl}
-	if cfg.TorControlCookie != "" {
-		pre.ControlCookie = cfg.Resolve(cfg.TorControlCookie)
-	}
-	return pre
 }
 
 // printOnce prints each alert once, even when a Slack retry sends it again.
