@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"leakwatch/leak"
 	"leakwatch/matchers"
 )
 
@@ -79,5 +80,30 @@ func TestReadRefusesWeakColumns(t *testing.T) {
 	}
 	if c := Conflicts(rep.Canaries, rep.Canaries); len(c) != 0 {
 		t.Errorf("re-import conflicts: %v", c)
+	}
+}
+
+// TestListOrdersTypes: a canary is listed once, whatever order its
+// digests were stored in, with its types in matchers.Types order, so
+// rows read alike ("email,phone" on every row, never "phone,email").
+func TestListOrdersTypes(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	cs := []leak.Canary{
+		{ID: "c1", Partition: "crm", Type: "phone", Created: now},
+		{ID: "c2", Partition: "billing", Type: "email", Created: now},
+		{ID: "c1", Partition: "crm", Type: "email", Created: now},
+		{ID: "c2", Partition: "billing", Type: "ssn", Created: now},
+		{ID: "c2", Partition: "billing", Type: "phone", Created: now},
+		{ID: "c1", Partition: "crm", Type: "phone", Created: now}, // the same type twice
+	}
+	got := List(cs)
+	if len(got) != 2 || got[0].ID != "c1" || got[1].ID != "c2" {
+		t.Fatalf("List: %+v, want c1 then c2", got)
+	}
+	if a, b := strings.Join(got[0].Types, ","), strings.Join(got[1].Types, ","); a != "email,phone" || b != "email,phone,ssn" {
+		t.Errorf("types %q and %q, want email,phone and email,phone,ssn", a, b)
+	}
+	if got[1].Partition != "billing" {
+		t.Errorf("c2's partition %q", got[1].Partition)
 	}
 }

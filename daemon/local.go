@@ -12,7 +12,6 @@ import (
 	"leakwatch/control"
 	"leakwatch/crawler"
 	"leakwatch/fpstore"
-	"leakwatch/leak"
 	"leakwatch/matchers"
 	"leakwatch/pipeline"
 	"leakwatch/store"
@@ -67,10 +66,19 @@ func openLocal(cfg *config.Config, o LocalOptions) (*control.Local, func(), erro
 }
 
 // ScanSet builds the matchers for a local scan: the key and the
-// fingerprint store from cfg, the canaries given (from the daemon, which
-// holds the database, or from the database). The returned close releases
-// the fingerprint store.
-func ScanSet(cfg *config.Config, canaries []leak.Canary) (*matchers.Set, func(), error) {
+// fingerprint store from cfg, the canaries from the daemon when it runs
+// (it holds the database) or from the database when it does not. The
+// returned close releases the fingerprint store.
+func ScanSet(ctx context.Context, cfg *config.Config) (*matchers.Set, func(), error) {
+	svc, closeSvc, err := Service(ctx, cfg, LocalOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	canaries, err := svc.Canaries(ctx)
+	closeSvc()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load canaries: %w", err)
+	}
 	h, err := Hasher(cfg)
 	if err != nil {
 		return nil, nil, err

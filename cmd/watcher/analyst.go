@@ -37,3 +37,16 @@ func whoami() string {
 	}
 	return fmt.Sprintf("%s (uid %s)", u.Username, u.Uid)
 }
+
+// daemonStopped refuses a command that needs the database to itself
+// while the daemon answers on its control socket; why says what for.
+func daemonStopped(ctx context.Context, cfg *config.Config, why string) error {
+	runs, err := daemon.Runs(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if runs {
+		return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first; %s", cfg.SocketPath(), why)
+	}
+	return nil
+}

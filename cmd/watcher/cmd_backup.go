@@ -62,11 +62,8 @@ the file system. It needs the database to itself: stop the daemon first
 }
 
 func runCompact(ctx context.Context, out io.Writer, cfg *config.Config) error {
-	if runs, err := daemon.Runs(ctx, cfg); err != nil || runs {
-		if err != nil {
-			return err
-		}
-		return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first, compaction needs the database to itself", cfg.SocketPath())
+	if err := daemonStopped(ctx, cfg, "compaction needs the database to itself"); err != nil {
+		return err
 	}
 	path := cfg.Resolve(cfg.Database)
 	dropped, before, after, err := daemon.Compact(cfg)
@@ -98,11 +95,8 @@ records were lost are fetched and matched again at the next crawl.` + "\n" + exi
 			if err != nil {
 				return err
 			}
-			if runs, err := daemon.Runs(cmd.Context(), cfg); err != nil || runs {
-				if err != nil {
-					return err
-				}
-				return fmt.Errorf("the daemon is running (its control socket %s answers): stop it first; salvage reads a file nobody writes", cfg.SocketPath())
+			if err := daemonStopped(cmd.Context(), cfg, "salvage reads a file nobody writes"); err != nil {
+				return err
 			}
 			return runSalvage(cmd.OutOrStdout(), cfg.Resolve(cfg.Database), args[0])
 		},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -215,27 +214,12 @@ func runCanaryList(cmd *cobra.Command, g *globals, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	type row struct {
-		ID        string    `json:"id"`
-		Partition string    `json:"partition"`
-		Types     []string  `json:"types"`
-		Created   time.Time `json:"created"`
-	}
-	var rows []*row
-	byID := map[string]*row{}
-	for _, c := range cs {
-		r, ok := byID[c.ID]
-		if !ok {
-			r = &row{ID: c.ID, Partition: c.Partition, Created: c.Created}
-			byID[c.ID] = r
-			rows = append(rows, r)
-		}
-		r.Types = append(r.Types, c.Type)
-	}
+	rows := canary.List(cs)
 	if asJSON {
-		enc := json.NewEncoder(cmd.OutOrStdout())
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		if rows == nil {
+			rows = []canary.Listing{}
+		}
+		return printJSON(cmd.OutOrStdout(), rows)
 	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tPARTITION\tTYPES\tCREATED")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"leakwatch/config"
 	"leakwatch/crawler"
 	"leakwatch/daemon"
 	"leakwatch/leak"
@@ -109,7 +107,7 @@ func runScan(cmd *cobra.Command, g *globals, o scanOptions, file string) error {
 	case o.html:
 		text = []byte(crawler.PasteText(text, "text/html"))
 	}
-	set, closeAll, err := scanMatchers(cmd.Context(), cfg)
+	set, closeAll, err := daemon.ScanSet(cmd.Context(), cfg)
 	if err != nil {
 		return err
 	}
@@ -168,20 +166,4 @@ func printScan(out io.Writer, rep scanReport) error {
 		fmt.Fprintf(out, "  line %-6d %-12s %s\n", f.Line, f.Kind, f.What)
 	}
 	return nil
-}
-
-// scanMatchers builds the matchers for a local scan: the key and the
-// fingerprint store from here, the canaries from the daemon when it runs
-// (it holds the database) or from the database when it does not.
-func scanMatchers(ctx context.Context, cfg *config.Config) (*matchers.Set, func(), error) {
-	svc, closeSvc, err := daemon.Service(ctx, cfg, daemon.LocalOptions{})
-	if err != nil {
-		return nil, nil, err
-	}
-	canaries, err := svc.Canaries(ctx)
-	closeSvc()
-	if err != nil {
-		return nil, nil, fmt.Errorf("load canaries: %w", err)
-	}
-	return daemon.ScanSet(cfg, canaries)
 }
