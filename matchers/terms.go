@@ -178,8 +178,8 @@ func eachWord(text []byte, fn func(text []byte, ws, we int, high bool)) {
 // the eight-byte path go straight to ts (a direct call, after the cheap
 // filter check, which most words fail) instead of fn.
 func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar bool, ts *termScanner) {
-	ws, inWord, high := 0, false, false
-	prevLetter := false // text[i-1] is a letter (for a digit at i)
+	w := wordSplit{text: text, fn: fn, ts: ts}
+	inWord, prevLetter := false, false // text[i-1] is in a word; is a letter (for a digit at i)
 	n := len(text)
 	for i := 0; i < n; {
 		if swar && i+8 <= n && binary.LittleEndian.Uint64(text[i:])&highs == 0 {
@@ -194,128 +194,158 @@ func splitWords(text []byte, fn func(text []byte, ws, we int, high bool), swar b
 			if inWord {
 				prevW = 0x80
 			}
-			// 64 bytes at a time while they are ASCII: one bit per byte, so
-			// the loop over the words of a chunk ends (a mispredicted
-			// branch) once per 64 bytes, not once per 8.
-			for i+66 <= n {
-				L, D, ascii := classify64(text[i : i+64])
-				if !ascii {
-					break // not all ASCII: eight bytes at a time from here
-				}
-				pl, pw := prevL>>7, prevW>>7
-				nl, nw := after64(text[i+64], text[i+65], L)
-				W := wordBytes(L, D, pl, nl, 1)
-				if pw != 0 && W&1 == 0 {
-					emitWord(text, ws, i, high, fn, ts) // a word from before ends here
-					pw = 0
-				}
-				starts, ends := edges(W, pw, nw, 1)
-				for m := ends; m != 0; m &= m - 1 {
-					bit := m & -m
-					if sb := starts & (bit | (bit - 1)); sb != 0 {
-						ws = i + 63 - bits.LeadingZeros64(sb)
-						high = false
-					}
-					emitWord(text, ws, i+bits.TrailingZeros64(bit)+1, high, fn, ts)
-				}
-				if W>>63&^(ends>>63)&1 != 0 && starts != 0 { // a word still open began here
-					if last := 63 - bits.LeadingZeros64(starts); ends&(1<<uint(last)) == 0 {
-						ws = i + last
-						high = false
-					}
-				}
-				prevW = (W >> 63 &^ (ends >> 63)) << 7
-				prevL = (L >> 63) << 7
-				i += 64
-			}
-			for i+8 <= n {
-				x := binary.LittleEndian.Uint64(text[i:])
-				if x&highs != 0 {
-					break
-				}
-				L, D := classify8(x)
-				nextL, nextW := after8(text, i, L)
-				W := wordBytes(L, D, prevL>>7, nextL>>63, 8)
-				if prevW != 0 && W&0x80 == 0 {
-					// A word from the byte-by-byte path ends here.
-					emitWord(text, ws, i, high, fn, ts)
-					prevW = 0
-				}
-				starts, ends := edges(W, prevW>>7, nextW>>63, 8)
-				// One step per word end; its start is the last start at or
-				// below it in this block, or the start carried in.
-				for m := ends; m != 0; m &= m - 1 {
-					bit := m & -m
-					sb := starts & (bit | (bit - 1))
-					if p := i + (63-bits.LeadingZeros64(sb))>>3; sb != 0 {
-						ws = p
-						high = false
-					}
-					emitWord(text, ws, i+bits.TrailingZeros64(bit)>>3+1, high, fn, ts)
-				}
-				// A word still open at byte 7 began at the block's last start,
-				// unless that start was a word that also ended here (then it
-				// began before the block and ws already holds its start).
-				open := W>>63&^(ends>>63)&1 != 0
-				last := (63 - bits.LeadingZeros64(starts)) >> 3
-				if p := i + last; open && starts != 0 && ends&(0x80<<uint(last*8)) == 0 {
-					ws = p
-					high = false
-				}
-				prevW = W >> 56 &^ (ends >> 56) & 0x80
-				prevL = L >> 56 & 0x80
-				i += 8
-			}
+			i, prevL, prevW = w.blocks64(i, prevL, prevW)
+			i, prevL, prevW = w.blocks8(i, prevL, prevW)
 			inWord, prevLetter = prevW != 0, prevL != 0
 			continue
 		}
-		c := text[i]
-		if c < utf8.RuneSelf {
-			switch wordKind[c] {
-			case kLetter:
-				if !inWord {
-					inWord, ws, high = true, i, false
-				}
-				prevLetter = true
-				i++
-				continue
-			case kDigit:
-				if prevLetter && i+1 < n && isLetterAt(text, i+1) {
-					prevLetter = false
-					i++ // "ha1cyon"
-					continue
-				}
-			}
-			if inWord {
-				fn(text, ws, i, high)
-				inWord = false
-			}
-			prevLetter = false
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(text[i:])
-		switch {
-		case zeroWidth(r):
-			high = high || inWord // dropped from the word, which goes on
-		case unicode.IsLetter(r) || r >= 0xFF21 && r <= 0xFF3A || r >= 0xFF41 && r <= 0xFF5A:
-			if !inWord {
-				inWord, ws = true, i
-			}
-			high = true
-			prevLetter = true
-		default:
-			if inWord {
-				fn(text, ws, i, high)
-				inWord = false
-			}
-			prevLetter = false
-		}
-		i += size
+		i, inWord, prevLetter = w.step(i, inWord, prevLetter)
 	}
 	if inWord {
-		fn(text, ws, n, high)
+		fn(text, w.ws, n, w.high)
 	}
+}
+
+// wordSplit is splitWords's reading of one text: where the word being
+// read starts (ws) and whether it has non-ASCII bytes (high), and where
+// its words go.
+type wordSplit struct {
+	text []byte
+	fn   func(text []byte, ws, we int, high bool)
+	ts   *termScanner
+	ws   int
+	high bool
+}
+
+// begin starts a word at p.
+func (w *wordSplit) begin(p int) { w.ws, w.high = p, false }
+
+// end hands on the word that ends before we.
+func (w *wordSplit) end(we int) { emitWord(w.text, w.ws, we, w.high, w.fn, w.ts) }
+
+// blocks64 reads 64 bytes at a time from i while they are ASCII, with
+// one bit per byte, so the loop over the words of a block ends (a
+// mispredicted branch) once per 64 bytes, not once per 8. prevL and prevW
+// say (0x80 or 0) whether the byte before i is a letter, in a word; it
+// returns where it stopped and the same for the byte before that.
+func (w *wordSplit) blocks64(i int, prevL, prevW uint64) (int, uint64, uint64) {
+	text := w.text
+	for i+66 <= len(text) {
+		L, D, ascii := classify64(text[i : i+64])
+		if !ascii {
+			break // not all ASCII: eight bytes at a time from here
+		}
+		pl, pw := prevL>>7, prevW>>7
+		nl, nw := after64(text[i+64], text[i+65], L)
+		W := wordBytes(L, D, pl, nl, 1)
+		if pw != 0 && W&1 == 0 {
+			w.end(i) // a word from before ends here
+			pw = 0
+		}
+		starts, ends := edges(W, pw, nw, 1)
+		for m := ends; m != 0; m &= m - 1 {
+			bit := m & -m
+			if sb := starts & (bit | (bit - 1)); sb != 0 {
+				w.begin(i + 63 - bits.LeadingZeros64(sb))
+			}
+			w.end(i + bits.TrailingZeros64(bit) + 1)
+		}
+		if W>>63&^(ends>>63)&1 != 0 && starts != 0 { // a word still open began here
+			if last := 63 - bits.LeadingZeros64(starts); ends&(1<<uint(last)) == 0 {
+				w.begin(i + last)
+			}
+		}
+		prevW = (W >> 63 &^ (ends >> 63)) << 7
+		prevL = (L >> 63) << 7
+		i += 64
+	}
+	return i, prevL, prevW
+}
+
+// blocks8 is blocks64 eight bytes at a time (one mark of 0x80 per byte),
+// for the end of a text and the ASCII blocks between non-ASCII bytes.
+func (w *wordSplit) blocks8(i int, prevL, prevW uint64) (int, uint64, uint64) {
+	text := w.text
+	for i+8 <= len(text) {
+		x := binary.LittleEndian.Uint64(text[i:])
+		if x&highs != 0 {
+			break
+		}
+		L, D := classify8(x)
+		nextL, nextW := after8(text, i, L)
+		W := wordBytes(L, D, prevL>>7, nextL>>63, 8)
+		if prevW != 0 && W&0x80 == 0 {
+			w.end(i) // a word from the byte-by-byte path ends here
+			prevW = 0
+		}
+		starts, ends := edges(W, prevW>>7, nextW>>63, 8)
+		// One step per word end; its start is the last start at or
+		// below it in this block, or the start carried in.
+		for m := ends; m != 0; m &= m - 1 {
+			bit := m & -m
+			sb := starts & (bit | (bit - 1))
+			if p := i + (63-bits.LeadingZeros64(sb))>>3; sb != 0 {
+				w.begin(p)
+			}
+			w.end(i + bits.TrailingZeros64(bit)>>3 + 1)
+		}
+		// A word still open at byte 7 began at the block's last start,
+		// unless that start was a word that also ended here (then it
+		// began before the block and ws already holds its start).
+		open := W>>63&^(ends>>63)&1 != 0
+		last := (63 - bits.LeadingZeros64(starts)) >> 3
+		if p := i + last; open && starts != 0 && ends&(0x80<<uint(last*8)) == 0 {
+			w.begin(p)
+		}
+		prevW = W >> 56 &^ (ends >> 56) & 0x80
+		prevL = L >> 56 & 0x80
+		i += 8
+	}
+	return i, prevL, prevW
+}
+
+// step reads the one character at i by the rules (the reference path):
+// a letter of any script goes on a word, a digit between letters too, a
+// zero-width character is dropped from the word, anything else ends it.
+func (w *wordSplit) step(i int, inWord, prevLetter bool) (int, bool, bool) {
+	text := w.text
+	c := text[i]
+	if c < utf8.RuneSelf {
+		switch wordKind[c] {
+		case kLetter:
+			if !inWord {
+				inWord = true
+				w.begin(i)
+			}
+			return i + 1, inWord, true
+		case kDigit:
+			if prevLetter && i+1 < len(text) && isLetterAt(text, i+1) {
+				return i + 1, inWord, false // "ha1cyon"
+			}
+		}
+		if inWord {
+			w.fn(text, w.ws, i, w.high)
+		}
+		return i + 1, false, false
+	}
+	r, size := utf8.DecodeRune(text[i:])
+	switch {
+	case zeroWidth(r):
+		w.high = w.high || inWord // dropped from the word, which goes on
+	case unicode.IsLetter(r) || r >= 0xFF21 && r <= 0xFF3A || r >= 0xFF41 && r <= 0xFF5A:
+		if !inWord {
+			inWord, w.ws = true, i
+		}
+		w.high = true
+		prevLetter = true
+	default:
+		if inWord {
+			w.fn(text, w.ws, i, w.high)
+			inWord = false
+		}
+		prevLetter = false
+	}
+	return i + size, inWord, prevLetter
 }
 
 // wordBytes marks the bytes of words among letters L and digits D (one
