@@ -37,7 +37,8 @@ type Config struct {
 	Alerts            AlertsConfig   `yaml:"alerts"`
 	Canaries          CanaryConfig   `yaml:"canaries"`
 
-	path string    // the file it was read from
+	path string    // the file it was read from, as named
+	dir  string    // its folder, absolute: what relative paths in it are relative to
 	file *ast.File // its syntax tree, for line numbers
 }
 
@@ -245,18 +246,31 @@ func (c *Config) Resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p
 	}
-	return filepath.Join(filepath.Dir(c.path), p)
+	dir := c.dir
+	if dir == "" {
+		dir = filepath.Dir(c.path)
+	}
+	return filepath.Join(dir, p)
 }
 
-// Secret finds a secret file: a relative name is looked up first in
-// $CREDENTIALS_DIRECTORY (systemd's LoadCredential=), then as Resolve.
+// Secret finds a secret file. Under systemd the unit's LoadCredential=
+// hands each secret to the daemon as $CREDENTIALS_DIRECTORY/NAME, NAME
+// being the file's own name (LoadCredential=hmac.key:/etc/watcher/
+// credentials/hmac.key): when that exists it is the one read, so one
+// path in the config serves the daemon and the analyst's commands alike.
+// Otherwise the path as Resolve finds it.
 func (c *Config) Secret(p string) string {
-	if dir := os.Getenv("CREDENTIALS_DIRECTORY"); dir != "" && p != "" && !filepath.IsAbs(p) {
-		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
-			return filepath.Join(dir, p)
+	if dir := os.Getenv("CREDENTIALS_DIRECTORY"); dir != "" && p != "" {
+		if cred := filepath.Join(dir, filepath.Base(p)); fileExists(cred) {
+			return cred
 		}
 	}
 	return c.Resolve(p)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // Schedule returns a source's cron schedule.

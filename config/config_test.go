@@ -225,3 +225,35 @@ func TestSlackRelayIsALoopbackAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretPaths: a relative config path still resolves from an
+// absolute folder (no "hmac.key" without a folder in an error), and a
+// secret systemd handed over is read by its file name, whatever path the
+// config names; without the credential the path itself is read.
+func TestSecretPaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.WriteFile("c.yaml", []byte("database: lw.db\nsecret_key_file: keys/hmac.key\nsources:\n  - name: forum\n    kind: forum\n    urls: [http://forum.example/]\n    selectors: {thread: tr, link: a, post: .post}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load("c.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Secret(cfg.SecretKeyFile), filepath.Join(dir, "keys", "hmac.key"); got != want {
+		t.Errorf("Secret = %q, want %q", got, want)
+	}
+	cred := t.TempDir()
+	t.Setenv("CREDENTIALS_DIRECTORY", cred)
+	if got := cfg.Secret("/etc/watcher/credentials/hmac.key"); got != "/etc/watcher/credentials/hmac.key" {
+		t.Errorf("no credential yet: Secret = %q", got)
+	}
+	if err := os.WriteFile(filepath.Join(cred, "hmac.key"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/etc/watcher/credentials/hmac.key", "keys/hmac.key", "hmac.key"} {
+		if got := cfg.Secret(p); got != filepath.Join(cred, "hmac.key") {
+			t.Errorf("Secret(%q) = %q, want the credential", p, got)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -65,6 +66,9 @@ func parse(path string, data []byte) (*Config, error) {
 	}
 	cfg := Default()
 	cfg.path, cfg.file = path, file
+	if abs, err := filepath.Abs(path); err == nil {
+		cfg.dir = filepath.Dir(abs)
+	}
 	p := &problems{cfg: &cfg, failed: map[string]bool{}}
 	if empty(file) {
 		p.addAt(nil, "", "the config is empty: start from config.example.yaml")

@@ -29,8 +29,11 @@ func newCheckCmd(g *globals) *cobra.Command {
 		Long: `check reads the config file strictly (an unknown or misspelt field is an error) and
 validates every value: proxy address, cron schedules, URLs (including the checksum of
 .onion v3 addresses), CSS selectors, severities. Each problem is printed as
-FILE:LINE:COLUMN: field: message. Secret files it names are checked for existence
-and mode 0600 when they are present on this machine, as warnings.
+FILE:LINE:COLUMN: field: message (exit status 2). Then the secret files it names
+(secret_key_file, the Slack token or webhook file, cookie files) are looked up as the
+daemon will read them, in $CREDENTIALS_DIRECTORY under their own names when systemd
+hands them over, else at their path: each missing one, or one that group or others can
+read, is an error (exit status 1), with the command that makes it.
 
 With --online it also checks what the daemon needs to reach: that the SOCKS proxy answers,
 that Tor is bootstrapped (through tor_control, if configured), and that Slack accepts the
@@ -55,8 +58,9 @@ func runCheck(cmd *cobra.Command, g *globals, o checkOptions) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	for _, w := range cfg.FileWarnings() {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+	secrets := cfg.SecretProblems()
+	for _, p := range secrets {
+		fmt.Fprintln(cmd.ErrOrStderr(), "error:", p)
 	}
 	if dir := filepath.Dir(cfg.Resolve(cfg.Database)); !exists(dir) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: database: the folder %s does not exist here: every command will refuse to make a database there (create it: install -d -m 0700 %s)\n", dir, dir)
@@ -71,6 +75,9 @@ func runCheck(cmd *cobra.Command, g *globals, o checkOptions) error {
 		if err := control.SafeDir(dir); err != nil {
 			return fmt.Errorf("control_socket: %w", err)
 		}
+	}
+	if len(secrets) > 0 {
+		return fmt.Errorf("%s: the config is valid, but %d of the secret files it names cannot be used (above)", cfg.Path(), len(secrets))
 	}
 	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", cfg.Path(), len(cfg.Sources), strings.Join(cfg.SourceNames(), ", "))
 	if err != nil {

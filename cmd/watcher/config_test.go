@@ -28,10 +28,35 @@ func execute(t *testing.T, args ...string) (stdout, stderr string, code int) {
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// TestConfigExampleIsValid: the example passes check where its secrets
+// are, here handed over as systemd does (by file name in
+// $CREDENTIALS_DIRECTORY), and check fails, naming the path and what
+// makes it, when one is missing or readable by others.
 func TestConfigExampleIsValid(t *testing.T) {
-	_, _, code := execute(t, "check", "--config", "../../config.example.yaml")
-	if code != exitOK {
-		t.Errorf("watcher check config.example.yaml exited %d", code)
+	cred := t.TempDir()
+	t.Setenv("CREDENTIALS_DIRECTORY", cred)
+	if _, stderr, code := execute(t, "check", "--config", "../../config.example.yaml"); code != exitError ||
+		!strings.Contains(stderr, "secret_key_file: /etc/watcher/credentials/hmac.key: no such file or directory, and no credential hmac.key in $CREDENTIALS_DIRECTORY") ||
+		!strings.Contains(stderr, "watcher keygen /etc/watcher/credentials/hmac.key") || !strings.Contains(stderr, "slack.bot_token_file") {
+		t.Errorf("check without the secrets: exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, stderr, code := execute(t, "keygen", filepath.Join(cred, "hmac.key")); code != exitOK {
+		t.Fatal(stderr)
+	}
+	token := filepath.Join(cred, "slack-token")
+	if err := os.WriteFile(token, []byte("xoxb-1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := execute(t, "check", "--config", "../../config.example.yaml"); code != exitError ||
+		!strings.Contains(stderr, "slack.bot_token_file: "+token+" has mode 0644") || !strings.Contains(stderr, "chmod 600 "+token) ||
+		strings.Contains(stderr, "secret_key_file") {
+		t.Errorf("check with a token readable by others: exit %d, stderr:\n%s", code, stderr)
+	}
+	if err := os.Chmod(token, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, stderr, code := execute(t, "check", "--config", "../../config.example.yaml"); code != exitOK || !strings.Contains(out, "config.example.yaml: ok") {
+		t.Errorf("watcher check config.example.yaml exited %d:\n%s%s", code, out, stderr)
 	}
 }
 

@@ -88,7 +88,7 @@ func TestUnitLoadsTheExampleSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	active, commented := map[string]bool{}, map[string]bool{}
+	active, commented := map[string]string{}, map[string]string{}
 	for _, l := range strings.Split(string(unit), "\n") {
 		l = strings.TrimSpace(l)
 		into := active
@@ -100,15 +100,17 @@ func TestUnitLoadsTheExampleSecrets(t *testing.T) {
 			if filepath.Base(path) != id {
 				t.Errorf("LoadCredential %s loads %s: the id is the file name the config uses", id, path)
 			}
-			into[id] = true
+			into[id] = path
 		}
 	}
+	// One path for each secret: the one the config names is the one the
+	// unit hands over, under its file name (config.Secret looks there).
 	for field, name := range map[string]string{"secret_key_file": cfg.SecretKeyFile, "slack.bot_token_file": cfg.Slack.BotTokenFile} {
-		if name == "" || !active[name] {
-			t.Errorf("config.example.yaml %s: %q has no LoadCredential line in the unit (%v)", field, name, active)
+		if name == "" || active[filepath.Base(name)] != name {
+			t.Errorf("config.example.yaml %s: %q has no LoadCredential line loading that path in the unit (%v)", field, name, active)
 		}
 	}
-	if !commented["slack-webhook"] || active["slack-webhook"] {
+	if commented["slack-webhook"] == "" || active["slack-webhook"] != "" {
 		t.Errorf("the webhook's LoadCredential line should be there, commented out: active %v, commented %v", active, commented)
 	}
 }
