@@ -34,26 +34,60 @@ var severityIcon = map[leak.Severity]string{
 	leak.SeverityInfo:     "🔵",
 }
 
-// Format builds the Slack message for an outgoing message.
-func Format(o Outgoing) Message {
+// Commands writes the commands a message suggests to the analyst, so
+// that they run as printed: with --config PATH when the daemon's config
+// is not the one every command reads by default (Config ""). Program is
+// how the binary is run: "watcher" unless set ("go run ./cmd/watcher").
+type Commands struct{ Config, Program string }
+
+// Line is the command line `watcher ARGS [--config PATH]`, ARGS as
+// fmt.Sprintf(format, args...).
+func (c Commands) Line(format string, args ...any) string {
+	prog := c.Program
+	if prog == "" {
+		prog = "watcher"
+	}
+	s := prog + " " + fmt.Sprintf(format, args...)
+	if c.Config != "" {
+		s += " --config " + shellQuote(c.Config)
+	}
+	return s
+}
+
+// cmd is Line as inline code.
+func (c Commands) cmd(format string, args ...any) string {
+	return "`" + c.Line(format, args...) + "`"
+}
+
+// shellQuote quotes p for a POSIX shell when it needs it.
+func shellQuote(p string) string {
+	if p != "" && strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:@,") == "" {
+		return p
+	}
+	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+}
+
+// Format builds the Slack message for an outgoing message; c writes the
+// commands it suggests.
+func Format(o Outgoing, c Commands) Message {
 	switch {
 	case o.Alert.Kind == leak.AlertOperator:
-		return formatOperator(o.Alert)
+		return formatOperator(o.Alert, c)
 	case o.Alert.Kind == leak.AlertTest:
 		return formatTest(o.Alert)
 	case o.Kind == MessageUpdate && o.Root != nil:
-		return formatUpdate(o)
+		return formatUpdate(o, c)
 	case o.Kind == MessageBurst:
-		return formatList(o, "⚠️ Burst: %d more hits at once", "These hits arrived together; each is in `watcher hits list`.")
+		return formatList(o, c, "⚠️ Burst: %d more hits at once", "These hits arrived together; each is in "+c.cmd("hits list")+".")
 	case o.Kind == MessageDigest:
-		return formatList(o, "🔵 Digest: %d info-level hits", "Mentions without a sale claim or verified records, collected for review.")
+		return formatList(o, c, "🔵 Digest: %d info-level hits", "Mentions without a sale claim or verified records, collected for review.")
 	}
-	return formatLeak(o)
+	return formatLeak(o, c)
 }
 
 // formatLeak is the message for a new leak: the evidence, and the other
 // posts of the same leak folded in.
-func formatLeak(o Outgoing) Message {
+func formatLeak(o Outgoing, c Commands) Message {
 	a := o.Alert
 	h, ev := a.Hit, a.Hit.Evidence
 	sev := a.Severity()
@@ -111,7 +145,7 @@ func formatLeak(o Outgoing) Message {
 	}
 	blocks = append(blocks,
 		slack.NewDividerBlock(),
-		slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Hit %d · alert %d · next: `watcher hits show %d`, then `watcher hits ack %d --note \"...\"`", h.ID, a.ID, h.ID, h.ID))),
+		slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Hit %d · alert %d · next: %s, then %s", h.ID, a.ID, c.cmd("hits show %d", h.ID), c.cmd(`hits ack %d --note "..."`, h.ID)))),
 	)
 	return Message{
 		Text:   cut(fmt.Sprintf("[%s] %s (%s)", strings.ToUpper(sev.String()), ev.Headline, h.Source), maxSection),
@@ -137,7 +171,7 @@ func partly(h leak.Hit) string {
 
 // formatUpdate is a reply in a leak's thread: stronger evidence on the
 // same post, or the leak seen again elsewhere.
-func formatUpdate(o Outgoing) Message {
+func formatUpdate(o Outgoing, c Commands) Message {
 	a, root := o.Alert, o.Root
 	h, ev := a.Hit, a.Hit.Evidence
 	var what string
@@ -172,7 +206,7 @@ func formatUpdate(o Outgoing) Message {
 	if len(o.Also) > 0 {
 		blocks = append(blocks, section(fmt.Sprintf("*And %d more*\n%s", len(o.Also), listHits(o.Also, 10))))
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Hit %d (follows hit %d) · `watcher hits show %d`", h.ID, h.Thread, h.ID))))
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("Hit %d (follows hit %d) · %s", h.ID, h.Thread, c.cmd("hits show %d", h.ID)))))
 	return Message{
 		Text:   cut(fmt.Sprintf("[%s] Update: %s", strings.ToUpper(ev.Severity.String()), what)+sourceNote(what, h.Source), maxSection),
 		Blocks: blocks,
@@ -180,14 +214,14 @@ func formatUpdate(o Outgoing) Message {
 }
 
 // formatList is a burst summary or a digest: one line per hit.
-func formatList(o Outgoing, title, intro string) Message {
+func formatList(o Outgoing, c Commands, title, intro string) Message {
 	all := append([]leak.Alert{o.Alert}, o.Also...)
 	head := fmt.Sprintf(title, len(all))
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(cut(head, maxHeader))),
 		section(intro),
 		section(listHits(all, 25)),
-		slack.NewContextBlock("", mrkdwn("Every hit: `watcher hits list --since 1d`; one hit: `watcher hits show ID`")),
+		slack.NewContextBlock("", mrkdwn("Every hit: "+c.cmd("hits list --since 1d")+"; one hit: "+c.cmd("hits show ID"))),
 	}
 	return Message{Text: cut(head, maxSection), Blocks: blocks}
 }
@@ -208,7 +242,7 @@ func listHits(as []leak.Alert, n int) string {
 }
 
 // formatOperator reports a condition of leakwatch itself.
-func formatOperator(a leak.Alert) Message {
+func formatOperator(a leak.Alert, c Commands) Message {
 	ev := a.Operator
 	if ev == nil {
 		ev = &leak.OperatorEvent{Condition: "unknown"}
@@ -225,7 +259,7 @@ func formatOperator(a leak.Alert) Message {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(cut(head, maxHeader))),
 		section(text),
-		slack.NewContextBlock("", mrkdwn("Operator alert "+strconv.FormatUint(a.ID, 10)+" · `watcher status` shows every source and the outbox")),
+		slack.NewContextBlock("", mrkdwn("Operator alert "+strconv.FormatUint(a.ID, 10)+" · "+c.cmd("status")+" shows every source and the outbox")),
 	}
 	return Message{Text: cut(head, maxSection), Blocks: blocks}
 }

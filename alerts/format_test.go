@@ -27,7 +27,7 @@ func sampleAlert() leak.Alert {
 }
 
 func TestFormatCarriesEvidence(t *testing.T) {
-	m := Format(Outgoing{Kind: MessageAlert, Alert: sampleAlert()})
+	m := Format(Outgoing{Kind: MessageAlert, Alert: sampleAlert()}, Commands{})
 	text := Render(m)
 	for _, want := range []string{
 		"CRITICAL: Sale claim: 68M Halcyon customer records, SSN+DL",
@@ -56,7 +56,7 @@ func TestFormatRespectsSlackLimits(t *testing.T) {
 	a := sampleAlert()
 	a.Hit.Evidence.Headline = strings.Repeat("very long headline ", 40)
 	a.Hit.Title = strings.Repeat("x", 5000)
-	m := Format(Outgoing{Kind: MessageAlert, Alert: a})
+	m := Format(Outgoing{Kind: MessageAlert, Alert: a}, Commands{})
 	for _, b := range m.Blocks {
 		switch v := b.(type) {
 		case *slack.HeaderBlock:
@@ -90,16 +90,50 @@ func TestDefang(t *testing.T) {
 }
 
 func TestFormatSaysWhenAPostWasReadInPart(t *testing.T) {
-	whole := Render(Format(Outgoing{Kind: MessageAlert, Alert: sampleAlert()}))
+	whole := Render(Format(Outgoing{Kind: MessageAlert, Alert: sampleAlert()}, Commands{}))
 	if strings.Contains(whole, "Read in part") {
 		t.Errorf("a whole post said read in part:\n%s", whole)
 	}
 	a := sampleAlert()
 	a.Hit.Truncated, a.Hit.Flattened = true, true
-	text := Render(Format(Outgoing{Kind: MessageAlert, Alert: a}))
+	text := Render(Format(Outgoing{Kind: MessageAlert, Alert: a}, Commands{}))
 	for _, want := range []string{"Read in part", "over max_body_bytes", "read as plain text"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("alert on a cut, flattened post lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// TestFormatCommandsCarryTheConfig: every command a message suggests runs
+// as printed: with --config when the daemon's config is not the default,
+// quoted when its path needs it, and without it when it is the default.
+func TestFormatCommandsCarryTheConfig(t *testing.T) {
+	a := sampleAlert()
+	root := a
+	root.Ref = "C1/1.2"
+	op := leak.Alert{ID: 3, Kind: leak.AlertOperator, Operator: &leak.OperatorEvent{Condition: "source:x", Reason: "down"}}
+	msgs := []Outgoing{
+		{Kind: MessageAlert, Alert: a},
+		{Kind: MessageUpdate, Alert: a, Root: &root},
+		{Kind: MessageBurst, Alert: a, Also: []leak.Alert{a}},
+		{Kind: MessageDigest, Alert: a, Also: []leak.Alert{a}},
+		{Kind: MessageAlert, Alert: op},
+	}
+	for _, o := range msgs {
+		with := Render(Format(o, Commands{Config: "/srv/lw/demo dir/demo.yaml"}))
+		without := Render(Format(o, Commands{}))
+		n := strings.Count(with, "`watcher ")
+		if n == 0 {
+			t.Errorf("kind %v: no command suggested:\n%s", o.Kind, with)
+		}
+		if got := strings.Count(with, " --config '/srv/lw/demo dir/demo.yaml'`"); got != n {
+			t.Errorf("kind %v: %d of %d commands carry the quoted --config:\n%s", o.Kind, got, n, with)
+		}
+		if strings.Contains(without, "--config") || strings.Count(without, "`watcher ") != n {
+			t.Errorf("kind %v: the default config needs no flag:\n%s", o.Kind, without)
+		}
+	}
+	if got := Render(Format(msgs[0], Commands{Config: "/etc/lw/c.yaml"})); !strings.Contains(got, "`watcher hits show 12 --config /etc/lw/c.yaml`") {
+		t.Errorf("plain path quoted or missing:\n%s", got)
 	}
 }

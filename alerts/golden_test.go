@@ -68,7 +68,7 @@ func TestGoldenMessages(t *testing.T) {
 	a := sampleAlert()
 	a.Created = time.Date(2026, 11, 25, 9, 0, 5, 0, time.UTC)
 	for name, o := range kinds(a) {
-		m := Format(o)
+		m := Format(o, Commands{})
 		got, err := json.MarshalIndent(struct {
 			Text   string `json:"text"`
 			Blocks any    `json:"blocks"`
@@ -140,7 +140,7 @@ func TestMessagesHoldNoValues(t *testing.T) {
 	a.Hit.Evidence = ev
 	a.Hit.Title = "WTS Halcyon db"
 	for name, o := range kinds(a) {
-		m := Format(o)
+		m := Format(o, Commands{})
 		raw, _ := json.Marshal(m.Blocks)
 		all := m.Text + string(raw) + Render(m)
 		for _, v := range append([]string{"dana.whitfield", "whitfield@", "555 0147", "555-0147", "3125550147", "219-09-9999", "219099999",

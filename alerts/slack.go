@@ -27,6 +27,8 @@ type SlackOptions struct {
 	// critical alerts, info alerts and digests, and operator alerts (bot
 	// token mode; a webhook posts where it was made for).
 	CriticalChannel, InfoChannel, OperatorChannel string
+	// Commands writes the commands messages suggest.
+	Commands Commands
 	// CriticalMention is put before a critical alert: "here", "channel",
 	// or a user group id ("S0123ABCD").
 	CriticalMention string
@@ -155,7 +157,7 @@ func metadata(o Outgoing) slack.SlackMetadata {
 // channel (an update as a reply in its thread, editing the root in place
 // when it raises the severity), with metadata naming its alerts.
 func (s *Slack) Send(ctx context.Context, o Outgoing) (string, error) {
-	m := Format(o)
+	m := Format(o, s.opts.Commands)
 	if men := s.mention(o); men != "" {
 		m = withMention(m, men)
 	}
@@ -187,7 +189,7 @@ func (s *Slack) Send(ctx context.Context, o Outgoing) (string, error) {
 		// leaves the reply, which says the same, and is only logged by
 		// the caller through the error-free path: the reply is delivered.
 		rch, rts, _ := strings.Cut(o.Root.Ref, "/")
-		rm := Format(Outgoing{Kind: MessageAlert, Alert: raisedRoot(*o.Root, o.Alert)})
+		rm := Format(Outgoing{Kind: MessageAlert, Alert: raisedRoot(*o.Root, o.Alert)}, s.opts.Commands)
 		_, _, _, _ = s.api.UpdateMessageContext(ctx, rch, rts, slack.MsgOptionText(rm.Text, false), slack.MsgOptionBlocks(rm.Blocks...))
 	}
 	return ref, nil
@@ -296,12 +298,13 @@ func redactURL(err error) error {
 
 // Console writes each message, rendered, to W, as the demo shows it.
 type Console struct {
-	W io.Writer
+	W        io.Writer
+	Commands Commands
 }
 
 // Send renders the message.
 func (c Console) Send(_ context.Context, o Outgoing) (string, error) {
-	_, err := io.WriteString(c.W, Render(Format(o))+"\n")
+	_, err := io.WriteString(c.W, Render(Format(o, c.Commands))+"\n")
 	return "console", err
 }
 

@@ -231,6 +231,27 @@ func Default() Config {
 // Path is the file the config was read from.
 func (c *Config) Path() string { return c.path }
 
+// Where a command finds its config when --config does not say: the
+// environment variable, else the default path.
+const (
+	Env         = "LEAKWATCH_CONFIG"
+	DefaultPath = "/etc/watcher/config.yaml"
+)
+
+// Flag is the --config value a command suggested to an analyst needs to
+// read this config wherever it is run from: the file's absolute path, or
+// "" when it is DefaultPath (read without the flag).
+func (c *Config) Flag() string {
+	p := c.path
+	if c.dir != "" {
+		p = filepath.Join(c.dir, filepath.Base(c.path))
+	}
+	if p == DefaultPath {
+		return ""
+	}
+	return p
+}
+
 // SourceNames lists the sources' names, in the file's order.
 func (c *Config) SourceNames() []string {
 	var n []string

@@ -170,6 +170,11 @@ func crawlJobs(specs []jobSpec, base crawler.Options) ([]pipeline.Job, func(), e
 	return jobs, closeAll, nil
 }
 
+// commands writes the commands alerts suggest, with the --config they need.
+func commands(cfg *config.Config) alerts.Commands {
+	return alerts.Commands{Config: cfg.Flag()}
+}
+
 // slackSender returns the configured Slack sender, or nil when none is
 // configured. Secrets come from files named in the config, or from
 // SLACK_WEBHOOK_URL / SLACK_BOT_TOKEN (+ SLACK_CHANNEL).
@@ -191,6 +196,7 @@ func slackSender(cfg *config.Config) (alerts.Sender, error) {
 	}
 	if cfg != nil {
 		sc := cfg.Slack
+		opts.Commands = commands(cfg)
 		opts.APIURL = sc.APIURL
 		if sc.Channel != "" {
 			opts.Channel = sc.Channel

@@ -112,7 +112,7 @@ func CheckOnline(ctx context.Context, cfg *config.Config) []Check {
 		who, err := checker.Check(ctx)
 		switch {
 		case errors.Is(err, alerts.ErrCannotConfirm):
-			say(okLine("slack: webhook: cannot be checked without posting; try watcher test-alert"))
+			say(okLine("slack: webhook: cannot be checked without posting; try %s", commands(cfg).Line("test-alert")))
 		case err != nil:
 			say(failed("slack", "slack: FAILED: %v", err))
 		default:

@@ -30,6 +30,9 @@ type Options struct {
 	// Console, when set, also gets every alert as it would read in Slack
 	// (the demo); with no Slack configured it is the only destination.
 	Console io.Writer
+	// Program is how the commands printed on Console run the binary
+	// ("" is watcher).
+	Program string
 }
 
 // Daemon is a config assembled: the database, the matchers, a crawl job
@@ -210,7 +213,7 @@ func (d *Daemon) build(cfg *config.Config) (*parts, error) {
 	}
 	pt := &parts{jobs: jobs, closeClients: closeClients}
 	if d.opts.Console != nil {
-		var console alerts.Sender = &printOnce{w: d.opts.Console}
+		var console alerts.Sender = &printOnce{w: d.opts.Console, commands: alerts.Commands{Config: cfg.Flag(), Program: d.opts.Program}}
 		if sender != nil {
 			console = alerts.Multi{console, sender}
 		}
@@ -236,7 +239,7 @@ func (d *Daemon) build(cfg *config.Config) (*parts, error) {
 func FingerprintsWarning(c *config.Config) string {
 	dir := c.FingerprintsDir()
 	if _, err := os.Stat(dir); err != nil {
-		return fmt.Sprintf("fingerprints: the folder %s does not exist: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.Path())
+		return fmt.Sprintf("fingerprints: the folder %s does not exist: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: %s)", dir, commands(c).Line("fingerprint import ..."))
 	}
 	fp, err := fpstore.Open(dir)
 	if err != nil {
@@ -244,16 +247,17 @@ func FingerprintsWarning(c *config.Config) string {
 	}
 	defer fp.Close()
 	if fp.Len() == 0 {
-		return fmt.Sprintf("fingerprints: %s holds none: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: watcher fingerprint import --config %s ...)", dir, c.Path())
+		return fmt.Sprintf("fingerprints: %s holds none: no posted sample can be checked against your customers, so a real sale alerts high, never critical (import them: %s)", dir, commands(c).Line("fingerprint import ..."))
 	}
 	return ""
 }
 
 // printOnce prints each alert once, even when a Slack retry sends it again.
 type printOnce struct {
-	w    io.Writer
-	mu   sync.Mutex
-	done map[uint64]bool
+	w        io.Writer
+	commands alerts.Commands
+	mu       sync.Mutex
+	done     map[uint64]bool
 }
 
 func (p *printOnce) Send(ctx context.Context, o alerts.Outgoing) (string, error) {
@@ -266,5 +270,5 @@ func (p *printOnce) Send(ctx context.Context, o alerts.Outgoing) (string, error)
 		p.done = map[uint64]bool{}
 	}
 	p.done[o.Alert.ID] = true
-	return alerts.Console{W: p.w}.Send(ctx, o)
+	return alerts.Console{W: p.w, Commands: p.commands}.Send(ctx, o)
 }

@@ -16,6 +16,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"leakwatch/alerts"
 	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/internal/slackserver"
@@ -288,6 +289,10 @@ func TestRescanFindsLateCanary(t *testing.T) {
 			if !strings.Contains(out, "critical") || strings.Contains(out, "alerts queued: 0") {
 				t.Errorf("rescan summary:\n%s", out)
 			}
+			// The command it suggests reads this config, wherever it is run.
+			if abs, _ := filepath.Abs(f.config); !strings.Contains(out, "see them with: watcher hits list --unacked --config "+abs+"\n") {
+				t.Errorf("rescan's suggestion lacks --config %s:\n%s", abs, out)
+			}
 			out2, _, _ := execute(t, "rescan", "--config", f.config)
 			if !strings.Contains(out2, "new hits: 0") || !strings.Contains(out2, "alerts queued: 0") {
 				t.Errorf("second rescan recorded again:\n%s", out2)
@@ -376,11 +381,11 @@ func TestTestAlert(t *testing.T) {
 func TestHitsShowSaysAPostWasReadInPart(t *testing.T) {
 	h := leak.Hit{ID: 3, Source: "forum", PostURL: "http://x.onion/t/1", Evidence: leak.Evidence{Severity: leak.SeverityHigh, Headline: "sale"}}
 	var whole, part bytes.Buffer
-	if err := printHit(&whole, h); err != nil {
+	if err := printHit(&whole, h, alerts.Commands{}); err != nil {
 		t.Fatal(err)
 	}
 	h.Truncated, h.Flattened = true, true
-	if err := printHit(&part, h); err != nil {
+	if err := printHit(&part, h, alerts.Commands{}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(whole.String(), "\nread:") || !strings.Contains(part.String(), "over max_body_bytes") || !strings.Contains(part.String(), "as plain text") {

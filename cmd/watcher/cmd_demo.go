@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"leakwatch/alerts"
 	"leakwatch/daemon"
 	"leakwatch/demo"
 )
@@ -33,14 +35,20 @@ read in Slack.
 
 It needs no Tor, Slack or config file, and touches nothing but 127.0.0.1. If
 SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL, are set, the alerts also go to
-Slack. Run it twice with the same --db and the second run alerts nothing: every post
-was already seen.` + "\n" + exitStatusHelp,
+Slack.
+
+What it found is kept, with the config it ran on, in a demo folder
+($XDG_STATE_HOME/leakwatch-demo, else ~/.local/state/leakwatch-demo), so the commands it
+prints next (hits list, hits show, status) run as printed. Each run starts that folder
+afresh. With --db FILE the database, its key and its config (demo.yaml) are kept beside
+FILE instead, across runs: run it twice with the same --db and the second run alerts
+nothing, every post was already seen.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), o, g, cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().StringVar(&o.db, "db", "", "database file to keep (default: a temporary one, removed at exit)")
+	cmd.Flags().StringVar(&o.db, "db", "", "database file to keep across runs (default: demo.db in the demo folder, made afresh each run)")
 	return cmd
 }
 
@@ -51,11 +59,17 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 	}
 	dbPath := o.db
 	if dbPath == "" {
-		dir, err := os.MkdirTemp("", "leakwatch-demo-")
+		dir, err := demoDir()
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
+		// The folder is the demo's own: the last run's findings go.
+		if err := os.RemoveAll(dir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
 		dbPath = filepath.Join(dir, "demo.db")
 	}
 	dbPath, err = filepath.Abs(dbPath)
@@ -78,7 +92,8 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 	if err := daemon.DemoImport(ctx, cfg); err != nil {
 		return err
 	}
-	d, err := daemon.New(cfg, daemon.Options{Log: log, LockTimeout: 2 * time.Second, Console: out})
+	prog := program()
+	d, err := daemon.New(cfg, daemon.Options{Log: log, LockTimeout: 2 * time.Second, Console: out, Program: prog})
 	if err != nil {
 		return err
 	}
@@ -103,8 +118,34 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 	if err != nil {
 		return err
 	}
+	c := alerts.Commands{Config: cfg.Flag(), Program: prog}
+	fmt.Fprintf(out, "\nkept in %s; next, as printed:\n  %s\n  %s\n  %s\n", filepath.Dir(dbPath),
+		c.Line("hits list"), c.Line("hits show 1"), c.Line("status"))
 	if errs > 0 || sum.Flush.Left > 0 || sum.Flush.Failed > 0 {
 		return partialError{"demo: some posts or alerts did not go through"}
 	}
 	return nil
+}
+
+// demoDir is the demo's own folder: $XDG_STATE_HOME/leakwatch-demo, else
+// ~/.local/state/leakwatch-demo.
+func demoDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "leakwatch-demo"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("demo: no home folder for the demo's files (%w): give --db FILE", err)
+	}
+	return filepath.Join(home, ".local", "state", "leakwatch-demo"), nil
+}
+
+// program is how this binary is run again: "go run ./cmd/watcher" when
+// it was built by go run (its file is gone when it exits), else watcher.
+func program() string {
+	exe, err := os.Executable()
+	if err == nil && filepath.Base(filepath.Dir(exe)) == "exe" && strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		return "go run ./cmd/watcher"
+	}
+	return "watcher"
 }

@@ -79,7 +79,7 @@ func newHitsShowCmd(g *globals) *cobra.Command {
 		Short: "Show one hit's evidence",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withHit(cmd, g, "hits show", args[0], func(svc control.Service, id uint64) error {
+			return withHit(cmd, g, "hits show", args[0], func(cfg *config.Config, svc control.Service, id uint64) error {
 				h, err := svc.Hit(cmd.Context(), id)
 				if err != nil {
 					return notFound(err)
@@ -87,7 +87,7 @@ func newHitsShowCmd(g *globals) *cobra.Command {
 				if asJSON {
 					return printJSON(cmd.OutOrStdout(), h)
 				}
-				return printHit(cmd.OutOrStdout(), h)
+				return printHit(cmd.OutOrStdout(), h, suggest(cfg))
 			})
 		},
 	}
@@ -98,7 +98,7 @@ func newHitsShowCmd(g *globals) *cobra.Command {
 // printHit prints a hit's evidence summary for an analyst: counts, types,
 // partitions, the link defanged. It holds no customer value, since the
 // evidence has none.
-func printHit(out io.Writer, h leak.Hit) error {
+func printHit(out io.Writer, h leak.Hit, c alerts.Commands) error {
 	ev := h.Evidence
 	w := &lineWriter{out: out}
 	w.f("hit %d: %s: %s", h.ID, strings.ToUpper(ev.Severity.String()), oneLine(ev.Headline, 300))
@@ -172,7 +172,7 @@ func printHit(out io.Writer, h leak.Hit) error {
 		w.f("why:      %s", why)
 	}
 	if h.Acked.IsZero() {
-		w.f("status:   open; when handled: watcher hits ack %d --note \"...\"", h.ID)
+		w.f("status:   open; when handled: %s", c.Line(`hits ack %d --note "..."`, h.ID))
 	} else {
 		w.f("status:   acknowledged %s by %s", stamp(h.Acked), h.AckedBy)
 		if h.AckNote != "" {
@@ -189,7 +189,7 @@ func newHitsAckCmd(g *globals) *cobra.Command {
 		Short: "Mark a hit handled",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withHit(cmd, g, "hits ack", args[0], func(svc control.Service, id uint64) error {
+			return withHit(cmd, g, "hits ack", args[0], func(_ *config.Config, svc control.Service, id uint64) error {
 				h, err := svc.Ack(cmd.Context(), id, whoami(), note)
 				if err != nil {
 					return notFound(err)
@@ -205,12 +205,12 @@ func newHitsAckCmd(g *globals) *cobra.Command {
 
 // withHit runs f for the hit id in arg, with the service the config leads
 // to (the daemon, or the database).
-func withHit(cmd *cobra.Command, g *globals, what, arg string, f func(control.Service, uint64) error) error {
+func withHit(cmd *cobra.Command, g *globals, what, arg string, f func(*config.Config, control.Service, uint64) error) error {
 	id, err := hitID(arg)
 	if err != nil {
 		return err
 	}
-	return withService(cmd.Context(), g, what, daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error { return f(svc, id) })
+	return withService(cmd.Context(), g, what, daemon.LocalOptions{}, func(cfg *config.Config, svc control.Service) error { return f(cfg, svc, id) })
 }
 
 func hitID(s string) (uint64, error) {

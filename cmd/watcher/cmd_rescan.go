@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"leakwatch/alerts"
 	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/daemon"
@@ -78,9 +79,11 @@ func runRescan(cmd *cobra.Command, g *globals, o rescanOptions) error {
 		_ = bar.Set(p.Examined)
 	}
 	var sum pipeline.RescanSummary
+	var c alerts.Commands
 	ctx := cmd.Context()
-	err = withService(ctx, g, "rescan", daemon.LocalOptions{Matchers: true}, func(_ *config.Config, svc control.Service) error {
+	err = withService(ctx, g, "rescan", daemon.LocalOptions{Matchers: true}, func(cfg *config.Config, svc control.Service) error {
 		var err error
+		c = suggest(cfg)
 		sum, err = svc.Rescan(ctx, control.RescanRequest{Source: o.source, Since: since, Dataset: o.dataset, DryRun: o.dryRun}, progress)
 		return err
 	})
@@ -93,11 +96,11 @@ func runRescan(cmd *cobra.Command, g *globals, o rescanOptions) error {
 	if o.json {
 		return printJSON(cmd.OutOrStdout(), sum)
 	}
-	return printRescan(cmd.OutOrStdout(), sum)
+	return printRescan(cmd.OutOrStdout(), sum, c)
 }
 
 // printRescan prints a rescan's summary.
-func printRescan(out io.Writer, s pipeline.RescanSummary) error {
+func printRescan(out io.Writer, s pipeline.RescanSummary, c alerts.Commands) error {
 	w := &lineWriter{out: out}
 	verb := "recorded"
 	if s.DryRun {
@@ -134,7 +137,7 @@ func printRescan(out io.Writer, s pipeline.RescanSummary) error {
 	}
 	w.f("%s", alerts)
 	if s.NewHits > 0 && !s.DryRun {
-		w.f("see them with: watcher hits list --unacked")
+		w.f("see them with: %s", c.Line("hits list --unacked"))
 	}
 	return w.err
 }

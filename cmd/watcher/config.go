@@ -10,8 +10,8 @@ import (
 
 // Where the config is when --config does not say.
 const (
-	configEnv     = "LEAKWATCH_CONFIG"
-	defaultConfig = "/etc/watcher/config.yaml"
+	configEnv     = config.Env
+	defaultConfig = config.DefaultPath
 )
 
 // configPath is the config file a command reads: --config, else

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -113,17 +112,41 @@ func TestDemoTwiceAlertsOnce(t *testing.T) {
 	}
 }
 
-func TestDemoUsesATemporaryDatabase(t *testing.T) {
-	out, _, code := execute(t, "demo")
+// TestDemoNextStepsRunAsPrinted: without --db the demo keeps what it
+// found in its own folder, and every command it suggests (in the alerts
+// and after the summary) runs as printed, --config included. The next
+// run starts the folder afresh (it alerts again).
+func TestDemoNextStepsRunAsPrinted(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	out, stderr, code := execute(t, "demo")
 	if code != exitOK {
-		t.Fatalf("exit %d", code)
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	m := regexp.MustCompile(`database (\S+demo\.db)`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no database path in output:\n%s", out)
+	conf := filepath.Join(state, "leakwatch-demo", "demo.yaml")
+	_, next, ok := strings.Cut(out, "next, as printed:\n")
+	if !ok || !strings.Contains(out, "`watcher hits show 1 --config "+conf+"`") {
+		t.Fatalf("no next steps with the demo's config in the output:\n%s", out)
 	}
-	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
-		t.Errorf("temporary database %s left behind (%v)", m[1], err)
+	want := []string{"Sale claim: 68M Halcyon Wireless", "hit 1: CRITICAL", "daemon: not running"}
+	lines := strings.Split(strings.TrimSpace(next), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("next steps %q", lines)
+	}
+	for i, l := range lines {
+		args := strings.Fields(l)
+		if args[0] != "watcher" || args[len(args)-2] != "--config" || args[len(args)-1] != conf {
+			t.Errorf("step %q: not watcher ... --config %s", l, conf)
+			continue
+		}
+		got, stderr, code := execute(t, args[1:]...)
+		if code != exitOK || !strings.Contains(got, want[i]) {
+			t.Errorf("%s: exit %d, want %q in:\n%s%s", l, code, want[i], got, stderr)
+		}
+	}
+	again, _, code := execute(t, "demo")
+	if code != exitOK || !strings.Contains(again, "2 alerts sent") || strings.Contains(again, "already seen in") {
+		t.Errorf("the second demo without --db should start afresh (exit %d):\n%s", code, again)
 	}
 }
 

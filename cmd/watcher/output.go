@@ -6,6 +6,9 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"leakwatch/alerts"
+	"leakwatch/config"
 )
 
 // printJSON writes v as indented JSON.
@@ -69,4 +72,10 @@ func (w *lineWriter) f(format string, args ...any) {
 	if w.err == nil {
 		_, w.err = fmt.Fprintf(w.out, format+"\n", args...)
 	}
+}
+
+// suggest writes the commands output suggests, with the --config they
+// need to read cfg.
+func suggest(cfg *config.Config) alerts.Commands {
+	return alerts.Commands{Config: cfg.Flag()}
 }
