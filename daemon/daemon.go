@@ -80,7 +80,7 @@ func New(cfg *config.Config, o Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: o, log: o.Log, db: db, set: set, cfg: cfg, met: metrics.New(db), kick: make(chan struct{}, 1)}
 	st := set.Set().Stats()
-	d.log.Info("matchers loaded", "canaries", st.Canaries, "fingerprints", st.Fingerprints, "terms", st.Terms)
+	d.log.Info("matchers loaded", "canaries", st.Canaries, "canary_values", st.CanaryValues, "fingerprints", st.Fingerprints, "terms", st.Terms)
 	if st.Fingerprints == 0 {
 		d.log.Warn(FingerprintsWarning(cfg))
 	}
@@ -117,6 +117,9 @@ type Summary struct {
 	Failed  int                // sources that could not be crawled
 	Flush   alerts.FlushResult // the delivery after the crawl
 	Pending int                // alerts still queued after it
+	// PendingOperator and PendingTest are the queued alerts about
+	// leakwatch's own health and test messages (the rest are leaks).
+	PendingOperator, PendingTest int
 	// FailedAlerts are alerts Slack refused for good.
 	FailedAlerts int
 	Sources      []store.SourceState // every source's state after the crawl
@@ -142,6 +145,7 @@ func (d *Daemon) Once(ctx context.Context) (Summary, error) {
 		return sum, err
 	}
 	sum.Pending, sum.FailedAlerts = counts.Pending, counts.Failed
+	sum.PendingOperator, sum.PendingTest = counts.PendingOperator, counts.PendingTest
 	if sum.Sources, err = d.db.Sources(); err != nil {
 		return sum, err
 	}

@@ -407,3 +407,23 @@ func TestRowExtras(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsCountCanariesAsPeople: five canaries with an email and a phone
+// each are five canaries (ten values), as canary list shows them.
+func TestStatsCountCanariesAsPeople(t *testing.T) {
+	h, _ := NewHasher(make([]byte, KeySize))
+	var cs []leak.Canary
+	for i := range 5 {
+		e, _ := h.Value(TypeEmail, fmt.Sprintf("c%d@acme-canary.test", i))
+		p, _ := h.Value(TypePhone, fmt.Sprintf("(312) 555-01%02d", i))
+		id := fmt.Sprintf("cn-%d", i)
+		cs = append(cs, leak.Canary{ID: id, Partition: "billing", Type: "email", Digest: e}, leak.Canary{ID: id, Partition: "billing", Type: "phone", Digest: p})
+	}
+	s, err := NewSet(Config{Hasher: h, Canaries: cs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Canaries != 5 || st.CanaryValues != 10 {
+		t.Errorf("stats %+v, want 5 canaries, 10 values", st)
+	}
+}

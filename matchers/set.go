@@ -213,14 +213,20 @@ func NewSet(cfg Config) (*Set, error) {
 	return s, nil
 }
 
-// Stats describes the size of a Set.
+// Stats describes the size of a Set: Canaries counts planted people,
+// CanaryValues the values they are found by (an email and a phone make
+// one canary, two values).
 type Stats struct {
-	Canaries, Fingerprints, Terms int
+	Canaries, CanaryValues, Fingerprints, Terms int
 }
 
 // Stats returns the Set's size.
 func (s *Set) Stats() Stats {
-	return Stats{Canaries: len(s.canaries), Fingerprints: s.index.Len(), Terms: len(s.auto.terms)}
+	ids := make(map[string]bool, len(s.canaries))
+	for _, c := range s.canaries {
+		ids[c.ID] = true
+	}
+	return Stats{Canaries: len(ids), CanaryValues: len(s.canaries), Fingerprints: s.index.Len(), Terms: len(s.auto.terms)}
 }
 
 type recordKey struct {

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"leakwatch/leak"
+
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -243,6 +245,9 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 type Counts struct {
 	Posts, Hits, Pending, Sent, Failed, Canaries int
 	OldestPending                                time.Time // creation of the oldest pending alert
+	// PendingOperator and PendingTest are the pending alerts about
+	// leakwatch's own health and test messages; the rest are leaks.
+	PendingOperator, PendingTest int
 }
 
 // Counts returns the number of records in each bucket and the outbox
@@ -256,6 +261,7 @@ func (db *DB) Counts() (Counts, error) {
 		return tx.Bucket(bucketOutbox).ForEach(func(_, v []byte) error {
 			var a struct {
 				State   string
+				Kind    leak.AlertKind
 				Created time.Time
 			}
 			if err := json.Unmarshal(v, &a); err != nil {
@@ -267,6 +273,12 @@ func (db *DB) Counts() (Counts, error) {
 					c.OldestPending = a.Created
 				}
 				c.Pending++
+				switch a.Kind {
+				case leak.AlertOperator:
+					c.PendingOperator++
+				case leak.AlertTest:
+					c.PendingTest++
+				}
 			case "sent":
 				c.Sent++
 			case "failed":

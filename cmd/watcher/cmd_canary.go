@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -57,7 +58,12 @@ func newCanaryGenerateCmd(g *globals) *cobra.Command {
 		Long: `generate makes synthetic customers (a name, an email at the canary domain, a phone number
 in the 555-01XX range reserved for fiction), prints them once as CSV for planting in
 partition P, and stores only their keyed hashes with their id and partition. Keep the
-printed file out of the partition's backups' reach; leakwatch cannot show it again.` + "\n" + exitStatusHelp,
+printed file out of the partition's backups' reach; leakwatch cannot show it again.
+
+The canaries are written first (with --out: to a new file, synced to disk), then their
+hashes stored: a failed write stores nothing, and a failed store removes the file, so
+no canary is planted that leakwatch does not know, and none is known that was never
+written down.` + "\n" + exitStatusHelp,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCanaryGenerate(cmd, g, o)
@@ -67,7 +73,7 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 	f.StringVar(&o.partition, "partition", "", "the data partition the canaries will be planted in (required)")
 	f.IntVar(&o.count, "count", 1, "how many canaries")
 	f.StringVar(&o.domain, "domain", "", "email domain (default: canaries.domain from the config)")
-	f.StringVar(&o.outFile, "out", "", "write the canaries to this new file (mode 0600) instead of standard output")
+	f.StringVar(&o.outFile, "out", "", "write the canaries to this new file (mode 0600, synced before they are stored) instead of standard output")
 	return cmd
 }
 
@@ -160,21 +166,70 @@ func runCanaryGenerate(cmd *cobra.Command, g *globals, o canaryGenerateOptions) 
 	if err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
-	if o.outFile != "" {
-		// The plaintext, for planting: private to its owner, and never
-		// over an existing file.
-		f, err := os.OpenFile(o.outFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return fmt.Errorf("--out: %w", err)
+	what := fmt.Sprintf("%d %s for partition %s", len(recs), plural(len(recs), "canary", "canaries"), o.partition)
+	// The plaintext first, where it is kept: digests stored for canaries
+	// whose file was never written could never be planted.
+	if o.outFile == "" {
+		if err := canary.WriteCSV(cmd.OutOrStdout(), recs); err != nil {
+			return fmt.Errorf("print the canaries: %w: nothing stored", err)
 		}
-		defer f.Close()
-		out = f
+	} else if err := writeNew(o.outFile, func(w io.Writer) error { return canary.WriteCSV(w, recs) }); err != nil {
+		return fmt.Errorf("--out: %w: nothing stored", err)
 	}
 	if err := svc.PutCanaries(cmd.Context(), cs); err != nil {
+		if o.outFile != "" {
+			_ = os.Remove(o.outFile)
+			return fmt.Errorf("store the canaries: %w: nothing stored, %s removed (never plant canaries leakwatch does not know)", err, o.outFile)
+		}
+		return fmt.Errorf("store the canaries: %w: nothing stored; do not plant the rows printed above", err)
+	}
+	if o.outFile == "" {
+		_, err = fmt.Fprintf(cmd.ErrOrStderr(), "stored %s (found by email and phone); plant the rows above in %s: leakwatch cannot show them again\n", what, o.partition)
 		return err
 	}
-	return canary.WriteCSV(out, recs)
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "wrote %s to %s (mode 0600; columns canary_id, partition, name, email, phone)\nstored their digests (found by email and phone); plant them in %s, then keep the file out of reach: leakwatch cannot show it again\n",
+		what, o.outFile, o.partition)
+	return err
+}
+
+// writeNew writes a new file of mode 0600 (never over an existing one)
+// and makes it durable (the file and its folder synced) before it
+// returns; a failed write removes what it began.
+func writeNew(path string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(path))
+	}
+	if err != nil {
+		_ = os.Remove(path)
+	}
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func runCanaryImport(cmd *cobra.Command, g *globals, partition, file string) error {

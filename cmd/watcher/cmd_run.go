@@ -66,14 +66,14 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	for _, s := range sum.Stats {
 		listed, fetched, hits = listed+s.Listed, fetched+s.Fetched, hits+s.Hits
 	}
-	fmt.Fprintf(out, "summary: %d of %d sources crawled, %d posts listed, %d fetched, %d new hits, %d alerts sent, %d queued\n",
-		len(sum.Stats)-sum.Failed, len(sum.Stats), listed, fetched, hits, sum.Flush.Sent, sum.Pending)
+	fmt.Fprintf(out, "summary: %d of %d sources crawled, %d posts listed, %d fetched, %d new hits, %d alerts sent, %s\n",
+		len(sum.Stats)-sum.Failed, len(sum.Stats), listed, fetched, hits, sum.Flush.Sent, queued(sum))
 	printUnhealthy(out, sum)
 	switch {
 	case sum.Failed > 0:
 		return partialError{fmt.Sprintf("%d of %d sources could not be crawled (see the log)", sum.Failed, len(sum.Stats))}
 	case sum.Pending > 0 || sum.FailedAlerts > 0:
-		return partialError{fmt.Sprintf("%d alerts queued, %d failed: not delivered", sum.Pending, sum.FailedAlerts)}
+		return partialError{fmt.Sprintf("not delivered: %s, %d refused by Slack", queued(sum), sum.FailedAlerts)}
 	}
 	return ctx.Err()
 }
@@ -100,4 +100,27 @@ func printUnhealthy(out io.Writer, sum daemon.Summary) {
 			fmt.Fprintf(out, "problem: %s since %s: %s\n", c.ID, c.Since.Format(time.RFC3339), oneLine(c.Reason, 300))
 		}
 	}
+}
+
+// queued says what is still in the outbox after a run: leak alerts,
+// operator alerts (leakwatch's own health) and test messages apart, so
+// "1 queued" after no hits reads as what it is.
+func queued(sum daemon.Summary) string {
+	leaks := sum.Pending - sum.PendingOperator - sum.PendingTest
+	if sum.Pending == 0 {
+		return "nothing queued"
+	}
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{leaks, "leak alert"}, {sum.PendingOperator, "operator alert"}, {sum.PendingTest, "test message"}} {
+		switch {
+		case p.n == 1:
+			parts = append(parts, "1 "+p.what)
+		case p.n > 1:
+			parts = append(parts, fmt.Sprintf("%d %ss", p.n, p.what))
+		}
+	}
+	return strings.Join(parts, ", ") + " queued"
 }

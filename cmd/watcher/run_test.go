@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"leakwatch/control"
+	"leakwatch/daemon"
 	"leakwatch/demo"
 	"leakwatch/internal/slackserver"
 	"leakwatch/store"
@@ -90,7 +91,7 @@ func TestRunOnceCrawlsMatchesAndAlerts(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("run --once exited %d\nstdout: %s\nstderr: %s", code, out, stderr)
 	}
-	if !strings.Contains(out, "2 of 2 sources crawled, 8 posts listed, 8 fetched, 5 new hits, 2 alerts sent, 0 queued") {
+	if !strings.Contains(out, "2 of 2 sources crawled, 8 posts listed, 8 fetched, 5 new hits, 2 alerts sent, nothing queued") {
 		t.Errorf("summary: %s", out)
 	}
 	msgs := f.slack.Messages()
@@ -152,6 +153,9 @@ func TestRunOnceKeepsAlertsThroughSlackOutage(t *testing.T) {
 	}
 	if !strings.Contains(out, "problem: slack") || !strings.Contains(out, "invalid_auth") {
 		t.Errorf("run --once does not say Slack refuses:\n%s", out)
+	}
+	if !strings.Contains(out, "5 new hits, 0 alerts sent, 2 leak alerts queued\n") {
+		t.Errorf("run --once does not say what is queued:\n%s", out)
 	}
 	st, _, _ := execute(t, "status", "--config", f.config)
 	if !strings.Contains(st, "problem: slack") || !strings.Contains(st, "2 pending") {
@@ -336,5 +340,23 @@ func TestControlSocketTrust(t *testing.T) {
 	_, stderr, code = execute(t, "status", "--config", f.config)
 	if code != exitError || !strings.Contains(stderr, "the control socket is not the daemon's: "+filepath.Join(open, "control.sock")+" is not a socket") {
 		t.Errorf("status with a regular file at the socket path (exit %d): %s", code, stderr)
+	}
+}
+
+// TestQueuedSaysWhat: what waits in the outbox is told by kind, so an
+// operator alert after a crawl with no hits does not read as a leak.
+func TestQueuedSaysWhat(t *testing.T) {
+	for _, c := range []struct {
+		sum  daemon.Summary
+		want string
+	}{
+		{daemon.Summary{}, "nothing queued"},
+		{daemon.Summary{Pending: 1, PendingOperator: 1}, "1 operator alert queued"},
+		{daemon.Summary{Pending: 4, PendingOperator: 1, PendingTest: 1}, "2 leak alerts, 1 operator alert, 1 test message queued"},
+		{daemon.Summary{Pending: 3, PendingTest: 3}, "3 test messages queued"},
+	} {
+		if got := queued(c.sum); got != c.want {
+			t.Errorf("queued(%+v) = %q, want %q", c.sum, got, c.want)
+		}
 	}
 }

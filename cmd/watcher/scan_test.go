@@ -166,9 +166,27 @@ func TestCanaryGenerateListAndScan(t *testing.T) {
 		t.Errorf("canary %q %q: want the canary domain and a 555-01XX number", email, phone)
 	}
 	// --out writes a private file, and never over an existing one.
+	if !strings.Contains(stderr, "stored 3 canaries for partition billing-db") {
+		t.Errorf("generate does not say what it stored: %q", stderr)
+	}
+	// The file is written before anything is stored: a write that fails
+	// stores nothing.
+	if _, stderr, code := execute(t, "canary", "generate", "--config", f.config, "--partition", "crm-prod", "--count", "1", "--out", filepath.Join(f.dir, "no-such-dir", "c.csv")); code == exitOK || !strings.Contains(stderr, "nothing stored") {
+		t.Errorf("generate --out into a missing folder: exit %d: %s", code, stderr)
+	}
+	if list, _, _ := execute(t, "canary", "list", "--config", f.config); strings.Contains(list, "cn-crm-prod-") {
+		t.Errorf("a canary was stored whose file was never written:\n%s", list)
+	}
 	outFile := filepath.Join(f.dir, "planted.csv")
-	if _, stderr, code := execute(t, "canary", "generate", "--config", f.config, "--partition", "crm-prod", "--count", "1", "--out", outFile); code != exitOK {
+	out, stderr, code = execute(t, "canary", "generate", "--config", f.config, "--partition", "crm-prod", "--count", "1", "--out", outFile)
+	if code != exitOK {
 		t.Fatalf("generate --out exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "wrote 1 canary for partition crm-prod to "+outFile+" (mode 0600") {
+		t.Errorf("generate --out does not say what it wrote:\n%s", out)
+	}
+	if b, _ := os.ReadFile(outFile); strings.Count(string(b), "\n") != 2 || !strings.Contains(string(b), ",crm-prod,") {
+		t.Errorf("--out file:\n%s", b)
 	}
 	if fi, err := os.Stat(outFile); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("--out file %v, %v; want mode 0600", fi, err)
