@@ -238,6 +238,12 @@ func (c *Client) PutCanaries(ctx context.Context, cs []leak.Canary) error {
 	return c.get(ctx, http.MethodPost, "/v1/canaries", cs, &out)
 }
 
+// ReloadMatchers asks the daemon to load its matchers again.
+func (c *Client) ReloadMatchers(ctx context.Context) error {
+	var out map[string]bool
+	return c.get(ctx, http.MethodPost, "/v1/reload-matchers", struct{}{}, &out)
+}
+
 // TestAlert asks the daemon to send a test alert through its outbox.
 func (c *Client) TestAlert(ctx context.Context, sev leak.Severity) (leak.Alert, error) {
 	var r testAlertReply

@@ -238,6 +238,14 @@ func (s *Server) routes(log *slog.Logger) http.Handler {
 		}
 		reply(w, map[string]int{"stored": len(cs)}, err)
 	})
+	mux.HandleFunc("POST /v1/reload-matchers", func(w http.ResponseWriter, r *http.Request) {
+		err := svc.ReloadMatchers(r.Context())
+		if err == nil {
+			p, _ := r.Context().Value(peerKey{}).(peer)
+			log.Info("matchers reloaded", "by", p.String())
+		}
+		reply(w, map[string]bool{"reloaded": err == nil}, err)
+	})
 	mux.HandleFunc("POST /v1/test-alert", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Severity leak.Severity `json:"severity"`

@@ -60,6 +60,14 @@ type Service interface {
 	Backuper
 	CanaryKeeper
 	Tester
+	Reloader
+}
+
+// Reloader makes the matchers read the canaries and the fingerprint store
+// again (after a fingerprint import); a daemon's failure keeps the ones in
+// use.
+type Reloader interface {
+	ReloadMatchers(ctx context.Context) error
 }
 
 // Reader is what status and hits list/show read.
@@ -219,6 +227,14 @@ func (l *Local) alertAt() leak.Severity {
 
 // Canaries lists the stored canaries.
 func (l *Local) Canaries(context.Context) ([]leak.Canary, error) { return l.DB.Canaries() }
+
+// ReloadMatchers reloads the matchers, where there are any to reload.
+func (l *Local) ReloadMatchers(context.Context) error {
+	if l.Reload == nil {
+		return nil
+	}
+	return l.Reload()
+}
 
 // PutCanaries stores canaries and reloads the matchers.
 func (l *Local) PutCanaries(_ context.Context, cs []leak.Canary) error {

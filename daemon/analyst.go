@@ -66,6 +66,25 @@ func Runs(ctx context.Context, cfg *config.Config) (bool, error) {
 	return false, nil
 }
 
+// ReloadRunning asks the running daemon, if one answers on the control
+// socket, to load its matchers again (after a fingerprint import); it
+// says whether one did. A daemon that is not running loads them at its
+// start.
+func ReloadRunning(ctx context.Context, cfg *config.Config) (bool, error) {
+	c, err := dial(ctx, cfg)
+	if errors.Is(err, control.ErrUntrusted) {
+		return false, err
+	}
+	if err != nil {
+		return false, nil
+	}
+	defer c.Close()
+	if err := c.ReloadMatchers(ctx); err != nil {
+		return true, fmt.Errorf("the daemon did not reload its matchers (it keeps the ones it had; systemctl reload watcher tries again): %w", err)
+	}
+	return true, nil
+}
+
 // VerifyDatabase reads every page of cfg's database and checks that they
 // hold together (bbolt's consistency check): the file itself when no
 // daemon runs, a hot copy the daemon writes when it does. It returns the

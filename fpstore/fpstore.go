@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/FastFilter/xorfilter"
@@ -246,6 +248,10 @@ func NewImport(dir, dataset, partition, file string) (*Import, error) {
 		lock.Close()
 		return nil, ErrImportRunning
 	}
+	if err := sameOwner(dir, lock.Name()); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	im := &Import{dir: dir, lock: lock}
 	if b, err := os.ReadFile(manifestPath(dir)); err == nil {
 		if err := json.Unmarshal(b, &im.man); err != nil {
@@ -453,11 +459,47 @@ func (im *Import) Commit(ctx context.Context, workers int) error {
 	if err := writeSync(tmp, b); err != nil {
 		return err
 	}
+	if err := sameOwner(im.dir, out, tmp); err != nil {
+		os.RemoveAll(out)
+		os.Remove(tmp)
+		return err
+	}
 	if err := os.Rename(tmp, manifestPath(im.dir)); err != nil {
 		return err
 	}
 	if old != "" {
 		os.RemoveAll(old)
+	}
+	return nil
+}
+
+// sameOwner gives the new generation and manifest the owner of the store's
+// folder, when root writes into a folder another user owns: a daemon
+// running as its own user (systemd's DynamicUser) must be able to read
+// what an analyst imported as root while it runs.
+func sameOwner(dir string, paths ...string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 {
+		return nil
+	}
+	uid, gid := int(st.Uid), int(st.Gid)
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(path string, _ fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			return os.Lchown(path, uid, gid)
+		})
+		if err != nil {
+			return fmt.Errorf("give %s to the owner of %s (uid %d): %w", p, dir, uid, err)
+		}
 	}
 	return nil
 }

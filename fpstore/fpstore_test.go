@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -240,4 +242,51 @@ func TestCommitStoppedChangesNothing(t *testing.T) {
 	if len(names) != 3 { // gen-1, lock, manifest.json
 		t.Errorf("folder after a stopped commit: %v", names)
 	}
+}
+
+// TestRootImportKeepsTheOwner: root importing into a store folder the
+// daemon's user owns (systemd's DynamicUser, while it runs) leaves every
+// new file to that user, so the daemon can read what it is told to load.
+func TestRootImportKeepsTheOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the case is root writing into another user's folder")
+	}
+	const nobody = 65534
+	dir := filepath.Join(t.TempDir(), "fp")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	im, err := NewImport(dir, "crm", "crm-prod", "crm.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		_ = im.Add(digest(i), 0, uint64(i))
+	}
+	if err := im.Commit(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := os.Lstat(path)
+		if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != nobody {
+			t.Errorf("%s is owned by uid %d, want %d", path, uid, nobody)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n < 3 {
+		t.Fatalf("walked %d files: %v", n, err)
+	}
+	s, err := Open(dir)
+	if err != nil || s.Len() != 100 {
+		t.Fatalf("open: %v", err)
+	}
+	s.Close()
 }

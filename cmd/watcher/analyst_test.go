@@ -407,3 +407,24 @@ func TestStatusDeliveryLine(t *testing.T) {
 		}
 	}
 }
+
+// TestFingerprintImportTellsTheDaemon: the help said a restart was
+// needed. A running daemon is told to reload its matchers, and says so;
+// with none running, the import says the daemon loads them at its start.
+func TestFingerprintImportTellsTheDaemon(t *testing.T) {
+	f := newRunFixture(t)
+	csv := filepath.Join(f.dir, "extra.csv")
+	mustWrite(t, csv, "email\nnew.customer@examplemail.test\n", 0o600)
+	out, stderr, code := execute(t, "fingerprint", "import", "--config", f.config, "--dataset", "extra", "--partition", "p", "--columns", "email=email", csv)
+	if code != exitOK || !strings.Contains(out, "the daemon is not running: it loads them at its start") {
+		t.Errorf("import without a daemon (exit %d): %s %s", code, out, stderr)
+	}
+	d := startDaemon(t, f.config)
+	out, stderr, code = execute(t, "fingerprint", "import", "--config", f.config, "--dataset", "extra", "--partition", "p", "--columns", "email=email", "--replace", csv)
+	if code != exitOK || !strings.Contains(out, "the running daemon matches them from now on") {
+		t.Errorf("import with the daemon running (exit %d): %s %s", code, out, stderr)
+	}
+	if !strings.Contains(d.log(), "matchers reloaded") {
+		t.Errorf("the daemon did not reload:\n%s", d.log())
+	}
+}

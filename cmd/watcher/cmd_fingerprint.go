@@ -54,8 +54,9 @@ over --max-row-bytes is skipped and reported by its line. When more than --max-b
 rows are bad (the wrong file, delimiter or columns), the import fails and nothing is
 registered. A dataset name already imported is refused unless --replace (its earlier
 values are dropped) or --append (this file is added to it). Ctrl-C or SIGTERM stops the
-import and removes its work files; nothing is registered. The file is not kept. The new
-values are visible to the daemon after its next restart.` + "\n" + exitStatusHelp,
+import and removes its work files; nothing is registered. The file is not kept. A running daemon is told at
+once and matches the new values from then on (if it cannot be reached, systemctl
+reload watcher, or any rescan, does the same); a stopped one loads them at its start.` + "\n" + exitStatusHelp,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("import takes one CSV file")}
@@ -161,9 +162,18 @@ func runFingerprintImport(cmd *cobra.Command, g *globals, o fpImportOptions, fil
 	}
 	out := cmd.OutOrStdout()
 	printBadRows(stderr, res.Result)
-	_, err = fmt.Fprintf(out, "imported %s into dataset %s (partition %s): %d rows, %d values, %d bad rows; hashed in %s, stored in %s\n",
+	fmt.Fprintf(out, "imported %s into dataset %s (partition %s): %d rows, %d values, %d bad rows; hashed in %s, stored in %s\n",
 		fi.Name(), o.dataset, o.partition, res.Rows, res.Values, res.BadRows,
 		res.Hashed.Round(time.Millisecond), res.Stored.Round(time.Millisecond))
+	runs, err := daemon.ReloadRunning(cmd.Context(), cfg)
+	switch {
+	case err != nil:
+		return err
+	case runs:
+		_, err = fmt.Fprintln(out, "the running daemon matches them from now on")
+	default:
+		_, err = fmt.Fprintln(out, "the daemon is not running: it loads them at its start")
+	}
 	return err
 }
 
