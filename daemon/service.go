@@ -96,9 +96,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if interval, err := sd.SdWatchdogEnabled(false); err == nil && interval > 0 {
 		go d.watchdog(bg, interval)
 	}
-	if err := d.waitProxy(ctx, cfg); err != nil {
-		return d.shutdown(err)
+	if !d.waitProxy(ctx, hup) {
+		return d.shutdown(nil) // stopped while waiting: never ready, never started
 	}
+	// A SIGHUP while waiting may have brought a new config.
+	d.mu.Lock()
+	cfg, pt = d.cfg, d.parts
+	d.mu.Unlock()
 	if err := d.sched.Start(pt.p, pt.jobs, d.tasks(cfg)); err != nil {
 		return err
 	}
@@ -112,7 +116,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return d.shutdown(nil)
 		case <-hup:
-			d.reload()
+			d.reload(true)
 		}
 	}
 }
@@ -218,27 +222,33 @@ func (d *Daemon) lastCrawl(source string) time.Time {
 	return time.Time{}
 }
 
-// waitProxy returns once the SOCKS proxy answers (READY=1 waits for it),
-// or when ctx ends.
-func (d *Daemon) waitProxy(ctx context.Context, cfg *config.Config) error {
-	said := false
+// waitProxy returns true once the SOCKS proxy answers (READY=1 waits for
+// it), false when ctx ends first. A SIGHUP while it waits reloads the
+// config, so a wrong proxy: is fixed without a restart.
+func (d *Daemon) waitProxy(ctx context.Context, hup <-chan os.Signal) bool {
+	said := ""
 	for {
-		_, err := crawler.Preflight(ctx, crawler.PreflightOptions{Proxy: cfg.Proxy})
+		d.mu.Lock()
+		proxy := d.cfg.Proxy
+		d.mu.Unlock()
+		_, err := crawler.Preflight(ctx, crawler.PreflightOptions{Proxy: proxy})
 		if err == nil {
 			d.proxyOK.Store(true)
-			return nil
+			return true
 		}
 		if ctx.Err() != nil {
-			return nil
+			return false
 		}
-		if !said {
-			d.log.Warn("waiting for the SOCKS proxy before starting", "proxy", cfg.Proxy, "error", err.Error())
-			_, _ = sd.SdNotify(false, "STATUS=waiting for the SOCKS proxy at "+cfg.Proxy)
-			said = true
+		if said != proxy {
+			d.log.Warn("waiting for the SOCKS proxy before starting", "proxy", proxy, "error", err.Error())
+			_, _ = sd.SdNotify(false, "STATUS=waiting for the SOCKS proxy at "+proxy)
+			said = proxy
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return false
+		case <-hup:
+			d.reload(false) // a fixed proxy: address is tried at once
 		case <-time.After(2 * time.Second):
 		}
 	}
@@ -288,9 +298,13 @@ func (d *Daemon) ready() error {
 
 // reload re-reads the config file (SIGHUP), for Reload; a file that
 // does not load is rejected and the running config stays.
-func (d *Daemon) reload() {
-	_, _ = sd.SdNotify(false, sd.SdNotifyReloading)
-	defer func() { _, _ = sd.SdNotify(false, sd.SdNotifyReady) }()
+func (d *Daemon) reload(started bool) {
+	if started {
+		// Only a started daemon tells systemd it is reloading, then
+		// ready: while it waits for the proxy it is not ready yet.
+		_, _ = sd.SdNotify(false, sd.SdNotifyReloading)
+		defer func() { _, _ = sd.SdNotify(false, sd.SdNotifyReady) }()
+	}
 	d.mu.Lock()
 	path := d.cfg.Path()
 	d.mu.Unlock()

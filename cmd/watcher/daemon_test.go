@@ -428,3 +428,48 @@ func TestSlowSlackDoesNotStallCrawls(t *testing.T) {
 		t.Errorf("exit status %d after SIGTERM; log:\n%s", code, p.logText())
 	}
 }
+
+// TestDaemonWaitingForTor: while the daemon waits for the SOCKS proxy it
+// is not ready. SIGHUP then reloads the config (a fixed proxy: address
+// is used at once, no restart); SIGTERM stops it without READY=1 or a
+// "watcher started" line.
+func TestDaemonWaitingForTor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	f := newRunFixture(t)
+	good := daemonConfig(t, f, freeAddr(t))
+	proxyLine := regexp.MustCompile(`(?m)^proxy: .*$`)
+	if !proxyLine.MatchString(good) {
+		t.Fatalf("no proxy line in:\n%s", good)
+	}
+	bad := proxyLine.ReplaceAllString(good, "proxy: "+freeAddr(t)) // nothing listens there
+
+	// SIGTERM while waiting.
+	mustWrite(t, f.config, bad, 0o644)
+	p := startProcess(t, f.config, "")
+	p.waitLog(t, "waiting for the SOCKS proxy")
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.waitExit(t, 10*time.Second); code != 0 {
+		t.Errorf("stopped while waiting: exit %d", code)
+	}
+	if strings.Contains(p.logText(), "watcher started") {
+		t.Errorf("a daemon stopped while waiting logged that it started:\n%s", p.logText())
+	}
+	for len(p.notify) > 0 {
+		if l := <-p.notify; l == "READY=1" {
+			t.Errorf("READY=1 sent by a daemon that never got its proxy")
+		}
+	}
+
+	// SIGHUP while waiting, with the proxy fixed.
+	p = startProcess(t, f.config, "")
+	p.waitLog(t, "waiting for the SOCKS proxy")
+	mustWrite(t, f.config, good, 0o644)
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	p.expectNotify(t, "READY=1")
+	p.waitLog(t, "watcher started")
+	if !strings.Contains(p.logText(), "config reloaded") {
+		t.Errorf("no reload logged:\n%s", p.logText())
+	}
+}
