@@ -138,7 +138,7 @@ func TestAnalystCommandsWithAndWithoutDaemon(t *testing.T) {
 	for i, r := range stopped {
 		want := exitOK
 		if strings.Join(commands[i][:2], " ") == "hits show" && commands[i][2] == "99" {
-			want = exitUsage
+			want = exitNotFound
 		}
 		if r.code != want {
 			t.Errorf("%v (no daemon): exit %d, want %d\n%s", commands[i], r.code, want, r.out)

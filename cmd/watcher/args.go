@@ -28,10 +28,10 @@ func exactArgs(n int) cobra.PositionalArgs {
 	}
 }
 
-// notFound turns a missing hit into a usage error.
-func notFound(err error) error {
+// notFound says which hit is missing (exit status 4, exitNotFound).
+func notFound(err error, id uint64) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return usageError{err}
+		return fmt.Errorf("%w (watcher hits list shows the hits there are)", err)
 	}
 	return err
 }

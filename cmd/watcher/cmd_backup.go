@@ -23,7 +23,7 @@ func newBackupCmd(g *globals) *cobra.Command {
 		Long: `backup writes a consistent copy of the database (one read transaction) to a new file
 with mode 0600, while the daemon keeps running: through the daemon's control socket when
 it runs, from the file itself when it does not. The copy is a database like the original;
-post text in it stays sealed with the secret key.` + "\n" + exitStatusHelp,
+post text in it stays sealed with the secret key.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -48,7 +48,7 @@ func newCompactCmd(g *globals) *cobra.Command {
 		Long: `compact drops post text older than post_text_retention (the daemon does this itself
 every six hours) and rewrites the database without its free pages, returning the space to
 the file system. It needs the database to itself: stop the daemon first
-(systemctl stop leakwatch), and take a backup before.` + "\n" + exitStatusHelp,
+(systemctl stop leakwatch), and take a backup before.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.loadConfig("compact")
@@ -88,7 +88,7 @@ pending alert in NEW.db is marked to be looked up in Slack before it is sent (bo
 The damaged file is only read. The copy is verified before it takes its name.
 
 Then: keep the damaged file aside, put NEW.db in its place, start the daemon. Posts whose
-records were lost are fetched and matched again at the next crawl.` + "\n" + exitStatusHelp,
+records were lost are fetched and matched again at the next crawl.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := g.loadConfig("salvage")

@@ -63,7 +63,7 @@ printed file out of the partition's backups' reach; leakwatch cannot show it aga
 The canaries are written first (with --out: to a new file, synced to disk), then their
 hashes stored: a failed write stores nothing, and a failed store removes the file, so
 no canary is planted that leakwatch does not know, and none is known that was never
-written down.` + "\n" + exitStatusHelp,
+written down.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCanaryGenerate(cmd, g, o)
@@ -90,7 +90,7 @@ zip). Those are stored as keyed hashes. A date of birth identifies nobody (any d
 is some customer's), so a dob column is refused, and said so: found in another
 company's dump it would name this partition as leaked. Other columns are listed as
 ignored. Rows with an invalid value are reported by file, line and column, never by
-value.` + "\n" + exitStatusHelp,
+value.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("import takes one CSV file")}

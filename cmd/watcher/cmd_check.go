@@ -41,7 +41,7 @@ bot token (auth.test). Each prints ok or what is wrong; any failure exits 1.
 
 With --db it reads every page of the database and checks that they hold together (bbolt's
 consistency check): directly when the daemon is stopped, on a fresh hot backup when it runs.
-Every open already checks the cheap part (meta pages, size, root pages); this is the rest.` + "\n" + exitStatusHelp,
+Every open already checks the cheap part (meta pages, size, root pages); this is the rest.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheck(cmd, g, o)

@@ -15,6 +15,8 @@ import (
 	"leakwatch/alerts"
 	"leakwatch/daemon"
 	"leakwatch/demo"
+	"leakwatch/leak"
+	"leakwatch/store"
 )
 
 type demoOptions struct {
@@ -42,7 +44,7 @@ What it found is kept, with the config it ran on, in a demo folder
 prints next (hits list, hits show, status) run as printed. Each run starts that folder
 afresh. With --db FILE the database, its key and its config (demo.yaml) are kept beside
 FILE instead, across runs: run it twice with the same --db and the second run alerts
-nothing, every post was already seen.` + "\n" + exitStatusHelp,
+nothing, every post was already seen.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), o, g, cmd.OutOrStdout())
@@ -118,9 +120,15 @@ func runDemo(ctx context.Context, o demoOptions, g *globals, out io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// The hit to show first: the first of the most severe (crawls run
+	// side by side, so it is not always hit 1).
+	first, err := firstHit(d)
+	if err != nil {
+		return err
+	}
 	c := alerts.Commands{Config: cfg.Flag(), Program: prog}
 	fmt.Fprintf(out, "\nkept in %s; next, as printed:\n  %s\n  %s\n  %s\n", filepath.Dir(dbPath),
-		c.Line("hits list"), c.Line("hits show 1"), c.Line("status"))
+		c.Line("hits list"), c.Line("hits show %d", first), c.Line("status"))
 	if errs > 0 || sum.Flush.Left > 0 || sum.Flush.Failed > 0 {
 		return partialError{"demo: some posts or alerts did not go through"}
 	}
@@ -148,4 +156,20 @@ func program() string {
 		return "go run ./cmd/watcher"
 	}
 	return "watcher"
+}
+
+// firstHit is the lowest id among the most severe hits (1 when none).
+func firstHit(d *daemon.Daemon) (uint64, error) {
+	hs, err := d.DB().Hits(store.HitFilter{})
+	if err != nil {
+		return 0, err
+	}
+	var best leak.Hit
+	for _, h := range hs {
+		if best.ID == 0 || h.Evidence.Severity > best.Evidence.Severity ||
+			h.Evidence.Severity == best.Evidence.Severity && h.ID < best.ID {
+			best = h
+		}
+	}
+	return max(best.ID, 1), nil
 }

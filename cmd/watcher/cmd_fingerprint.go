@@ -56,7 +56,7 @@ registered. A dataset name already imported is refused unless --replace (its ear
 values are dropped) or --append (this file is added to it). Ctrl-C or SIGTERM stops the
 import and removes its work files; nothing is registered. The file is not kept. A running daemon is told at
 once and matches the new values from then on (if it cannot be reached, systemctl
-reload watcher, or any rescan, does the same); a stopped one loads them at its start.` + "\n" + exitStatusHelp,
+reload watcher, or any rescan, does the same); a stopped one loads them at its start.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("import takes one CSV file")}

@@ -27,7 +27,7 @@ partitions, the post link defanged; never a customer value) and acknowledges hit
 were handled. Acknowledged hits are not alerted again when a rescan finds more.
 
 While the daemon runs these talk to it through its control socket; otherwise they read
-the database themselves.` + "\n" + exitStatusHelp,
+the database themselves.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -82,7 +82,7 @@ func newHitsShowCmd(g *globals) *cobra.Command {
 			return withHit(cmd, g, "hits show", args[0], func(cfg *config.Config, svc control.Service, id uint64) error {
 				h, err := svc.Hit(cmd.Context(), id)
 				if err != nil {
-					return notFound(err)
+					return notFound(err, id)
 				}
 				if asJSON {
 					return printJSON(cmd.OutOrStdout(), h)
@@ -192,7 +192,7 @@ func newHitsAckCmd(g *globals) *cobra.Command {
 			return withHit(cmd, g, "hits ack", args[0], func(_ *config.Config, svc control.Service, id uint64) error {
 				h, err := svc.Ack(cmd.Context(), id, whoami(), note)
 				if err != nil {
-					return notFound(err)
+					return notFound(err, id)
 				}
 				_, err = fmt.Fprintf(cmd.OutOrStdout(), "hit %d acknowledged %s by %s\n", h.ID, stamp(h.Acked), h.AckedBy)
 				return err

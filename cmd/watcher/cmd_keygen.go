@@ -19,7 +19,7 @@ func newKeygenCmd(g *globals) *cobra.Command {
 		Short: "Write a new secret key for keyed hashes (mode 0600)",
 		Long: `keygen writes 32 random bytes, hex-encoded, to FILE with mode 0600. It refuses to
 overwrite an existing file: every canary and fingerprint is hashed with this key,
-and a new key makes them all unreadable.` + "\n" + exitStatusHelp,
+and a new key makes them all unreadable.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("keygen takes one argument: the file to write")}

@@ -43,7 +43,7 @@ an acknowledged one is not re-alerted.
 be recorded and writes nothing. Posts whose text retention dropped are counted, not read.
 
 While the daemon runs, it does the rescan (through its control socket), beside its crawls;
-otherwise rescan opens the database and fingerprints itself.` + "\n" + exitStatusHelp,
+otherwise rescan opens the database and fingerprints itself.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRescan(cmd, g, o)

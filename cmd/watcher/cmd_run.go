@@ -28,7 +28,7 @@ func newRunCmd(g *globals) *cobra.Command {
 (Tor), records what it finds and delivers alerts to Slack, until SIGINT or SIGTERM.
 
 With --once it crawls every source once, delivers the pending alerts, prints a summary
-and exits: exit status 3 when a source could not be crawled or alerts are still queued.` + "\n" + exitStatusHelp,
+and exits: exit status 3 when a source could not be crawled or alerts are still queued.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRun(cmd.Context(), o, g, cmd.OutOrStdout())

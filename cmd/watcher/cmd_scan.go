@@ -41,7 +41,7 @@ page as text. --preset mybb|xenforo|phpbb reads a saved thread page of that foru
 engine as the crawler does: each post with its author, quotes marked, so the claim is
 the seller's (the first post's author) and not a buyer's or a quoted one; the title
 is the page's unless --title is given. Line numbers then count lines of the text read
-from the page.` + "\n" + exitStatusHelp,
+from the page.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("scan takes one file, or - for standard input")}

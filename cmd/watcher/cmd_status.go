@@ -30,7 +30,7 @@ last crawl and last success, and its post and hit counts; then the alert outbox 
 age of the oldest pending alert) and the database size.
 
 While the daemon runs, status asks it through its control socket; otherwise it reads the
-database itself.` + "\n" + exitStatusHelp,
+database itself.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStatus(cmd.Context(), cmd.OutOrStdout(), g, o)

@@ -21,7 +21,7 @@ func newTestAlertCmd(g *globals) *cobra.Command {
 		Long: `test-alert queues a test alert in the outbox and delivers the outbox to Slack, the way a
 real alert goes (routing by severity, the critical mention, retries): it proves the token,
 the channels and the delivery work. The message says it is a test and that no leak was
-found. While the daemon runs, the daemon sends it.` + "\n" + exitStatusHelp,
+found. While the daemon runs, the daemon sends it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sev, err := leak.ParseSeverity(severity)

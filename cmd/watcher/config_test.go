@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"leakwatch/config"
 )
@@ -146,5 +149,43 @@ func TestConfigFromFlagEnvOrDefault(t *testing.T) {
 	_, stderr, code = execute(t, "hits", "list")
 	if code != exitUsage || stderr != "watcher: hits list needs a config: --config FILE, or LEAKWATCH_CONFIG, or /etc/watcher/config.yaml (there is none)\n" {
 		t.Errorf("hits list with no config (exit %d): %q", code, stderr)
+	}
+}
+
+// TestExitStatusHelp: every command's help ends with the statuses it can
+// exit with, and only those: keygen never promises a partial crawl, hits
+// show names its not-found code, which is what a missing hit exits with.
+func TestExitStatusHelp(t *testing.T) {
+	var walk func(c *cobra.Command)
+	seen := 0
+	walk = func(c *cobra.Command) {
+		if c.Runnable() {
+			seen++
+			help := c.Long
+			if !strings.Contains(help, "\nEXIT STATUS\n  0  success\n") || !strings.Contains(help, "2  bad flags or an invalid configuration") {
+				t.Errorf("%s: no EXIT STATUS block:\n%s", c.CommandPath(), help)
+			}
+			partial := strings.Contains(help, "\n  3  ")
+			if want := c.CommandPath() == "watcher run" || c.CommandPath() == "watcher demo"; partial != want {
+				t.Errorf("%s: status 3 listed: %v, want %v", c.CommandPath(), partial, want)
+			}
+			notFound := strings.Contains(help, "\n  4  no hit with that id")
+			if want := c.CommandPath() == "watcher hits show" || c.CommandPath() == "watcher hits ack"; notFound != want {
+				t.Errorf("%s: status 4 listed: %v, want %v", c.CommandPath(), notFound, want)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&globals{stdout: io.Discard, stderr: io.Discard}))
+	if seen < 20 {
+		t.Errorf("walked %d commands", seen)
+	}
+	f := newRunFixture(t)
+	for _, args := range [][]string{{"hits", "show", "99"}, {"hits", "ack", "99"}} {
+		if _, stderr, code := execute(t, append(args, "--config", f.config)...); code != exitNotFound || !strings.Contains(stderr, "hit 99: not found") {
+			t.Errorf("%v: exit %d, want %d: %s", args, code, exitNotFound, stderr)
+		}
 	}
 }

@@ -125,10 +125,10 @@ func TestDemoNextStepsRunAsPrinted(t *testing.T) {
 	}
 	conf := filepath.Join(state, "leakwatch-demo", "demo.yaml")
 	_, next, ok := strings.Cut(out, "next, as printed:\n")
-	if !ok || !strings.Contains(out, "`watcher hits show 1 --config "+conf+"`") {
+	if !ok || !strings.Contains(out, " --config "+conf+"`") {
 		t.Fatalf("no next steps with the demo's config in the output:\n%s", out)
 	}
-	want := []string{"Sale claim: 68M Halcyon Wireless", "hit 1: CRITICAL", "daemon: not running"}
+	want := []string{"Sale claim: 68M Halcyon Wireless", ": CRITICAL: Sale claim: 68M Halcyon Wireless", "daemon: not running"}
 	lines := strings.Split(strings.TrimSpace(next), "\n")
 	if len(lines) != len(want) {
 		t.Fatalf("next steps %q", lines)

@@ -56,7 +56,7 @@ against canaries and keyed fingerprints of the company's customer data, brand
 terms and a sale-claim detector, records hits in a bbolt database and alerts
 the security team in Slack.
 
-Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exitStatusHelp,
+Start with "watcher demo": it needs no Tor, Slack or config file.`),
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -90,5 +90,6 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`) + "\n" + exi
 		newTestAlertCmd(g),
 		newVersionCmd(g),
 	)
+	addExitHelp(root)
 	return root
 }
