@@ -1,5 +1,5 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+LDFLAGS := -s -w -X leakwatch/internal/buildinfo.version=$(VERSION)
 
 .PHONY: all fmt vet test race build demo ci
 all: fmt vet test build

@@ -2,16 +2,19 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 
 	"leakwatch/config"
+	"leakwatch/internal/buildinfo"
 )
 
 // execute runs the watcher command line in-process and returns its output
@@ -187,5 +190,35 @@ func TestExitStatusHelp(t *testing.T) {
 		if _, stderr, code := execute(t, append(args, "--config", f.config)...); code != exitNotFound || !strings.Contains(stderr, "hit 99: not found") {
 			t.Errorf("%v: exit %d, want %d: %s", args, code, exitNotFound, stderr)
 		}
+	}
+}
+
+// TestUnknownCommandsSuggest: a typo is a usage error that names the
+// nearest command, at every level; a group never exits 0 on a typo.
+func TestUnknownCommandsSuggest(t *testing.T) {
+	for args, want := range map[string]string{
+		"stauts":     `unknown command "stauts" for "watcher": did you mean status?`,
+		"hits lsit":  `unknown command "lsit" for "watcher hits": did you mean list?`,
+		"canary gen": `unknown command "gen" for "watcher canary": did you mean generate?`,
+		"zzz":        `unknown command "zzz" for "watcher" (see watcher --help)`,
+	} {
+		if _, stderr, code := execute(t, strings.Fields(args)...); code != exitUsage || !strings.Contains(stderr, want) {
+			t.Errorf("watcher %s: exit %d, stderr %q; want %q", args, code, stderr, want)
+		}
+	}
+}
+
+// TestVersion: --version and version print the same line; --json holds
+// the toolchain this test runs on.
+func TestVersion(t *testing.T) {
+	flag, _, code1 := execute(t, "--version")
+	cmd, _, code2 := execute(t, "version")
+	if code1 != exitOK || code2 != exitOK || flag != cmd || !strings.HasPrefix(cmd, "watcher ") || !strings.Contains(cmd, runtime.Version()) {
+		t.Errorf("--version %q (exit %d), version %q (exit %d)", flag, code1, cmd, code2)
+	}
+	out, _, _ := execute(t, "version", "--json")
+	var in buildinfo.Info
+	if err := json.Unmarshal([]byte(out), &in); err != nil || in.Version == "" || in.GoVersion != runtime.Version() {
+		t.Errorf("version --json %q: %+v %v", out, in, err)
 	}
 }

@@ -40,7 +40,7 @@ func watcherBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "watcher")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-ldflags", "-X leakwatch/internal/buildinfo.version="+testVersion, "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build: %v: %s", err, out)
 		}
@@ -471,5 +471,20 @@ func TestDaemonWaitingForTor(t *testing.T) {
 	p.waitLog(t, "watcher started")
 	if !strings.Contains(p.logText(), "config reloaded") {
 		t.Errorf("no reload logged:\n%s", p.logText())
+	}
+}
+
+// testVersion is the version the test binary is stamped with, as the
+// Makefile stamps git describe.
+const testVersion = "v0.0.0-test"
+
+// TestBinaryVersion: a version given at build time is the one printed.
+func TestBinaryVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	out, err := exec.Command(watcherBinary(t), "--version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "watcher "+testVersion+" (") {
+		t.Errorf("watcher --version: %q %v", out, err)
 	}
 }

@@ -60,13 +60,15 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`),
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageError{fmt.Errorf("unknown command %q (see watcher --help)", args[0])}
+				return unknownCommand(cmd, args[0])
 			}
 			return cmd.Help()
 		},
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	root.Version = "-" // --version; the template prints the real line
+	root.SetVersionTemplate(versionLine() + "\n")
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -90,6 +92,36 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`),
 		newTestAlertCmd(g),
 		newVersionCmd(g),
 	)
+	groupCommands(root)
 	addExitHelp(root)
 	return root
+}
+
+// groupCommands makes every command that only groups others (canary,
+// fingerprint, hits) refuse an unknown subcommand with suggestions and a
+// usage error, instead of printing its help and exiting 0.
+func groupCommands(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && cmd.HasParent() {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknownCommand(c, args[0])
+			}
+			return c.Help()
+		}
+	}
+	for _, c := range cmd.Commands() {
+		groupCommands(c)
+	}
+}
+
+// unknownCommand refuses a command that does not exist, suggesting the
+// nearest ones ("stauts": did you mean status?).
+func unknownCommand(root *cobra.Command, name string) error {
+	msg := fmt.Sprintf("unknown command %q for %q", name, root.CommandPath())
+	root.SuggestionsMinimumDistance = 2
+	if s := root.SuggestionsFor(name); len(s) > 0 {
+		msg += fmt.Sprintf(": did you mean %s?", strings.Join(s, " or "))
+	}
+	return usageError{fmt.Errorf("%s (see %s --help)", msg, root.CommandPath())}
 }

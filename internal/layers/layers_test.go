@@ -14,7 +14,7 @@ import (
 // (cmd/watcher) anything. Test-only packages are never imported by
 // production code.
 var (
-	nouns = []string{"leakwatch/leak", "leakwatch/internal/wait"}
+	nouns = []string{"leakwatch/leak", "leakwatch/internal/wait", "leakwatch/internal/buildinfo"}
 	// leaves never import each other.
 	leaves = []string{"leakwatch/crawler", "leakwatch/matchers", "leakwatch/store", "leakwatch/fpstore", "leakwatch/alerts"}
 	// steps and services built on the leaves, and what each may use.
