@@ -20,7 +20,7 @@ type Status struct {
 	PID      int                 `json:"pid,omitempty"`
 	Started  time.Time           `json:"started,omitzero"`
 	Sources  []store.SourceState `json:"sources"`
-	Problems []store.Condition   `json:"problems,omitempty"` // active operator conditions
+	Problems []store.Condition   `json:"problems"` // active operator conditions
 	Outbox   Outbox              `json:"outbox"`
 	Delivery leak.Delivery       `json:"delivery"` // how the last sends to Slack went
 	Posts    int                 `json:"posts"`

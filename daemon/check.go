@@ -66,9 +66,9 @@ func checkFirstEntry(ctx context.Context, c *crawler.Client, src crawler.Source)
 // Check is one line of an online check: what was checked, whether it
 // failed, and the line that says so.
 type Check struct {
-	Name   string // "proxy", "tor", "source NAME", "slack"
-	Failed bool
-	Line   string
+	Name   string `json:"name"` // "proxy", "tor", "source NAME", "slack"
+	Failed bool   `json:"failed"`
+	Line   string `json:"line"`
 }
 
 func okLine(format string, args ...any) Check { return Check{Line: fmt.Sprintf(format, args...)} }

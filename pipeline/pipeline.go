@@ -59,26 +59,27 @@ type Pipeline struct {
 
 // Stats is one crawl cycle of one source.
 type Stats struct {
-	Source  string
-	Listed  int // entries on the listing pages
-	Seen    int // entries already seen, not fetched
-	Fetched int // entries fetched
-	New     int // posts with new content recorded (new posts and edits)
-	Added   int // posts never recorded before
-	Hits    int // hits recorded
-	Alerts  int // alerts queued
-	Errors  int // entries that failed to fetch (retried next cycle)
+	Source  string `json:"source"`
+	Listed  int    `json:"listed"`  // entries on the listing pages
+	Seen    int    `json:"seen"`    // entries already seen, not fetched
+	Fetched int    `json:"fetched"` // entries fetched
+	New     int    `json:"new"`     // posts with new content recorded (new posts and edits)
+	Added   int    `json:"added"`   // posts never recorded before
+	Hits    int    `json:"hits"`    // hits recorded
+	Alerts  int    `json:"alerts"`  // alerts queued
+	Errors  int    `json:"errors"`  // entries that failed to fetch (retried next cycle)
 	// Truncated and Flattened count posts read cut at the size cap, or
 	// from a page too deeply nested to parse as it was: read, not dropped.
-	Truncated, Flattened int
-	Pages                int64 // pages read (listings, threads, raw pastes), retries included
-	Bytes                int64 // bytes read
+	Truncated int   `json:"truncated"`
+	Flattened int   `json:"flattened"`
+	Pages     int64 `json:"pages"` // pages read (listings, threads, raw pastes), retries included
+	Bytes     int64 `json:"bytes"` // bytes read
 	// BySeverity counts the new hits by severity (index: leak.Severity).
-	BySeverity [4]int
+	BySeverity [4]int `json:"by_severity"`
 	// Matching is the time spent in the matchers.
-	Matching time.Duration
-	Skipped  bool          // the preflight failed: the source was not crawled
-	Took     time.Duration //
+	Matching time.Duration `json:"matching_ns"`
+	Skipped  bool          `json:"skipped"` // the preflight failed: the source was not crawled
+	Took     time.Duration `json:"took_ns"` //
 	lastErr  string        // the last fetch error, for the health reason
 }
 

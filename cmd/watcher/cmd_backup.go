@@ -17,8 +17,9 @@ import (
 )
 
 func newBackupCmd(g *globals) *cobra.Command {
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "backup --config FILE BACKUP.db",
+		Use:   "backup --config FILE [--json] BACKUP.db",
 		Short: "Write a consistent hot copy of the database",
 		Long: `backup writes a consistent copy of the database (one read transaction) to a new file
 with mode 0600, while the daemon keeps running: through the daemon's control socket when
@@ -33,11 +34,16 @@ post text in it stays sealed with the secret key.`,
 				if err != nil {
 					return err
 				}
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "backup: %s (%d KiB) in %s\n", args[0], n/1024, time.Since(start).Round(time.Millisecond))
+				took := time.Since(start).Round(time.Millisecond)
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), map[string]any{"path": args[0], "bytes": n, "took": took.String()})
+				}
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "backup: %s (%d KiB) in %s\n", args[0], n/1024, took)
 				return err
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

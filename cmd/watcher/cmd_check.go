@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"leakwatch/config"
 	"leakwatch/control"
 	"leakwatch/daemon"
 )
@@ -19,6 +17,24 @@ import (
 type checkOptions struct {
 	online bool
 	db     bool
+	json   bool
+}
+
+// checkReport is what check found; --json prints it as it is.
+type checkReport struct {
+	Config   string         `json:"config"`
+	OK       bool           `json:"ok"`
+	Sources  []string       `json:"sources"`
+	Errors   []string       `json:"errors"`
+	Warnings []string       `json:"warnings"`
+	Database *checkDB       `json:"database,omitempty"` // --db
+	Online   []daemon.Check `json:"online,omitempty"`   // --online
+}
+
+type checkDB struct {
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
+	Took  string `json:"took"`
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
@@ -49,6 +65,7 @@ Every open already checks the cheap part (meta pages, size, root pages); this is
 	}
 	cmd.Flags().BoolVar(&o.online, "online", false, "also check the proxy, Tor and Slack")
 	cmd.Flags().BoolVar(&o.db, "db", false, "also check every page of the database")
+	cmd.Flags().BoolVar(&o.json, "json", false, "print what was found as JSON (the exit status is the same)")
 	return cmd
 }
 
@@ -57,69 +74,84 @@ func runCheck(cmd *cobra.Command, g *globals, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
-	secrets := cfg.SecretProblems()
-	for _, p := range secrets {
-		fmt.Fprintln(cmd.ErrOrStderr(), "error:", p)
+	rep := checkReport{Config: cfg.Path(), Sources: cfg.SourceNames(), Errors: cfg.SecretProblems(), Warnings: []string{}}
+	if rep.Sources == nil {
+		rep.Sources = []string{}
+	}
+	if rep.Errors == nil {
+		rep.Errors = []string{}
 	}
 	if dir := filepath.Dir(cfg.Resolve(cfg.Database)); !exists(dir) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "warning: database: the folder %s does not exist here: every command will refuse to make a database there (create it: install -d -m 0700 %s)\n", dir, dir)
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("database: the folder %s does not exist here: every command will refuse to make a database there (create it: install -d -m 0700 %s)", dir, dir))
 	}
 	if w := cfg.WebhookWarning(); w != "" {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+		rep.Warnings = append(rep.Warnings, w)
 	}
 	if w := daemon.FingerprintsWarning(cfg); w != "" {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+		rep.Warnings = append(rep.Warnings, w)
 	}
 	if dir := filepath.Dir(cfg.SocketPath()); exists(dir) {
 		if err := control.SafeDir(dir); err != nil {
-			return fmt.Errorf("control_socket: %w", err)
+			rep.Errors = append(rep.Errors, fmt.Sprintf("control_socket: %v", err))
 		}
 	}
-	if len(secrets) > 0 {
-		return fmt.Errorf("%s: the config is valid, but %d of the secret files it names cannot be used (above)", cfg.Path(), len(secrets))
+	var dbErr error
+	if len(rep.Errors) == 0 && o.db {
+		start := time.Now()
+		size, err := daemon.VerifyDatabase(cmd.Context(), cfg)
+		if dbErr = err; err == nil {
+			rep.Database = &checkDB{Path: cfg.Resolve(cfg.Database), Bytes: size, Took: time.Since(start).Round(time.Millisecond).String()}
+		} else {
+			rep.Errors = append(rep.Errors, err.Error())
+		}
 	}
-	_, err = fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", cfg.Path(), len(cfg.Sources), strings.Join(cfg.SourceNames(), ", "))
-	if err != nil {
-		return err
+	var failed []string
+	if len(rep.Errors) == 0 && o.online {
+		rep.Online = daemon.CheckOnline(cmd.Context(), cfg)
+		for _, c := range rep.Online {
+			if c.Failed {
+				failed = append(failed, c.Name)
+			}
+		}
 	}
-	if o.db {
-		if err := checkDatabase(cmd.Context(), out, cfg); err != nil {
+	rep.OK = len(rep.Errors) == 0 && len(failed) == 0
+	if o.json {
+		if err := printJSON(cmd.OutOrStdout(), rep); err != nil {
 			return err
 		}
+	} else {
+		printCheck(cmd.OutOrStdout(), cmd.ErrOrStderr(), rep)
 	}
-	if !o.online {
-		return nil
-	}
-	return checkOnline(cmd.Context(), out, cfg)
-}
-
-// checkDatabase runs the full consistency check: on the file when the
-// daemon is stopped, on a hot backup it writes when it runs.
-func checkDatabase(ctx context.Context, out io.Writer, cfg *config.Config) error {
-	start := time.Now()
-	size, err := daemon.VerifyDatabase(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(out, "database %s: ok (every page read, %d KiB, in %s)\n", cfg.Resolve(cfg.Database), size/1024, time.Since(start).Round(time.Millisecond))
-	return err
-}
-
-// checkOnline checks the proxy, Tor, every source and Slack, printing a
-// line for each.
-func checkOnline(ctx context.Context, out io.Writer, cfg *config.Config) error {
-	var failed []string
-	for _, c := range daemon.CheckOnline(ctx, cfg) {
-		fmt.Fprintln(out, c.Line)
-		if c.Failed {
-			failed = append(failed, c.Name)
-		}
-	}
-	if len(failed) > 0 {
+	switch {
+	case dbErr != nil:
+		return dbErr
+	case len(rep.Errors) > 0:
+		return fmt.Errorf("%s: the config is valid, but %d problems were found (above)", cfg.Path(), len(rep.Errors))
+	case len(failed) > 0:
 		return fmt.Errorf("online check failed: %s", strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// printCheck prints a check's findings: problems and warnings on stderr,
+// what is fine and the online lines on stdout.
+func printCheck(out, errOut io.Writer, rep checkReport) {
+	for _, e := range rep.Errors {
+		fmt.Fprintln(errOut, "error:", e)
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(errOut, "warning:", w)
+	}
+	if len(rep.Errors) > 0 {
+		return
+	}
+	fmt.Fprintf(out, "%s: ok (sources: %d: %s)\n", rep.Config, len(rep.Sources), strings.Join(rep.Sources, ", "))
+	if d := rep.Database; d != nil {
+		fmt.Fprintf(out, "database %s: ok (every page read, %d KiB, in %s)\n", d.Path, d.Bytes/1024, d.Took)
+	}
+	for _, c := range rep.Online {
+		fmt.Fprintln(out, c.Line)
+	}
 }
 
 func exists(path string) bool {

@@ -189,18 +189,20 @@ func printBadRows(w io.Writer, res importer.Result) {
 }
 
 func newFingerprintStatsCmd(g *globals) *cobra.Command {
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "stats --config FILE",
+		Use:   "stats --config FILE [--json]",
 		Short: "Show the imported datasets, their counts and the memory they take",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runFingerprintStats(cmd, g)
+			return runFingerprintStats(cmd, g, asJSON)
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func runFingerprintStats(cmd *cobra.Command, g *globals) error {
+func runFingerprintStats(cmd *cobra.Command, g *globals, asJSON bool) error {
 	cfg, err := g.loadConfig("fingerprint stats")
 	if err != nil {
 		return err
@@ -211,6 +213,19 @@ func runFingerprintStats(cmd *cobra.Command, g *globals) error {
 	}
 	defer fp.Close()
 	out := cmd.OutOrStdout()
+	filter, data := fp.Memory()
+	if asJSON {
+		sources := fp.Sources()
+		if sources == nil {
+			sources = []fpstore.SourceInfo{}
+		}
+		return printJSON(out, struct {
+			Sources     []fpstore.SourceInfo `json:"sources"`
+			Values      int                  `json:"values"`
+			FilterBytes int64                `json:"filter_bytes"`
+			DataBytes   int64                `json:"data_bytes"`
+		}{sources, fp.Len(), filter, data})
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tDATASET\tPARTITION\tFILE\tROWS\tVALUES\tBAD ROWS\tIMPORTED")
 	for _, s := range fp.Sources() {
@@ -219,7 +234,6 @@ func runFingerprintStats(cmd *cobra.Command, g *globals) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	filter, data := fp.Memory()
 	per := 0.0
 	if fp.Len() > 0 {
 		per = float64(filter) / float64(fp.Len())

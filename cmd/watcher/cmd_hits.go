@@ -184,8 +184,9 @@ func printHit(out io.Writer, h leak.Hit, c alerts.Commands) error {
 
 func newHitsAckCmd(g *globals) *cobra.Command {
 	var note string
+	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "ack ID [--note TEXT]",
+		Use:   "ack ID [--note TEXT] [--json]",
 		Short: "Mark a hit handled",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -194,12 +195,16 @@ func newHitsAckCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return notFound(err, id)
 				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), h)
+				}
 				_, err = fmt.Fprintf(cmd.OutOrStdout(), "hit %d acknowledged %s by %s\n", h.ID, stamp(h.Acked), h.AckedBy)
 				return err
 			})
 		},
 	}
 	cmd.Flags().StringVar(&note, "note", "", "what was done (kept with the hit)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the acknowledged hit as JSON")
 	return cmd
 }
 

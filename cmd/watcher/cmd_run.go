@@ -11,10 +11,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"leakwatch/daemon"
+	"leakwatch/pipeline"
+	"leakwatch/store"
 )
 
 type runOptions struct {
 	once        bool
+	json        bool
 	lockTimeout time.Duration
 	flushEvery  time.Duration
 }
@@ -36,6 +39,7 @@ and exits: exit status 3 when a source could not be crawled or alerts are still 
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.once, "once", false, "crawl every source once, deliver pending alerts, and exit")
+	f.BoolVar(&o.json, "json", false, "with --once: print the summary as JSON")
 	f.DurationVar(&o.lockTimeout, "lock-timeout", 5*time.Second, "how long to wait for the database lock")
 	f.DurationVar(&o.flushEvery, "flush-every", 30*time.Second, "how often the daemon retries queued alerts")
 	return cmd
@@ -56,6 +60,9 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	}
 	defer d.Close()
 	if !o.once {
+		if o.json {
+			return usageError{fmt.Errorf("--json goes with --once (the daemon logs JSON with --log-format json)")}
+		}
 		return d.Run(ctx)
 	}
 	sum, err := d.Once(ctx)
@@ -66,9 +73,16 @@ func runRun(ctx context.Context, o runOptions, g *globals, out io.Writer) error 
 	for _, s := range sum.Stats {
 		listed, fetched, hits = listed+s.Listed, fetched+s.Fetched, hits+s.Hits
 	}
-	fmt.Fprintf(out, "summary: %d of %d sources crawled, %d posts listed, %d fetched, %d new hits, %d alerts sent, %s\n",
-		len(sum.Stats)-sum.Failed, len(sum.Stats), listed, fetched, hits, sum.Flush.Sent, queued(sum))
-	printUnhealthy(out, sum)
+	if o.json {
+		err = printJSON(out, onceReport(sum, listed, fetched, hits))
+	} else {
+		fmt.Fprintf(out, "summary: %d of %d sources crawled, %d posts listed, %d fetched, %d new hits, %d alerts sent, %s\n",
+			len(sum.Stats)-sum.Failed, len(sum.Stats), listed, fetched, hits, sum.Flush.Sent, queued(sum))
+		printUnhealthy(out, sum)
+	}
+	if err != nil {
+		return err
+	}
 	switch {
 	case sum.Failed > 0:
 		return partialError{fmt.Sprintf("%d of %d sources could not be crawled (see the log)", sum.Failed, len(sum.Stats))}
@@ -123,4 +137,42 @@ func queued(sum daemon.Summary) string {
 		}
 	}
 	return strings.Join(parts, ", ") + " queued"
+}
+
+// runOnceReport is run --once --json's summary.
+type runOnceReport struct {
+	Sources      int                 `json:"sources"`
+	Failed       int                 `json:"sources_failed"`
+	Listed       int                 `json:"posts_listed"`
+	Fetched      int                 `json:"posts_fetched"`
+	NewHits      int                 `json:"new_hits"`
+	AlertsSent   int                 `json:"alerts_sent"`
+	Queued       map[string]int      `json:"queued"` // leak, operator, test
+	FailedAlerts int                 `json:"alerts_refused"`
+	PerSource    []pipeline.Stats    `json:"per_source"`
+	Unhealthy    []store.SourceState `json:"unhealthy"`
+	Problems     []store.Condition   `json:"problems"`
+}
+
+func onceReport(sum daemon.Summary, listed, fetched, hits int) runOnceReport {
+	r := runOnceReport{
+		Sources: len(sum.Stats), Failed: sum.Failed, Listed: listed, Fetched: fetched, NewHits: hits,
+		AlertsSent: sum.Flush.Sent, FailedAlerts: sum.FailedAlerts, PerSource: sum.Stats,
+		Queued:    map[string]int{"leak": sum.Pending - sum.PendingOperator - sum.PendingTest, "operator": sum.PendingOperator, "test": sum.PendingTest},
+		Unhealthy: []store.SourceState{}, Problems: []store.Condition{},
+	}
+	if r.PerSource == nil {
+		r.PerSource = []pipeline.Stats{}
+	}
+	for _, s := range sum.Sources {
+		if !s.Healthy {
+			r.Unhealthy = append(r.Unhealthy, s)
+		}
+	}
+	for _, c := range sum.Conditions {
+		if c.Active {
+			r.Problems = append(r.Problems, c)
+		}
+	}
+	return r
 }

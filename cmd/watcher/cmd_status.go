@@ -13,6 +13,7 @@ import (
 	"leakwatch/control"
 	"leakwatch/daemon"
 	"leakwatch/leak"
+	"leakwatch/store"
 )
 
 type statusOptions struct {
@@ -51,6 +52,12 @@ func runStatus(ctx context.Context, out io.Writer, g *globals, o statusOptions) 
 		return err
 	}
 	if o.json {
+		if rep.Sources == nil {
+			rep.Sources = []store.SourceState{}
+		}
+		if rep.Problems == nil {
+			rep.Problems = []store.Condition{}
+		}
 		return printJSON(out, rep)
 	}
 	if rep.Daemon {

@@ -15,6 +15,7 @@ import (
 
 func newTestAlertCmd(g *globals) *cobra.Command {
 	var severity string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "test-alert --config FILE [--severity critical]",
 		Short: "Send a clearly marked test alert through the real alert path",
@@ -33,21 +34,30 @@ found. While the daemon runs, the daemon sends it.`,
 				return err
 			}
 			return withService(cmd.Context(), g, "test-alert", daemon.LocalOptions{Deliver: true, Log: log}, func(cfg *config.Config, svc control.Service) error {
-				return runTestAlert(cmd.Context(), cmd, cfg, svc, sev, log)
+				return runTestAlert(cmd.Context(), cmd, svc, sev, asJSON)
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the test alert as it stands (sent, or why not) as JSON")
 	cmd.Flags().StringVar(&severity, "severity", "critical", "the severity to test: info, high or critical (each may route elsewhere)")
 	return cmd
 }
 
-func runTestAlert(ctx context.Context, cmd *cobra.Command, cfg *config.Config, svc control.Service, sev leak.Severity, log *slog.Logger) error {
+func runTestAlert(ctx context.Context, cmd *cobra.Command, svc control.Tester, sev leak.Severity, asJSON bool) error {
 	a, err := svc.TestAlert(ctx, sev)
+	if asJSON {
+		if perr := printJSON(cmd.OutOrStdout(), a); perr != nil {
+			return perr
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("test alert %d is queued but was not delivered: %w", a.ID, err)
 	}
 	if a.State != leak.AlertSent {
 		return fmt.Errorf("test alert %d is %s: %s", a.ID, a.State, a.LastError)
+	}
+	if asJSON {
+		return nil
 	}
 	_, err = fmt.Fprintf(cmd.OutOrStdout(), "test alert %d (%s) delivered: %s\n", a.ID, sev, a.Ref)
 	return err

@@ -360,3 +360,51 @@ func TestQueuedSaysWhat(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONEverywhere: every command that reports has --json, and lists
+// are [] when empty, never null.
+func TestJSONEverywhere(t *testing.T) {
+	f := newRunFixture(t)
+	decode := func(args ...string) map[string]any {
+		t.Helper()
+		out, stderr, code := execute(t, append(args, "--config", f.config, "--json")...)
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil || (code != exitOK && code != exitError) {
+			t.Fatalf("%v --json (exit %d): %v\n%s%s", args, code, err, out, stderr)
+		}
+		return m
+	}
+	st := decode("status")
+	if st["sources"] == nil || st["problems"] == nil {
+		t.Errorf("status --json before any crawl: %v; want [] for sources and problems", st)
+	}
+	run := decode("run", "--once")
+	if run["new_hits"] != 5.0 || run["alerts_sent"] != 2.0 || run["queued"].(map[string]any)["leak"] != 0.0 || len(run["per_source"].([]any)) != 2 {
+		t.Errorf("run --once --json: %v", run)
+	}
+	if src := run["per_source"].([]any)[0].(map[string]any); src["source"] == "" || src["fetched"] == nil {
+		t.Errorf("per-source stats have no snake_case names: %v", src)
+	}
+	if c := decode("check"); c["ok"] != true || len(c["errors"].([]any)) != 0 || c["config"] != f.config || len(c["sources"].([]any)) != 2 {
+		t.Errorf("check --json: %v", c)
+	}
+	if err := os.Chmod(filepath.Join(f.dir, "hmac.key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c := decode("check"); c["ok"] != false || len(c["errors"].([]any)) != 1 {
+		t.Errorf("check --json with a key readable by others: %v", c)
+	}
+	_ = os.Chmod(filepath.Join(f.dir, "hmac.key"), 0o600)
+	if fp := decode("fingerprint", "stats"); fp["values"].(float64) < 1 || len(fp["sources"].([]any)) != 1 {
+		t.Errorf("fingerprint stats --json: %v", fp)
+	}
+	if h := decode("hits", "ack", "1", "--note", "done"); h["id"] != 1.0 || h["ack_note"] != "done" {
+		t.Errorf("hits ack --json: %v", h)
+	}
+	if a := decode("test-alert"); a["kind"] != "test" || a["state"] != "sent" {
+		t.Errorf("test-alert --json: %v", a)
+	}
+	if b := decode("backup", filepath.Join(f.dir, "copy.db")); b["bytes"].(float64) < 4096 {
+		t.Errorf("backup --json: %v", b)
+	}
+}
