@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,11 +16,13 @@ import (
 )
 
 type scanOptions struct {
-	json   bool
-	max    int64
-	title  string
-	html   bool
-	preset string
+	json     bool
+	exitCode int
+	exitAt   string
+	max      int64
+	title    string
+	html     bool
+	preset   string
 }
 
 func newScanCmd(g *globals) *cobra.Command {
@@ -53,6 +54,8 @@ from the page.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print JSON")
+	cmd.Flags().IntVar(&o.exitCode, "exit-code", 0, "exit with this status (1 to 125) when the verdict is at or above --exit-at, for scripts")
+	cmd.Flags().StringVar(&o.exitAt, "exit-at", "info", "the severity --exit-code starts at: info, high or critical")
 	cmd.Flags().Int64Var(&o.max, "max-bytes", 64<<20, "read at most this many bytes")
 	cmd.Flags().StringVar(&o.title, "title", "", "the post's title, as the listing shows it")
 	cmd.Flags().BoolVar(&o.html, "html", false, "the file is an HTML page: read its text")
@@ -69,6 +72,13 @@ type scanReport struct {
 }
 
 func runScan(cmd *cobra.Command, g *globals, o scanOptions, file string) error {
+	exitAt, err := leak.ParseSeverity(o.exitAt)
+	if err != nil || exitAt == leak.SeverityNone {
+		return usageError{fmt.Errorf("--exit-at %q: want info, high or critical", o.exitAt)}
+	}
+	if o.exitCode < 0 || o.exitCode > 125 || o.exitCode == exitUsage {
+		return usageError{fmt.Errorf("--exit-code %d: want 1 to 125, not 2 (bad flags)", o.exitCode)}
+	}
 	cfg, err := g.loadConfig("scan")
 	if err != nil {
 		return err
@@ -122,11 +132,14 @@ func runScan(cmd *cobra.Command, g *globals, o scanOptions, file string) error {
 	}
 	out := cmd.OutOrStdout()
 	if o.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		err = printJSON(out, rep)
+	} else {
+		err = printScan(out, rep)
 	}
-	return printScan(out, rep)
+	if err == nil && o.exitCode != 0 && ev.Severity >= exitAt {
+		return codeError{o.exitCode, fmt.Sprintf("%s: %s, at or above %s (--exit-code %d)", file, ev.Severity, exitAt, o.exitCode)}
+	}
+	return err
 }
 
 func printScan(out io.Writer, rep scanReport) error {

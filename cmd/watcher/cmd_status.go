@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,9 +42,9 @@ database itself.`,
 	return cmd
 }
 
-func runStatus(ctx context.Context, out io.Writer, g *globals, o statusOptions) error {
+func runStatus(ctx context.Context, out io.Writer, g *globals, o statusOptions) (err error) {
 	var rep control.Status
-	err := withService(ctx, g, "status", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
+	err = withService(ctx, g, "status", daemon.LocalOptions{}, func(_ *config.Config, svc control.Service) error {
 		var err error
 		rep, err = svc.Status(ctx)
 		return err
@@ -51,6 +52,11 @@ func runStatus(ctx context.Context, out io.Writer, g *globals, o statusOptions) 
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err == nil {
+			err = statusTrouble(rep, time.Now())
+		}
+	}()
 	if o.json {
 		if rep.Sources == nil {
 			rep.Sources = []store.SourceState{}
@@ -118,4 +124,26 @@ func deliveryLine(d leak.Delivery, now time.Time) string {
 		line += fmt.Sprintf("; %s: %d sends failed in a row, the last at %s: %s", d.Trouble, d.Failures, stamp(d.LastAttempt), oneLine(d.LastError, 200))
 	}
 	return line
+}
+
+// statusTrouble is status's exit: 3 when something needs a look (a
+// problem active, such as Slack refusing; a source unhealthy; an alert
+// waiting over a minute), so a monitoring script needs no parsing.
+func statusTrouble(rep control.Status, now time.Time) error {
+	var why []string
+	if n := len(rep.Problems); n > 0 {
+		why = append(why, fmt.Sprintf("%d problems active", n))
+	}
+	for _, s := range rep.Sources {
+		if !s.Healthy {
+			why = append(why, "source "+s.Name+" unhealthy")
+		}
+	}
+	if p := rep.Outbox.OldestPending; rep.Outbox.Pending > 0 && !p.IsZero() && now.Sub(p) > time.Minute {
+		why = append(why, fmt.Sprintf("%d alerts waiting, the oldest for %s", rep.Outbox.Pending, now.Sub(p).Round(time.Second)))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return partialError{"status: " + strings.Join(why, "; ")}
 }

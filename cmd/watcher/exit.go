@@ -26,6 +26,8 @@ var commandExits = map[string][]string{
 	"watcher run":       {"1  the daemon could not start, or stopped on an error", "3  --once: a source could not be crawled, or alerts are still queued"},
 	"watcher demo":      {"1  the demo could not run", "3  a post or an alert did not go through"},
 	"watcher check":     {"1  a secret file is missing or readable by others, or an --online or --db check failed"},
+	"watcher status":    {"1  the status could not be read", "3  trouble: a problem is active (Slack refusing, Tor down...), a source is unhealthy, or an alert has waited over a minute"},
+	"watcher scan":      {"1  the file could not be read or scanned", "N  with --exit-code N: the verdict is at or above --exit-at (default info)"},
 	"watcher hits show": {"1  the hit could not be read", "4  no hit with that id"},
 	"watcher hits ack":  {"1  the hit could not be acknowledged", "4  no hit with that id"},
 }
@@ -66,6 +68,14 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
+// codeError asks for an exit status of its own (scan --exit-code).
+type codeError struct {
+	code int
+	msg  string
+}
+
+func (e codeError) Error() string { return e.msg }
+
 // partialError marks a run that did its work but not all of it.
 type partialError struct{ msg string }
 
@@ -75,9 +85,12 @@ func (e partialError) Error() string { return e.msg }
 func exitCode(err error) int {
 	var ue usageError
 	var pe partialError
+	var ce codeError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &ce):
+		return ce.code
 	case errors.As(err, &ue):
 		return exitUsage
 	case errors.As(err, &pe):

@@ -408,3 +408,38 @@ func TestJSONEverywhere(t *testing.T) {
 		t.Errorf("backup --json: %v", b)
 	}
 }
+
+// TestExitCodesForScripts: scan --exit-code N exits N when the verdict
+// reaches --exit-at, 0 below it; status exits 3 while a problem is
+// active and 0 when it clears.
+func TestExitCodesForScripts(t *testing.T) {
+	f := newRunFixture(t)
+	sale := filepath.Join(f.dir, "sale.txt")
+	mustWrite(t, sale, "[SELLING] Halcyon Wireless customer database, 2M rows, SSN+DL, price 3 BTC, escrow ok\n", 0o600)
+	plain := filepath.Join(f.dir, "plain.txt")
+	mustWrite(t, plain, "a recipe for bread: flour, water, salt\n", 0o600)
+	for _, c := range []struct {
+		file, at string
+		want     int
+	}{
+		{sale, "info", 7}, {sale, "high", 7}, {sale, "critical", exitOK}, {plain, "info", exitOK},
+	} {
+		if _, stderr, code := execute(t, "scan", "--config", f.config, "--exit-code", "7", "--exit-at", c.at, c.file); code != c.want {
+			t.Errorf("scan %s --exit-at %s: exit %d, want %d (%s)", filepath.Base(c.file), c.at, code, c.want, stderr)
+		}
+	}
+	if _, _, code := execute(t, "scan", "--config", f.config, "--exit-code", "2", sale); code != exitUsage {
+		t.Errorf("--exit-code 2 (the bad-flags code) accepted: exit %d", code)
+	}
+
+	// Slack refuses: a problem is active, status exits 3; it clears, 0.
+	f.slack.Script(slackserver.Response{Error: "invalid_auth"})
+	execute(t, "run", "--config", f.config, "--once")
+	if out, _, code := execute(t, "status", "--config", f.config); code != exitPartial || !strings.Contains(out, "problem: slack") {
+		t.Errorf("status with Slack refusing: exit %d\n%s", code, out)
+	}
+	execute(t, "run", "--config", f.config, "--once")
+	if out, stderr, code := execute(t, "status", "--config", f.config); code != exitOK {
+		t.Errorf("status once Slack takes the alerts: exit %d\n%s%s", code, out, stderr)
+	}
+}
