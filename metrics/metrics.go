@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"leakwatch/internal/buildinfo"
 	"leakwatch/leak"
 	"leakwatch/pipeline"
 	"leakwatch/store"
@@ -35,13 +37,16 @@ type Metrics struct {
 	degraded    *prometheus.CounterVec
 }
 
-// Outbox reads the outbox's state for the gauges, at scrape time.
-type Outbox interface {
+// State reads what the gauges show at scrape time: the outbox, each
+// source's health, the operator conditions.
+type State interface {
 	Counts() (store.Counts, error)
+	Sources() ([]store.SourceState, error)
+	Conditions() ([]store.Condition, error)
 }
 
-// New registers the metrics; outbox feeds the outbox gauges.
-func New(outbox Outbox) *Metrics {
+// New registers the metrics; state feeds the gauges read at scrape time.
+func New(state State) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		reg: reg,
@@ -70,7 +75,7 @@ func New(outbox Outbox) *Metrics {
 	}
 	reg.MustRegister(m.crawls, m.pages, m.bytes, m.posts, m.hits, m.lastSuccess, m.crawlTime, m.matchTime, m.reloads, m.fetchFails, m.degraded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&outboxCollector{outbox: outbox})
+		&stateCollector{state: state}, buildInfo())
 	for _, s := range []leak.Severity{leak.SeverityInfo, leak.SeverityHigh, leak.SeverityCritical} {
 		m.hits.WithLabelValues(s.String())
 	}
@@ -130,25 +135,50 @@ func (m *Metrics) Reload(ok bool) {
 	}
 }
 
-// outboxCollector reads the outbox when scraped.
-type outboxCollector struct{ outbox Outbox }
+// buildInfo is leakwatch_build_info: 1, labelled with the build.
+func buildInfo() prometheus.Collector {
+	in := buildinfo.Get()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "leakwatch_build_info",
+		Help:        "The running build: always 1, with its version, commit and Go toolchain as labels.",
+		ConstLabels: prometheus.Labels{"version": in.Version, "revision": in.Revision, "goversion": in.GoVersion}})
+	g.Set(1)
+	return g
+}
+
+// stateCollector reads the database's state when scraped.
+type stateCollector struct{ state State }
 
 var (
 	descPending = prometheus.NewDesc("leakwatch_outbox_pending", "Alerts waiting for delivery.", nil, nil)
 	descFailed  = prometheus.NewDesc("leakwatch_outbox_failed", "Alerts Slack refused for good, kept for an operator.", nil, nil)
 	descOldest  = prometheus.NewDesc("leakwatch_outbox_oldest_pending_age_seconds", "Age of the oldest pending alert (0 when none).", nil, nil)
-	descSent    = prometheus.NewDesc("leakwatch_alerts_sent", "Alerts delivered, all time.", nil, nil)
+	descSent    = prometheus.NewDesc("leakwatch_alerts_sent_total", "Alerts delivered, all time.", nil, nil)
+	descHealthy = prometheus.NewDesc("leakwatch_source_healthy", "1 while a source is healthy, 0 while it is not (a login wall, a captcha, selectors that stopped matching, failures in a row): watcher status says why.", []string{"source"}, nil)
+	descProblem = prometheus.NewDesc("leakwatch_problem_active", "1 while an operator condition holds (tor, slack, outbox, matchers, source:NAME), 0 once it cleared.", []string{"condition"}, nil)
 )
 
-func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- descPending
-	ch <- descFailed
-	ch <- descOldest
-	ch <- descSent
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPending, descFailed, descOldest, descSent, descHealthy, descProblem} {
+		ch <- d
+	}
 }
 
-func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
-	n, err := c.outbox.Counts()
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	if srcs, err := c.state.Sources(); err != nil {
+		ch <- prometheus.NewInvalidMetric(descHealthy, err)
+	} else {
+		for _, s := range srcs {
+			ch <- prometheus.MustNewConstMetric(descHealthy, prometheus.GaugeValue, bool01(s.Healthy), s.Name)
+		}
+	}
+	if conds, err := c.state.Conditions(); err != nil {
+		ch <- prometheus.NewInvalidMetric(descProblem, err)
+	} else {
+		for _, p := range conds {
+			ch <- prometheus.MustNewConstMetric(descProblem, prometheus.GaugeValue, bool01(p.Active), p.ID)
+		}
+	}
+	n, err := c.state.Counts()
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(descPending, err)
 		return
@@ -161,6 +191,13 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descFailed, prometheus.GaugeValue, float64(n.Failed))
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age)
 	ch <- prometheus.MustNewConstMetric(descSent, prometheus.CounterValue, float64(n.Sent))
+}
+
+func bool01(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Checks answer /healthz (the process works: the scheduler beats) and
@@ -227,6 +264,10 @@ func (m *Metrics) Serve(ctx context.Context, addr string, checks Checks, log *sl
 			_, _ = w.Write([]byte("ok\n"))
 		}
 	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, indexPage)
+	})
 	mux.Handle("GET /healthz", check(checks.Healthy))
 	mux.Handle("GET /readyz", check(checks.Ready))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
@@ -245,3 +286,16 @@ func (m *Metrics) Serve(ctx context.Context, addr string, checks Checks, log *sl
 	}()
 	return ln.Addr().String(), done, nil
 }
+
+// indexPage says where things are, as Prometheus exporters do.
+const indexPage = `<!DOCTYPE html>
+<html><head><title>leakwatch</title></head><body>
+<h1>leakwatch</h1>
+<ul>
+<li><a href="/metrics">/metrics</a>: Prometheus metrics (leakwatch_*, Go, process)</li>
+<li><a href="/healthz">/healthz</a>: 200 while the scheduler beats</li>
+<li><a href="/readyz">/readyz</a>: 200 while the proxy and Tor answered the last check</li>
+</ul>
+<p>Sources, hits and the outbox: <code>watcher status</code> on this host.</p>
+</body></html>
+`

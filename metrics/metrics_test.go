@@ -5,9 +5,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"leakwatch/leak"
 	"leakwatch/pipeline"
@@ -34,14 +37,22 @@ func TestCheckLoopback(t *testing.T) {
 	}
 }
 
-type counts struct{ c store.Counts }
+type state struct {
+	c       store.Counts
+	sources []store.SourceState
+	conds   []store.Condition
+}
 
-func (c counts) Counts() (store.Counts, error) { return c.c, nil }
+func (s state) Counts() (store.Counts, error)          { return s.c, nil }
+func (s state) Sources() ([]store.SourceState, error)  { return s.sources, nil }
+func (s state) Conditions() ([]store.Condition, error) { return s.conds, nil }
 
 // TestServe scrapes a real listener: crawl counters by result, hits by
 // severity, the outbox gauges read at scrape time, and the health checks.
 func TestServe(t *testing.T) {
-	m := New(counts{store.Counts{Pending: 3, Failed: 1, Sent: 7, OldestPending: time.Now().Add(-time.Minute)}})
+	m := New(state{c: store.Counts{Pending: 3, Failed: 1, Sent: 7, OldestPending: time.Now().Add(-time.Minute)},
+		sources: []store.SourceState{{Name: "forum", Healthy: false}, {Name: "paste", Healthy: true}},
+		conds:   []store.Condition{{ID: "tor", Active: true}, {ID: "slack", Active: false}}})
 	m.Source("forum")
 	st := pipeline.Stats{Source: "forum", Pages: 4, Bytes: 1000, New: 2, Took: time.Second}
 	st.BySeverity[leak.SeverityCritical] = 1
@@ -79,7 +90,12 @@ func TestServe(t *testing.T) {
 		`leakwatch_hits_total{severity="info"} 0`,
 		`leakwatch_outbox_pending 3`,
 		`leakwatch_outbox_failed 1`,
-		`leakwatch_alerts_sent 7`,
+		`leakwatch_alerts_sent_total 7`,
+		`leakwatch_source_healthy{source="forum"} 0`,
+		`leakwatch_source_healthy{source="paste"} 1`,
+		`leakwatch_problem_active{condition="tor"} 1`,
+		`leakwatch_problem_active{condition="slack"} 0`,
+		`leakwatch_build_info{goversion="` + runtime.Version() + `"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -87,6 +103,12 @@ func TestServe(t *testing.T) {
 	}
 	if !strings.Contains(body, "leakwatch_outbox_oldest_pending_age_seconds 6") {
 		t.Errorf("oldest pending age is not about a minute:\n%s", grep(body, "oldest"))
+	}
+	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, `href="/metrics"`) || !strings.Contains(body, "/readyz") {
+		t.Errorf("/ %d: %s", code, body)
+	}
+	if code, _ := get("/nothing"); code != http.StatusNotFound {
+		t.Errorf("/nothing %d, want 404", code)
 	}
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz %d", code)
@@ -107,4 +129,21 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestMetricsFollowTheConventions: promlint (client_golang's testutil)
+// finds nothing: counters end in _total, units in base units, help on
+// every metric.
+func TestMetricsFollowTheConventions(t *testing.T) {
+	m := New(state{sources: []store.SourceState{{Name: "forum", Healthy: true}}, conds: []store.Condition{{ID: "tor"}}})
+	m.Source("forum")
+	m.Crawl(pipeline.Stats{Source: "forum", Took: time.Second}, nil)
+	m.Reload(true)
+	problems, err := testutil.GatherAndLint(m.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
 }

@@ -224,7 +224,7 @@ func TestDaemonLifecycle(t *testing.T) {
 	p.expectNotify(t, "WATCHDOG=1")
 	ok := `leakwatch_crawls_total{result="ok",source="breachbazaar"}`
 	p.waitMetric(t, ok, 3) // the catch-up crawl and two scheduled ones
-	if p.metric(t, `leakwatch_hits_total{severity="critical"}`) < 1 || p.metric(t, `leakwatch_alerts_sent`) < 2 {
+	if p.metric(t, `leakwatch_hits_total{severity="critical"}`) < 1 || p.metric(t, `leakwatch_alerts_sent_total`) < 2 {
 		t.Errorf("metrics lack the crawl's hits or the sent alerts")
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
