@@ -1,7 +1,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X leakwatch/internal/buildinfo.version=$(VERSION)
 
-.PHONY: all fmt vet test race build demo ci
+.PHONY: all fmt vet test race build deb demo ci
 all: fmt vet test build
 
 fmt:
@@ -24,3 +24,7 @@ demo:
 
 ci:
 	bash .ci/run
+
+# The Debian package: dist/leakwatch_VERSION_ARCH.deb (dpkg-deb only).
+deb:
+	bash packaging/build-deb.sh $(VERSION) dist

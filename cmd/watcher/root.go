@@ -91,6 +91,7 @@ Start with "watcher demo": it needs no Tor, Slack or config file.`),
 		newSalvageCmd(g),
 		newTestAlertCmd(g),
 		newVersionCmd(g),
+		newManCmd(g),
 	)
 	groupCommands(root)
 	addExitHelp(root)
