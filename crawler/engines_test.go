@@ -1,6 +1,7 @@
 package crawler_test
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"net/http"
@@ -22,15 +23,18 @@ import (
 func engineSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	pages := map[string]string{
-		"/forumdisplay.php?fid=7":                   "mybb/listing.html",
-		"/showthread.php?tid=4417":                  "mybb/thread.html",
-		"/showthread.php?page=2&tid=4417":           "mybb/thread-2.html",
-		"/forums/databases.7/":                      "xenforo/listing.html",
-		"/threads/halcyon-wireless-68m.4417/":       "xenforo/thread.html",
-		"/threads/halcyon-wireless-68m.4417/page-2": "xenforo/thread-2.html",
-		"/viewforum.php?f=7":                        "phpbb/listing.html",
-		"/viewtopic.php?t=4417":                     "phpbb/thread.html",
-		"/viewtopic.php?start=10&t=4417":            "phpbb/thread-2.html",
+		"/forumdisplay.php?fid=7":                              "mybb/listing.html",
+		"/showthread.php?tid=4417":                             "mybb/thread.html",
+		"/showthread.php?page=2&tid=4417":                      "mybb/thread-2.html",
+		"/forums/databases.7/":                                 "xenforo/listing.html",
+		"/threads/halcyon-wireless-68m.4417/":                  "xenforo/thread.html",
+		"/threads/halcyon-wireless-68m.4417/page-2":            "xenforo/thread-2.html",
+		"/viewforum.php?f=7":                                   "phpbb/listing.html",
+		"/viewtopic.php?t=4417":                                "phpbb/thread.html",
+		"/viewtopic.php?start=10&t=4417":                       "phpbb/thread-2.html",
+		"/forum/7-databases/":                                  "invision/listing.html",
+		"/topic/4417-68m-halcyon-wireless-customer-db/":        "invision/thread.html",
+		"/topic/4417-68m-halcyon-wireless-customer-db/page/2/": "invision/thread-2.html",
 	}
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +52,8 @@ func engineSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 			http.Error(w, err.Error(), 500)
 			return
 		}
+		// Invision writes absolute links: to the host it is served as.
+		b = bytes.ReplaceAll(b, []byte("https://board.example"), []byte("http://"+r.Host))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(b)
 	}))
@@ -59,7 +65,7 @@ func engineSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 // through c, whose allowed host is base's.
 func crawlEngines(t *testing.T, c *crawler.Client, base string) {
 	t.Helper()
-	listings := map[string]string{"mybb": "/forumdisplay.php?fid=7", "xenforo": "/forums/databases.7/", "phpbb": "/viewforum.php?f=7"}
+	listings := map[string]string{"mybb": "/forumdisplay.php?fid=7", "xenforo": "/forums/databases.7/", "phpbb": "/viewforum.php?f=7", "invision": "/forum/7-databases/"}
 	for engine, path := range listings {
 		sel, _ := crawler.Preset(engine)
 		src := crawler.Source{Name: engine, Kind: crawler.KindForum, URLs: []string{base + path}, MaxPages: 1, MaxThreadPages: 5, Forum: sel}

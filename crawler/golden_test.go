@@ -66,9 +66,10 @@ func toJSON(l crawler.Listing) listingJSON {
 // the engine's preset alone.
 func TestEnginePresetsGolden(t *testing.T) {
 	bases := map[string]string{
-		"mybb":    "http://forum.onion/forumdisplay.php?fid=7",
-		"xenforo": "http://forum.onion/forums/databases.7/",
-		"phpbb":   "http://forum.onion/viewforum.php?f=7",
+		"mybb":     "http://forum.onion/forumdisplay.php?fid=7",
+		"xenforo":  "http://forum.onion/forums/databases.7/",
+		"phpbb":    "http://forum.onion/viewforum.php?f=7",
+		"invision": "https://board.example/forum/7-databases/",
 	}
 	for engine, base := range bases {
 		t.Run(engine, func(t *testing.T) {

@@ -34,6 +34,20 @@ var Presets = map[string]ForumSelectors{
 		PostAuthor: "article.message, .message-name .username",
 		ThreadNext: "a.pageNav-jump--next",
 	},
+	// Invision Community (IPS) 4.x default theme: /forum/N-name/ and
+	// /topic/N-title/. Its last page keeps a "next" link to itself, marked
+	// ipsPagination_inactive.
+	"invision": {
+		Thread:     "li.ipsDataItem[data-rowid]",
+		Link:       ".ipsDataItem_title .ipsType_break a",
+		Prefix:     ".ipsDataItem_title .ipsTag_prefix",
+		Author:     `.ipsDataItem_meta a[href*="/profile/"]`,
+		Updated:    ".ipsDataItem_lastPoster time",
+		Next:       "li.ipsPagination_next:not(.ipsPagination_inactive) a",
+		Post:       `article.cPost [data-role="commentContent"]`,
+		PostAuthor: ".cAuthorPane_author a",
+		ThreadNext: "li.ipsPagination_next:not(.ipsPagination_inactive) a",
+	},
 	// phpBB 3.2/3.3 (prosilver): viewforum.php / viewtopic.php.
 	"phpbb": {
 		Thread:     "ul.topiclist.topics li.row",

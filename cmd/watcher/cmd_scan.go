@@ -38,7 +38,7 @@ ours; they never repeat the value.
 
 A plain file is read as one post by its seller. --title gives the thread's title (its
 prefix, [WTS] or [FREE], and its words count towards the claim). --html reads a saved
-page as text. --preset mybb|xenforo|phpbb reads a saved thread page of that forum
+page as text. --preset mybb|xenforo|phpbb|invision reads a saved thread page of that forum
 engine as the crawler does: each post with its author, quotes marked, so the claim is
 the seller's (the first post's author) and not a buyer's or a quoted one; the title
 is the page's unless --title is given. Line numbers then count lines of the text read
