@@ -165,3 +165,16 @@ func pathMatch(reqPath, cookiePath string) bool {
 	}
 	return strings.HasPrefix(reqPath, cookiePath) && (strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/')
 }
+
+// CookieChanged is when the source's cookie file last changed (zero
+// without one): a refreshed file ends a backoff after an anti-bot front.
+func (c *Client) CookieChanged() time.Time {
+	if c.cookie == nil {
+		return time.Time{}
+	}
+	fi, err := os.Stat(c.cookie.path)
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
+}

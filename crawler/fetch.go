@@ -87,7 +87,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL) (*Page, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v != "" {
+		if v = c.notInJar(u, v); v != "" {
 			req.Header.Set("Cookie", v)
 		}
 	}
@@ -100,7 +100,12 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL) (*Page, error) {
 		return nil, fmt.Errorf("HTTP 401: %w", ErrLoginWall)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
+		// Fronts answer 403, 429 or 503 with their page (Cloudflare's
+		// interstitial): that is a front to pass, not an outage to retry.
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if front := antiBot(head); front != "" && (resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+			return nil, frontError(fmt.Sprintf("HTTP %d", resp.StatusCode), front)
+		}
 		return nil, &StatusError{URL: u.String(), Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	// The transport has already undone gzip, so the cap applies to the
@@ -119,6 +124,28 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL) (*Page, error) {
 	}
 	ct := resp.Header.Get("Content-Type")
 	return &Page{URL: resp.Request.URL, Status: resp.StatusCode, ContentType: ct, Body: toUTF8(raw, ct), Truncated: truncated}, nil
+}
+
+// notInJar drops from the cookie file's header the cookies the site has
+// since set afresh (the jar adds those itself): a rotated session cookie
+// wins over the file's older copy.
+func (c *Client) notInJar(u *url.URL, header string) string {
+	fresh := map[string]bool{}
+	for _, k := range c.http.Jar.Cookies(u) {
+		fresh[k.Name] = true
+	}
+	if len(fresh) == 0 {
+		return header
+	}
+	var keep []string
+	for _, part := range strings.Split(header, ";") {
+		part = strings.TrimSpace(part)
+		name, _, _ := strings.Cut(part, "=")
+		if part != "" && !fresh[strings.TrimSpace(name)] {
+			keep = append(keep, part)
+		}
+	}
+	return strings.Join(keep, "; ")
 }
 
 // retryAfter decides whether err is worth another attempt and how long to

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -198,8 +199,16 @@ func NewClient(opts Options) (*Client, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     false,
 	}
+	// Cookies the sites set (a front's pass, a session) are kept for the
+	// client's life, one jar per source: never written to disk, never
+	// shared with another source's circuits.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
 	c.http = &http.Client{
 		Transport: tr,
+		Jar:       jar,
 		Timeout:   opts.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= opts.MaxRedirects {

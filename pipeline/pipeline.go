@@ -29,6 +29,7 @@ type Recorder interface {
 	Unseen(source string, marks []store.Mark) ([]bool, error)
 	RecordAll(es []store.Entry) ([]store.Recorded, error)
 	UpdateSource(name string, f func(*store.SourceState)) (before, after store.SourceState, err error)
+	Source(name string) (store.SourceState, bool, error)
 	SetCondition(id string, active bool, reason string, alert bool) (bool, error)
 }
 
@@ -55,6 +56,33 @@ type Pipeline struct {
 	UnhealthyAfter int
 	// Observe, if set, sees every crawl cycle's stats (metrics).
 	Observe func(st Stats, err error)
+	// Now is the clock (nil: time.Now); tests set it.
+	Now func() time.Time
+}
+
+// Backoff after an anti-bot front: the first wait, doubled for each
+// front in a row, up to the most. A person passing the front and
+// refreshing the cookie file ends it at once.
+const (
+	FrontBackoff    = 30 * time.Minute
+	MaxFrontBackoff = 6 * time.Hour
+)
+
+// Staleness: a source is stale when its listing still reads but nothing
+// new has come for StaleFactor times its usual gap between new posts
+// (learned once StaleAfterNew crawls brought some), and at least
+// MinStaleGap.
+const (
+	StaleFactor   = 4
+	StaleAfterNew = 5
+	MinStaleGap   = 6 * time.Hour
+)
+
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // Stats is one crawl cycle of one source.
@@ -315,6 +343,9 @@ func (p *Pipeline) RunJob(ctx context.Context, j Job) (Stats, error) {
 }
 
 func (p *Pipeline) runJob(ctx context.Context, j Job) (Stats, error) {
+	if why := p.backingOff(j); why != nil {
+		return p.skip(j, why)
+	}
 	st, err := p.Crawl(ctx, j.Source, j.Fetcher, j.Workers)
 	p.noteHealth(j.Source.Name, st, err)
 	p.logCycle(st, err)
@@ -323,6 +354,25 @@ func (p *Pipeline) runJob(ctx context.Context, j Job) (Stats, error) {
 	}
 	return st, err
 }
+
+// backingOff says why the source waits after an anti-bot front (nil when
+// it does not): requests at a front only get the circuit banned, and a
+// person has to pass it. A cookie file changed since the front ends the
+// wait.
+func (p *Pipeline) backingOff(j Job) error {
+	st, ok, err := p.Store.Source(j.Source.Name)
+	if err != nil || !ok || st.BackoffUntil.IsZero() || !p.now().Before(st.BackoffUntil) {
+		return nil
+	}
+	if c, ok := j.Fetcher.(interface{ CookieChanged() time.Time }); ok && c.CookieChanged().After(st.FrontAt) {
+		return nil
+	}
+	return fmt.Errorf("%w: backing off after an anti-bot front until %s (%s)", ErrBackingOff, st.BackoffUntil.Format(time.RFC3339), crawler.FrontAdvice)
+}
+
+// ErrBackingOff is a cycle skipped while a source waits after an anti-bot
+// front.
+var ErrBackingOff = errors.New("source backing off")
 
 // skip reports a cycle not run because the preflight failed. It does not
 // count against the source's health: Tor being down is not the site's
@@ -340,11 +390,12 @@ func (p *Pipeline) skip(j Job, why error) (Stats, error) {
 // noteHealth updates the source's state after a cycle and logs when it
 // becomes unhealthy or recovers.
 func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
-	now := time.Now().UTC()
+	now := p.now()
 	limit := p.UnhealthyAfter
 	if limit <= 0 {
 		limit = 3
 	}
+	var front *crawler.FrontError
 	before, after, err := p.Store.UpdateSource(name, func(s *store.SourceState) {
 		s.Crawls++
 		s.LastCrawl = now
@@ -353,6 +404,16 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 		s.FetchErrors += st.Errors
 		s.Truncated += st.Truncated
 		s.Flattened += st.Flattened
+		if errors.As(crawlErr, &front) {
+			s.FrontAt, s.FrontStreak = now, s.FrontStreak+1
+			wait := FrontBackoff << min(s.FrontStreak-1, 8)
+			s.BackoffUntil = now.Add(min(wait, MaxFrontBackoff))
+		} else if crawlErr == nil {
+			s.FrontStreak, s.BackoffUntil = 0, time.Time{}
+		}
+		if crawlErr == nil {
+			noteYield(s, st, now)
+		}
 		if crawlErr == nil {
 			s.LastSuccess, s.LastError, s.ConsecutiveFailures, s.LastListed = now, "", 0, st.Listed
 			s.Posts += st.Added // an edit re-fetched is not another post
@@ -369,6 +430,8 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 			switch {
 			case errors.Is(crawlErr, crawler.ErrLoginWall):
 				healthy, reason = false, "login wall: the session cookie is missing or expired"
+			case errors.As(crawlErr, &front):
+				healthy, reason = false, fmt.Sprintf("an anti-bot front (%s) instead of content: %s", front.Front, crawler.FrontAdvice)
 			case errors.Is(crawlErr, crawler.ErrCaptcha):
 				healthy, reason = false, "captcha or anti-bot page instead of content"
 			case errors.Is(crawlErr, crawler.ErrNoMatch) && s.LastListed > 0:
@@ -396,6 +459,35 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 	}
 	if err == nil {
 		p.condition("source:"+name, !after.Healthy, after.Reason)
+		if after.Stale != before.Stale {
+			reason := ""
+			if after.Stale {
+				reason = fmt.Sprintf("nothing new since %s, though new posts came every %s or so: the listing still reads, but the parser may be quietly returning nothing (the site changed, or shows a different page to this circuit); check it in Tor Browser", after.LastNew.Format(time.RFC3339), after.Gap.Round(time.Minute))
+				p.logger().Warn("source stale", "source", name, "last_new", after.LastNew.Format(time.RFC3339), "usual_gap", after.Gap.String())
+			}
+			p.condition("stale:"+name, after.Stale, reason)
+		}
+	}
+}
+
+// noteYield learns a source's usual gap between crawls that bring new
+// posts and marks it stale when nothing new has come for far longer.
+func noteYield(s *store.SourceState, st Stats, now time.Time) {
+	if st.Added > 0 {
+		if !s.LastNew.IsZero() {
+			gap := now.Sub(s.LastNew)
+			if s.Gap == 0 {
+				s.Gap = gap
+			} else {
+				s.Gap = (3*s.Gap + gap) / 4
+			}
+		}
+		s.LastNew, s.NewCrawls, s.Stale = now, s.NewCrawls+1, false
+		return
+	}
+	if s.NewCrawls >= StaleAfterNew && s.Gap > 0 {
+		limit := max(StaleFactor*s.Gap, MinStaleGap)
+		s.Stale = now.Sub(s.LastNew) > limit
 	}
 }
 

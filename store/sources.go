@@ -34,6 +34,21 @@ type SourceState struct {
 	// from a page nested too deep to parse as it was.
 	Truncated int `json:"truncated,omitempty"`
 	Flattened int `json:"flattened,omitempty"`
+	// FrontAt is when the last crawl met an anti-bot front, FrontStreak
+	// how many crawls in a row did, and BackoffUntil when the source is
+	// crawled again (sooner if its cookie file changes after FrontAt).
+	FrontAt      time.Time `json:"front_at,omitzero"`
+	FrontStreak  int       `json:"front_streak,omitempty"`
+	BackoffUntil time.Time `json:"backoff_until,omitzero"`
+	// LastNew is when a crawl last brought a new post; NewCrawls counts
+	// the crawls that did, and Gap is the usual time between them (an
+	// average that weighs recent gaps more). Stale is set while the
+	// listing still reads but has brought nothing new for far longer than
+	// Gap: a parser that quietly returns nothing.
+	LastNew   time.Time     `json:"last_new,omitzero"`
+	NewCrawls int           `json:"new_crawls,omitempty"`
+	Gap       time.Duration `json:"gap,omitempty"`
+	Stale     bool          `json:"stale,omitempty"`
 }
 
 // UpdateSource applies f to a source's state (a fresh healthy state the
@@ -54,6 +69,19 @@ func (db *DB) UpdateSource(name string, f func(*SourceState)) (before, after Sou
 		return putJSON(b, []byte(name), s)
 	})
 	return before, after, err
+}
+
+// Source returns one source's state; ok is false before its first crawl.
+func (db *DB) Source(name string) (s SourceState, ok bool, err error) {
+	err = db.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSources).Get([]byte(name))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &s)
+	})
+	return s, ok, err
 }
 
 // Sources returns every source's state, by name.
