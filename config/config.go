@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +59,10 @@ type CrawlConfig struct {
 	Retries        int      `yaml:"retries"`
 	Backoff        Duration `yaml:"backoff"`
 	MaxRetryAfter  Duration `yaml:"max_retry_after"`
+	// SampleHosts are hosts ("host" or "host:port") a seller's linked
+	// sample may be fetched from, besides the paste sites watched (always
+	// allowed). Links elsewhere are recorded in the hit, never fetched.
+	SampleHosts []string `yaml:"sample_hosts"`
 }
 
 // SourceConfig is one forum or paste site.
@@ -292,6 +298,33 @@ func (c *Config) Secret(p string) string {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// SampleHosts are the hosts linked samples may be fetched from: every
+// paste source's hosts, then crawl.sample_hosts.
+func (c *Config) SampleHosts() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(h string) {
+		if h = strings.ToLower(h); h != "" && !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	for _, s := range c.Sources {
+		if s.Kind != "paste" {
+			continue
+		}
+		for _, raw := range append(slices.Clone(s.URLs), strings.ReplaceAll(s.RawURL, "{key}", "k")) {
+			if u, err := url.Parse(raw); err == nil && u.Host != "" {
+				add(u.Host)
+			}
+		}
+	}
+	for _, h := range c.Crawl.SampleHosts {
+		add(h)
+	}
+	return out
 }
 
 // Schedule returns a source's cron schedule.

@@ -97,6 +97,33 @@ func (k *CrawlConfig) validate(p *problems) {
 	if k.Backoff <= 0 {
 		p.add("crawl.backoff", "must be positive")
 	}
+	for i, h := range k.SampleHosts {
+		if msg := checkHost(h); msg != "" {
+			p.add(fmt.Sprintf("crawl.sample_hosts[%d]", i), "%s", msg)
+		}
+	}
+}
+
+// checkHost returns what is wrong with a sample host ("host" or
+// "host:port"), or "".
+func checkHost(h string) string {
+	if strings.Contains(h, "/") {
+		return fmt.Sprintf("want a host name or host:port, not a URL: %q", h)
+	}
+	host := h
+	if hh, port, err := net.SplitHostPort(h); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("bad port in %q", h)
+		}
+		host = hh
+	}
+	if host == "" || strings.ContainsAny(host, "/:@ ") {
+		return fmt.Sprintf("want a host name or host:port, got %q", h)
+	}
+	if err := crawler.CheckOnion(host); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // location is the time zone cron schedules are read in.

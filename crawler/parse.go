@@ -134,7 +134,7 @@ func ParseThread(body []byte, base *url.URL, sel ForumSelectors) (ThreadPage, er
 	}
 	tp := ThreadPage{Flattened: flat}
 	posts.Each(func(_ int, s *goquery.Selection) {
-		tp.Posts = append(tp.Posts, leak.Message{Author: postAuthor(s, sel), Body: Text(s)})
+		tp.Posts = append(tp.Posts, leak.Message{Author: postAuthor(s, sel), Body: Text(s), Links: postLinks(s, base)})
 	})
 	tp.Next = nextLink(doc, base, sel.ThreadNext)
 	return tp, nil
@@ -182,6 +182,35 @@ func postAuthor(s *goquery.Selection, sel ForumSelectors) string {
 		}
 	}
 	return ""
+}
+
+// postLinks are the absolute http(s) targets of the anchors in a post
+// body, outside its quoted passages, without repeats.
+func postLinks(s *goquery.Selection, base *url.URL) []string {
+	var out []string
+	seen := map[string]bool{}
+	body := s.Get(0)
+	s.Find("a[href]").Each(func(_ int, a *goquery.Selection) {
+		for n := a.Get(0).Parent; n != nil && n != body; n = n.Parent {
+			if isQuote(n) {
+				return
+			}
+		}
+		href, _ := a.Attr("href")
+		if href = strings.TrimSpace(href); href == "" || strings.HasPrefix(href, "#") {
+			return // a link within the page ("Select all", a footnote)
+		}
+		u, err := base.Parse(href)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+			return
+		}
+		u.Fragment = ""
+		if v := u.String(); !seen[v] && len(out) < 50 {
+			seen[v] = true
+			out = append(out, v)
+		}
+	})
+	return out
 }
 
 // inside reports whether n is within (or is) root.

@@ -141,21 +141,37 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 		return leak.Post{}, fmt.Errorf("fetch %s: %w", src.Name, err)
 	}
 	var text string
+	var msgs []leak.Message
 	truncated, flattened := p.Truncated, false
 	switch src.Kind {
 	case KindForum:
 		var tr bool
-		text, tr, flattened, err = c.readThread(ctx, src, p)
+		msgs, tr, flattened, err = c.readThread(ctx, src, p)
 		truncated = truncated || tr
+		text = leak.ThreadText(msgs)
 	case KindPaste:
 		text, flattened = pasteText(p.Body, p.ContentType)
+		msgs = []leak.Message{{Author: ref.Author, Body: text}}
 	default:
 		err = fmt.Errorf("unknown source kind %q", src.Kind)
 	}
 	if err != nil {
 		return leak.Post{}, fmt.Errorf("fetch %s: %s: %w", src.Name, ref.URL, err)
 	}
+	// The seller's linked samples, on the hosts allowed for them, are read
+	// as part of the post: a sale post usually links its sample.
+	links := sellerLinks(msgs)
+	more, fetched, tr := c.samples(ctx, msgs[0].Author, links)
+	if len(more) > 0 {
+		if src.Kind == KindPaste {
+			msgs[0].Body = text
+		}
+		text = leak.ThreadText(append(msgs, more...))
+		truncated = truncated || tr
+	}
 	return leak.Post{
+		Links:   links,
+		Samples: fetched,
 		Source:  src.Name,
 		Key:     ref.Key,
 		URL:     ref.URL,
@@ -178,14 +194,13 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 // its next-page links, up to MaxThreadPages pages, and returns the text of
 // every post. A page that fails fails the whole thread, so that a thread is
 // never recorded with pages missing; it is tried again next cycle.
-func (c *Client) readThread(ctx context.Context, src Source, first *Page) (text string, truncated, flattened bool, err error) {
-	var posts []leak.Message
+func (c *Client) readThread(ctx context.Context, src Source, first *Page) (posts []leak.Message, truncated, flattened bool, err error) {
 	seen := map[string]bool{}
 	p := first
 	for page := 1; ; page++ {
 		tp, err := ParseThread(p.Body, p.URL, src.Forum)
 		if err != nil {
-			return "", false, false, fmt.Errorf("page %d: %w", page, err)
+			return nil, false, false, fmt.Errorf("page %d: %w", page, err)
 		}
 		truncated = truncated || p.Truncated
 		flattened = flattened || tp.Flattened
@@ -195,8 +210,8 @@ func (c *Client) readThread(ctx context.Context, src Source, first *Page) (text 
 			break
 		}
 		if p, err = c.Get(ctx, tp.Next.String()); err != nil {
-			return "", false, false, fmt.Errorf("page %d: %w", page+1, err)
+			return nil, false, false, fmt.Errorf("page %d: %w", page+1, err)
 		}
 	}
-	return leak.ThreadText(posts), truncated, flattened, nil
+	return posts, truncated, flattened, nil
 }

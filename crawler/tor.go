@@ -57,9 +57,13 @@ type Options struct {
 	Retries       int
 	Backoff       time.Duration
 	MaxRetryAfter time.Duration
-	// CookieFile, if set, holds a session cookie sent with every request;
-	// it is re-read when it changes.
+	// CookieFile, if set, holds a session cookie sent with every request
+	// to the source's own hosts; it is re-read when it changes.
 	CookieFile string
+	// SampleHosts are the hosts ("host" or "host:port") a post's linked
+	// sample may be fetched from: the paste sites watched, say. A link to
+	// any other host is recorded, never dialled.
+	SampleHosts []string
 }
 
 // Defaults suited to Tor's latency: circuits to onion services take seconds.
@@ -87,9 +91,13 @@ var ErrProxy = errors.New("socks proxy")
 type Client struct {
 	http    *http.Client
 	opts    Options
-	allowed map[string]bool
-	limit   *limiter
-	cookie  *cookieFile
+	allowed map[string]bool // every host:port the client may dial
+	own     map[string]bool // the source's own hosts (Options.Hosts): the cookie file goes only there
+	// sampleHosts are the hosts linked samples may be fetched from
+	// (Options.SampleHosts); also dialable.
+	sampleHosts map[string]bool
+	limit       *limiter
+	cookie      *cookieFile
 
 	pages, bytes atomic.Int64 // responses read, and their bytes (for metrics)
 }
@@ -144,18 +152,27 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = DefaultMaxRetryAfter
 	}
-	c := &Client{opts: opts, allowed: make(map[string]bool, len(opts.Hosts)),
+	c := &Client{opts: opts, allowed: make(map[string]bool, len(opts.Hosts)), own: map[string]bool{}, sampleHosts: map[string]bool{},
 		limit: newLimiter(opts.Parallelism, opts.Delay, opts.Jitter)}
 	if opts.CookieFile != "" {
 		c.cookie = &cookieFile{path: opts.CookieFile}
 	}
-	for _, h := range opts.Hosts {
+	allow := func(h string, sets ...map[string]bool) {
+		keys := []string{hostPort(h, "80"), hostPort(h, "443")}
 		if host, port, err := net.SplitHostPort(h); err == nil {
-			c.allowed[hostPort(host, port)] = true
-			continue
+			keys = []string{hostPort(host, port)}
 		}
-		c.allowed[hostPort(h, "80")] = true
-		c.allowed[hostPort(h, "443")] = true
+		for _, set := range sets {
+			for _, k := range keys {
+				set[k] = true
+			}
+		}
+	}
+	for _, h := range opts.Hosts {
+		allow(h, c.allowed, c.own)
+	}
+	for _, h := range opts.SampleHosts {
+		allow(h, c.allowed, c.sampleHosts)
 	}
 
 	var auth *proxy.Auth

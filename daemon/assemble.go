@@ -297,6 +297,7 @@ func crawlOptions(c *config.Config) crawler.Options {
 		Retries:        retries(c.Crawl.Retries),
 		Backoff:        time.Duration(c.Crawl.Backoff),
 		MaxRetryAfter:  time.Duration(c.Crawl.MaxRetryAfter),
+		SampleHosts:    c.SampleHosts(),
 	}
 }
 

@@ -27,6 +27,11 @@ type Post struct {
 	// text. Either way the post was matched, never dropped.
 	Truncated bool `json:"truncated,omitempty"`
 	Flattened bool `json:"flattened,omitempty"`
+	// Links are the links the seller's messages give (defanged ones
+	// read), Samples those of them fetched and matched as part of the post
+	// (on a host allowed for samples); the others were never dialled.
+	Links   []string `json:"links,omitempty"`
+	Samples []string `json:"samples,omitempty"`
 }
 
 // ContentHash returns the hex SHA-256 of text. Post text is public content
@@ -162,6 +167,9 @@ type Hit struct {
 	// be incomplete, the post was not hidden.
 	Truncated bool `json:"truncated,omitempty"`
 	Flattened bool `json:"flattened,omitempty"`
+	// Links and Samples are the post's (see Post).
+	Links   []string `json:"links,omitempty"`
+	Samples []string `json:"samples,omitempty"`
 	// RepostOf names the post ("source/key") whose identical text was
 	// recorded first, when this post is a repost of it.
 	RepostOf string `json:"repost_of,omitempty"`

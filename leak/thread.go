@@ -31,6 +31,9 @@ const (
 type Message struct {
 	Author string
 	Body   string
+	// Links are the message's links as the page gave them (anchors'
+	// targets), absolute; not part of the stored text.
+	Links []string `json:",omitempty"`
 }
 
 // ThreadText joins a thread's messages into its stored text.
@@ -50,6 +53,31 @@ func ThreadText(ms []Message) string {
 // MessageLine is the marker line (without its newline) that opens a message.
 func MessageLine(author string) string {
 	return string([]byte{Mark, MarkMessage}) + " " + oneLine(author)
+}
+
+// Unquoted is a message body without its quoted passages (QuoteLine to
+// QuoteEndLine, nested ones too): what its author wrote.
+func Unquoted(body string) string {
+	if strings.IndexByte(body, Mark) < 0 {
+		return body
+	}
+	var b strings.Builder
+	depth := 0
+	for _, l := range strings.Split(body, "\n") {
+		switch {
+		case len(l) >= 2 && l[0] == Mark && l[1] == MarkQuote:
+			depth++
+			continue
+		case len(l) >= 2 && l[0] == Mark && l[1] == MarkQuoteEnd:
+			depth = max(depth-1, 0)
+			continue
+		}
+		if depth == 0 {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 // QuoteLine is the marker line that opens a passage quoting author.

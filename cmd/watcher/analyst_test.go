@@ -428,3 +428,20 @@ func TestFingerprintImportTellsTheDaemon(t *testing.T) {
 		t.Errorf("the daemon did not reload:\n%s", d.log())
 	}
 }
+
+// TestHitsShowLinks: the seller's links are shown defanged, each saying
+// whether it was fetched as a sample or only recorded.
+func TestHitsShowLinks(t *testing.T) {
+	h := leak.Hit{ID: 4, Source: "forum", PostURL: "http://x.onion/t/1", Evidence: leak.Evidence{Severity: leak.SeverityCritical, Headline: "sale"},
+		Links: []string{"http://paste.onion/raw/s1", "https://files.example/full.zip"}, Samples: []string{"http://paste.onion/raw/s1"}}
+	var b bytes.Buffer
+	if err := printHit(&b, h, alerts.Commands{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"link:     hxxp://paste[.]onion/raw/s1: linked sample, fetched and matched with the post",
+		"link:     hxxps://files[.]example/full.zip: recorded, not fetched (not a sample host)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("hits show lacks %q:\n%s", want, b.String())
+		}
+	}
+}

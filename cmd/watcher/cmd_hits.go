@@ -119,6 +119,21 @@ func printHit(out io.Writer, h leak.Hit, c alerts.Commands) error {
 	if h.Repeats != 0 {
 		w.f("repeats:  hit %d (the same customers: the same dataset)", h.Repeats)
 	}
+	fetched := map[string]bool{}
+	for _, u := range h.Samples {
+		fetched[u] = true
+	}
+	for i, u := range h.Links {
+		if i == 10 {
+			w.f("          and %d more links", len(h.Links)-10)
+			break
+		}
+		how := "recorded, not fetched (not a sample host)"
+		if fetched[u] {
+			how = "linked sample, fetched and matched with the post"
+		}
+		w.f("link:     %s: %s", alerts.Defang(u), how)
+	}
 	if h.Truncated {
 		w.f("read:     in part: the page was over max_body_bytes and cut at the cap (counts are of what was read)")
 	}
