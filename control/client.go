@@ -221,6 +221,13 @@ type notFoundError string
 func (e notFoundError) Error() string        { return string(e) }
 func (e notFoundError) Is(target error) bool { return target == store.ErrNotFound }
 
+// Onions asks the daemon.
+func (c *Client) Onions(ctx context.Context) ([]store.Onion, error) {
+	var os []store.Onion
+	err := c.get(ctx, http.MethodGet, "/v1/onions", nil, &os)
+	return os, err
+}
+
 // Canaries asks the daemon.
 func (c *Client) Canaries(ctx context.Context) ([]leak.Canary, error) {
 	var cs []leak.Canary

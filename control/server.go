@@ -218,6 +218,13 @@ func (s *Server) routes(log *slog.Logger) http.Handler {
 		_ = enc.Encode(line)
 		log.Info("rescan finished", "scanned", sum.Scanned, "new_hits", sum.NewHits, "alerts", sum.Alerts, "took", sum.Took.String())
 	})
+	mux.HandleFunc("GET /v1/onions", func(w http.ResponseWriter, r *http.Request) {
+		os, err := svc.Onions(r.Context())
+		if os == nil {
+			os = []store.Onion{}
+		}
+		reply(w, os, err)
+	})
 	mux.HandleFunc("GET /v1/canaries", func(w http.ResponseWriter, r *http.Request) {
 		cs, err := svc.Canaries(r.Context())
 		if cs == nil {

@@ -75,6 +75,7 @@ type Reader interface {
 	Status(ctx context.Context) (Status, error)
 	Hits(ctx context.Context, f store.HitFilter) ([]leak.Hit, error)
 	Hit(ctx context.Context, id uint64) (leak.Hit, error)
+	Onions(ctx context.Context) ([]store.Onion, error)
 }
 
 // Acker acknowledges a hit; who is used only by Local (the socket server
@@ -175,6 +176,9 @@ func (l *Local) Status(context.Context) (Status, error) {
 
 // Hits lists hits.
 func (l *Local) Hits(_ context.Context, f store.HitFilter) ([]leak.Hit, error) { return l.DB.Hits(f) }
+
+// Onions lists the onion addresses posts named, most mentioned first.
+func (l *Local) Onions(context.Context) ([]store.Onion, error) { return l.DB.Onions() }
 
 // Hit returns one hit.
 func (l *Local) Hit(_ context.Context, id uint64) (leak.Hit, error) { return l.DB.Hit(id) }

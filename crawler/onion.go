@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -78,4 +79,26 @@ func onionKey(host string) ([]byte, bool) {
 		return nil, false
 	}
 	return raw[:32], true
+}
+
+// onionPattern finds v3 onion addresses in text, defanged ones too
+// ("[.]onion", "(.)onion", "[dot]onion").
+var onionPattern = regexp.MustCompile(`(?i)\b([a-z2-7]{56})(?:\.|\[\.\]|\(\.\)|\[dot\]|\(dot\))onion\b`)
+
+// Onions returns the checksum-valid v3 onion addresses text names, lower
+// case ("x.onion"), without repeats, in order; at most 100.
+func Onions(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range onionPattern.FindAllStringSubmatch(text, 500) {
+		a := strings.ToLower(m[1]) + ".onion"
+		if seen[a] || CheckOnion(a) != nil {
+			continue
+		}
+		seen[a] = true
+		if out = append(out, a); len(out) == 100 {
+			break
+		}
+	}
+	return out
 }

@@ -100,3 +100,14 @@ sample: hxxp://paste[.]test/raw/s1 and the full list <a href="http://files.test/
 		t.Errorf("cookies sent: forum %q, sample host %q", cookies["forum.test"], cookies["paste.test"])
 	}
 }
+
+func TestOnionsInText(t *testing.T) {
+	a := "527ws2ioq7vduub6melfs4qaqllgelm4ga7demdj7ebgfzouugpdknad.onion"
+	b := "nisuiq5mh6v2j2qgu3hko72wrxn3twwyxwyzfas7t2prnvreloy2zoqd.onion"
+	bad := "527ws2ioq7vduub6melfs4qaqllgelm4ga7demdj7ebgfzouugpdknaa.onion" // one letter off: checksum fails
+	text := "new mirror: http://" + strings.ToUpper(a[:56]) + ".onion/forum and " + strings.Replace(b, ".onion", "[.]onion", 1) +
+		"\nold v2 expyuzz4wqqyqhjn.onion, typo " + bad + ", again " + a
+	if got, want := crawler.Onions(text), []string{a, b}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Onions = %q, want %q", got, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ type Recorder interface {
 	RecordAll(es []store.Entry) ([]store.Recorded, error)
 	UpdateSource(name string, f func(*store.SourceState)) (before, after store.SourceState, err error)
 	Source(name string) (store.SourceState, bool, error)
+	NoteOnions(source, key string, addrs []string, now time.Time) error
 	SetCondition(id string, active bool, reason string, alert bool) (bool, error)
 }
 
@@ -215,6 +217,15 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 			}
 			if rec.AlertID != 0 {
 				st.Alerts++
+			}
+			// Onion addresses the post names, for watcher sources
+			// suggest: collected, never crawled.
+			if rec.New {
+				post := es[i].Post
+				addrs := crawler.Onions(post.Text + "\n" + strings.Join(post.Links, "\n"))
+				if err := p.Store.NoteOnions(src.Name, post.Key, addrs, p.now()); err != nil {
+					log.Error("record onion addresses", "source", src.Name, "error", err.Error())
+				}
 			}
 		}
 	}

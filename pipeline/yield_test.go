@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,53 @@ func TestStaleSource(t *testing.T) {
 	crawl()
 	if s, alerts := stale(); s || alerts != 2 {
 		t.Errorf("after a new post: stale %v, %d operator alerts (want the clearing one)", s, alerts)
+	}
+}
+
+// onionFetcher lists the posts it has, each naming onion addresses.
+type onionFetcher struct{ posts map[string]string }
+
+func (f *onionFetcher) List(context.Context, crawler.Source) ([]crawler.Ref, error) {
+	var refs []crawler.Ref
+	for _, k := range []string{"/t/1", "/t/2"} {
+		if _, ok := f.posts[k]; ok {
+			refs = append(refs, crawler.Ref{Key: k, URL: "http://x.onion" + k, Version: "v"})
+		}
+	}
+	return refs, nil
+}
+
+func (f *onionFetcher) Fetch(_ context.Context, src crawler.Source, r crawler.Ref) (leak.Post, error) {
+	text := f.posts[r.Key]
+	return leak.Post{Source: src.Name, Key: r.Key, Text: text, Hash: leak.ContentHash(text)}, nil
+}
+
+// TestOnionDiscovery: onion addresses named in posts are collected with
+// where and how often; a post counts once, however often it is crawled.
+func TestOnionDiscovery(t *testing.T) {
+	a := "527ws2ioq7vduub6melfs4qaqllgelm4ga7demdj7ebgfzouugpdknad.onion"
+	b := "nisuiq5mh6v2j2qgu3hko72wrxn3twwyxwyzfas7t2prnvreloy2zoqd.onion"
+	db := storetest.Open(t, store.Options{})
+	p := &pipeline.Pipeline{Store: db, Matcher: nothing{}}
+	f := &onionFetcher{posts: map[string]string{"/t/1": "our new board: http://" + a + "/ and " + b}}
+	job := pipeline.Job{Source: crawler.Source{Name: "forum"}, Fetcher: f}
+	for range 2 { // the second crawl sees the post as seen
+		if _, err := p.RunJob(context.Background(), job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.posts["/t/2"] = "mirror " + strings.Replace(a, ".onion", "[.]onion", 1)
+	if _, err := p.RunJob(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	os, err := db.Onions()
+	if err != nil || len(os) != 2 {
+		t.Fatalf("onions %+v, %v", os, err)
+	}
+	if os[0].Address != a || os[0].Mentions != 2 || len(os[0].Posts) != 2 || os[0].Sources[0] != "forum" {
+		t.Errorf("most named: %+v; want %s in 2 posts", os[0], a)
+	}
+	if os[1].Address != b || os[1].Mentions != 1 {
+		t.Errorf("second: %+v", os[1])
 	}
 }

@@ -17,10 +17,11 @@ var migrations = []func(tx *bolt.Tx) error{
 	indexPostHits,  // 1 -> 2: post text bucket; post -> latest hit index
 	indexHitAlerts, // 2 -> 3: hit -> alert index (threads); conditions bucket
 	noIndex,        // 3 -> 4: the records bucket (dataset reposts); older hits carry no record ids
+	noIndex,        // 4 -> 5: the onions bucket (onion addresses seen in posts)
 }
 
 // SchemaVersion is the layout this code reads and writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // noIndex is a migration that only adds buckets (migrate creates them).
 func noIndex(*bolt.Tx) error { return nil }

@@ -56,6 +56,8 @@ func classify(k, v []byte) string {
 		return string(bucketConds)
 	case isObject && has("name") && has("healthy"):
 		return string(bucketSources)
+	case isObject && has("address") && has("mentions"):
+		return string(bucketOnions)
 	}
 	return ""
 }
@@ -104,6 +106,8 @@ func newer(bucket string, current, candidate []byte) bool {
 		return later(current, candidate, func(s SourceState) time.Time { return s.LastCrawl })
 	case string(bucketConds):
 		return later(current, candidate, func(c Condition) time.Time { return c.Since })
+	case string(bucketOnions):
+		return later(current, candidate, func(o Onion) time.Time { return o.Last })
 	}
 	return false
 }

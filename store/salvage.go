@@ -229,6 +229,8 @@ func plausible(bucket string, k, v []byte) bool {
 		return object(`"state"`)
 	case string(bucketSources), string(bucketConds), string(bucketCanaries):
 		return object("")
+	case string(bucketOnions):
+		return object(`"mentions"`)
 	case string(bucketPostHits), string(bucketHitAlert), string(bucketRecords):
 		return len(v) == 8
 	case string(bucketContent):

@@ -34,7 +34,8 @@ var (
 	bucketHitAlert = []byte("hitalerts")
 	bucketConds    = []byte("conditions")
 	bucketRecords  = []byte("records") // keyed record id (8 bytes) -> the first hit of the leak that held it
-	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits, bucketHitAlert, bucketConds, bucketRecords}
+	bucketOnions   = []byte("onions")  // onion address -> where and how often posts named it
+	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits, bucketHitAlert, bucketConds, bucketRecords, bucketOnions}
 	keySchema      = []byte("schema_version")
 	keyInstance    = []byte("instance")
 )

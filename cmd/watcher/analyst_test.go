@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -443,5 +444,41 @@ func TestHitsShowLinks(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("hits show lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestSourcesSuggest: onion addresses posts named are listed with a
+// config stanza, most named first; the config's own sources are not.
+func TestSourcesSuggest(t *testing.T) {
+	f := newRunFixture(t)
+	cfg, err := config.Load(f.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(cfg.Sources[0].URLs[0])
+	watched := u.Hostname()
+	fresh := "527ws2ioq7vduub6melfs4qaqllgelm4ga7demdj7ebgfzouugpdknad.onion"
+	db, err := store.Open(f.db, store.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for i, key := range []string{"/t/1", "/t/2"} {
+		if err := db.NoteOnions("breachbazaar", key, []string{fresh, watched}, now.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	out, stderr, code := execute(t, "sources", "suggest", "--config", f.config)
+	if code != exitOK || !strings.Contains(out, fresh+"  2      2026-12-02 10:00 UTC") || !strings.Contains(out, `urls: ["http://`+fresh+`/"]`) || strings.Contains(out, watched) {
+		t.Errorf("sources suggest (exit %d):\n%s%s", code, out, stderr)
+	}
+	if out, _, _ := execute(t, "sources", "suggest", "--config", f.config, "--min", "3"); !strings.Contains(out, "no onion addresses") {
+		t.Errorf("--min 3:\n%s", out)
+	}
+	var got []store.Onion
+	out, _, _ = execute(t, "sources", "suggest", "--config", f.config, "--json")
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != 1 || got[0].Mentions != 2 {
+		t.Errorf("--json: %v %s", err, out)
 	}
 }
