@@ -221,6 +221,10 @@ func (s *SlackConfig) validate(p *problems) {
 	}
 }
 
+// telegramPathRe is a channel preview's path: /s/ and a channel name
+// (5-32 letters, digits and underscores).
+var telegramPathRe = regexp.MustCompile(`^/s/[A-Za-z][A-Za-z0-9_]{4,31}/?$`)
+
 func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i int) {
 	if !sourceNameRe.MatchString(s.Name) {
 		p.add(at+".name", "want 1-63 lower-case letters, digits, '.', '_' or '-', got %q", s.Name)
@@ -283,8 +287,20 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 				p.add(at+".raw_url", "must contain {key}, where the paste key goes")
 			}
 		}
+	case crawler.KindTelegram:
+		for field, v := range map[string]string{"preset": s.Preset, "raw_url": s.RawURL, "format": s.Format, "cookie_file": s.CookieFile} {
+			if v != "" {
+				p.add(at+"."+field, "is not for telegram sources")
+			}
+		}
+		for j, raw := range s.URLs {
+			u, err := url.Parse(raw)
+			if err == nil && (u.Host != "t.me" && u.Host != "telegram.me" || u.Scheme != "https" || !telegramPathRe.MatchString(u.Path) || u.RawQuery != "") {
+				p.add(fmt.Sprintf("%s.urls[%d]", at, j), "want a public channel's web preview, https://t.me/s/NAME, got %q", raw)
+			}
+		}
 	default:
-		p.add(at+".kind", "want forum or paste, got %q", s.Kind)
+		p.add(at+".kind", "want forum, paste or telegram, got %q", s.Kind)
 	}
 	for _, name := range []string{"item", "link", "post", "thread"} {
 		if v, need := required[name]; need && strings.TrimSpace(v) == "" {

@@ -119,3 +119,22 @@ func FuzzCheckOnion(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTelegram feeds arbitrary pages to the Telegram preview parser:
+// it must not panic, and every message it returns has a key and an id.
+func FuzzParseTelegram(f *testing.F) {
+	addTestdata(f, "telegram/*.html")
+	f.Add([]byte(`<section class="tgme_channel_history"><div class="tgme_widget_message" data-post="x/-1"></div><div class="tgme_widget_message" data-post="/5"></div></section>`))
+	base, _ := url.Parse("https://t.me/s/x")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tp, err := crawler.ParseTelegram(body, base)
+		if err != nil {
+			return
+		}
+		for _, m := range tp.Messages {
+			if m.ID <= 0 || !strings.Contains(m.Key, "/") {
+				t.Fatalf("message %+v", m)
+			}
+		}
+	})
+}

@@ -93,6 +93,9 @@ type Ref struct {
 // MaxPages per URL) and returns the entries found, first page first. An entry
 // seen on two pages is returned once.
 func (c *Client) List(ctx context.Context, src Source) ([]Ref, error) {
+	if src.Kind == KindTelegram {
+		return c.listTelegram(ctx, src)
+	}
 	var refs []Ref
 	seen := map[string]bool{}
 	maxPages := max(src.MaxPages, 1)
@@ -136,6 +139,9 @@ func (c *Client) List(ctx context.Context, src Source) ([]Ref, error) {
 
 // Fetch reads one listed thread or paste and returns it as a post.
 func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, error) {
+	if src.Kind == KindTelegram {
+		return c.fetchTelegram(ctx, src, ref)
+	}
 	p, err := c.Get(ctx, ref.URL)
 	if err != nil {
 		return leak.Post{}, fmt.Errorf("fetch %s: %w", src.Name, err)

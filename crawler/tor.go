@@ -98,6 +98,7 @@ type Client struct {
 	sampleHosts map[string]bool
 	limit       *limiter
 	cookie      *cookieFile
+	tg          telegramState
 
 	pages, bytes atomic.Int64 // responses read, and their bytes (for metrics)
 }

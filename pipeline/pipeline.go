@@ -445,6 +445,8 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 				healthy, reason = false, fmt.Sprintf("an anti-bot front (%s) instead of content: %s", front.Front, crawler.FrontAdvice)
 			case errors.Is(crawlErr, crawler.ErrCaptcha):
 				healthy, reason = false, "captcha or anti-bot page instead of content"
+			case errors.Is(crawlErr, crawler.ErrNoPreview):
+				healthy, reason = false, "the Telegram channel has no public web preview: it is restricted, removed or private, or the name is wrong"
 			case errors.Is(crawlErr, crawler.ErrNoMatch) && s.LastListed > 0:
 				healthy, reason = false, fmt.Sprintf("selectors matched nothing where they listed %d entries before: the site changed", s.LastListed)
 			case errors.Is(crawlErr, crawler.ErrNoMatch):

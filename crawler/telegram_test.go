@@ -1,0 +1,123 @@
+package crawler_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"leakwatch/crawler"
+	"leakwatch/demo"
+)
+
+func TestTelegramGolden(t *testing.T) {
+	base, _ := url.Parse("https://t.me/s/n0v4_shop")
+	for _, name := range []string{"channel", "channel-before"} {
+		tp, err := crawler.ParseTelegram(read(t, "telegram/"+name+".html"), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := ""
+		if tp.Before != nil {
+			before = tp.Before.String()
+		}
+		golden(t, "telegram/"+name+".golden.json", map[string]any{"messages": tp.Messages, "before": before})
+	}
+	if _, err := crawler.ParseTelegram(read(t, "telegram/no-preview.html"), base); !errors.Is(err, crawler.ErrNoPreview) || !strings.Contains(err.Error(), "Telegram: Contact @private_drops") {
+		t.Errorf("a channel without a preview: %v", err)
+	}
+}
+
+// telegramSite serves a channel's preview pages as t.me does, under
+// t.test, through the demo SOCKS5 proxy: the newest page, older pages by
+// ?before=, and a restricted channel redirected to its contact page.
+func telegramSite(t *testing.T) (*site, *[]string) {
+	t.Helper()
+	var mu sync.Mutex
+	var asked []string
+	s := newSiteAt(t, "t.test:80", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.RequestURI())
+		mu.Unlock()
+		page := ""
+		switch r.URL.RequestURI() {
+		case "/s/n0v4_shop":
+			page = "channel.html"
+		case "/s/n0v4_shop?before=1201":
+			page = "channel-before.html"
+		case "/s/private_drops":
+			http.Redirect(w, r, "/private_drops", http.StatusFound)
+			return
+		case "/private_drops":
+			page = "no-preview.html"
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		b, _ := os.ReadFile("testdata/telegram/" + page)
+		_, _ = w.Write(b)
+	}))
+	return s, &asked
+}
+
+// TestTelegramChannel lists a channel newest first and back through older
+// pages, one post per message with text (media-only ones left out); the
+// next listing stops at what it saw; a forwarded message is its origin's;
+// a restricted channel is ErrNoPreview.
+func TestTelegramChannel(t *testing.T) {
+	s, asked := telegramSite(t)
+	c := s.client(t, crawler.Options{Hosts: []string{"t.test"}})
+	src := crawler.Source{Name: "tg", Kind: crawler.KindTelegram, URLs: []string{"http://t.test/s/n0v4_shop"}, MaxPages: 5}
+	refs, err := c.List(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, r := range refs {
+		keys = append(keys, r.Key)
+	}
+	if got := strings.Join(keys, " "); got != "n0v4_shop/1202 n0v4_shop/1201 n0v4_shop/1200 n0v4_shop/1180" {
+		t.Errorf("listed %s", got)
+	}
+	if got := strings.Join(*asked, " "); got != "/s/n0v4_shop /s/n0v4_shop?before=1201" {
+		t.Errorf("requests %s", got)
+	}
+	sale, err := c.Fetch(context.Background(), src, refs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sale.Text, "[SELLING] Halcyon Wireless customer DB, 68M rows") || sale.Author != "N0v4 Shop" || sale.Posted.IsZero() ||
+		len(sale.Links) != 2 || !strings.Contains(sale.Links[0], ".onion/raw/a7Kq2x") {
+		t.Errorf("sale message: %+v\n%s", sale, sale.Text)
+	}
+	fwd, _ := c.Fetch(context.Background(), src, refs[0])
+	if fwd.Author != "Breach News" || fwd.Title != "Forwarded from Breach News" {
+		t.Errorf("forwarded message: author %q title %q", fwd.Author, fwd.Title)
+	}
+	// The next listing reads the newest page only: it reaches what it saw.
+	*asked = nil
+	if refs, err = c.List(context.Background(), src); err != nil || len(refs) != 2 || len(*asked) != 1 {
+		t.Errorf("second listing: %d refs, requests %q, %v", len(refs), *asked, err)
+	}
+	restricted := crawler.Source{Name: "tg2", Kind: crawler.KindTelegram, URLs: []string{"http://t.test/s/private_drops"}, MaxPages: 1}
+	if _, err := c.List(context.Background(), restricted); !errors.Is(err, crawler.ErrNoPreview) {
+		t.Errorf("restricted channel: %v", err)
+	}
+}
+
+// newSiteAt is newSite under another host name.
+func newSiteAt(t *testing.T, hostPort string, h http.Handler) *site {
+	t.Helper()
+	s := newSite(t, h)
+	p, err := demo.StartProxy(map[string]string{hostPort: s.srv.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	s.proxy = p
+	return s
+}
