@@ -78,6 +78,24 @@ type SourceConfig struct {
 	RawURL         string          `yaml:"raw_url"`
 	Format         string          `yaml:"format"`
 	CookieFile     string          `yaml:"cookie_file"`
+	// DetailURL is a JSON leak site's victim page, with {key}.
+	DetailURL string `yaml:"detail_url"`
+	// JSON are the dot paths of a JSON leak site's victim fields.
+	JSON LeakJSONConfig `yaml:"json"`
+}
+
+// LeakJSONConfig are the dot paths ("data.victims", "company.name") of a
+// JSON leak site's victim list and of each victim's fields.
+type LeakJSONConfig struct {
+	Items       string `yaml:"items"`
+	Key         string `yaml:"key"`
+	Name        string `yaml:"name"`
+	Domain      string `yaml:"domain"`
+	Description string `yaml:"description"`
+	Published   string `yaml:"published"`
+	Countdown   string `yaml:"countdown"`
+	Size        string `yaml:"size"`
+	Link        string `yaml:"link"`
 }
 
 // SelectorsConfig are CSS selectors. Forums use thread, link, title,
@@ -96,6 +114,13 @@ type SelectorsConfig struct {
 	ThreadNext string `yaml:"thread_next"`
 	Item       string `yaml:"item"`
 	Posted     string `yaml:"posted"`
+	// A leak site's victim card: name, domain, description, countdown and
+	// size (published is posted).
+	Name        string `yaml:"name"`
+	Domain      string `yaml:"domain"`
+	Description string `yaml:"description"`
+	Countdown   string `yaml:"countdown"`
+	Size        string `yaml:"size"`
 }
 
 // Forum returns the forum selectors: the preset's, with the source's own
@@ -113,6 +138,7 @@ func (s *SourceConfig) Forum() crawler.ForumSelectors {
 type MatchersConfig struct {
 	Brands        []string `yaml:"brands"`
 	NotBrands     []string `yaml:"not_brands"`
+	Suppliers     []string `yaml:"suppliers"`
 	Profile       []string `yaml:"profile"`
 	Customers     int64    `yaml:"customers"`
 	PhoneRegion   string   `yaml:"phone_region"`

@@ -32,7 +32,7 @@ func TestExampleIsValid(t *testing.T) {
 	for _, s := range cfg.Sources {
 		have[s.Kind+":"+s.Preset] = true
 	}
-	for _, want := range []string{"forum:mybb", "forum:xenforo", "forum:phpbb", "forum:invision", "paste:", "telegram:"} {
+	for _, want := range []string{"forum:mybb", "forum:xenforo", "forum:phpbb", "forum:invision", "paste:", "telegram:", "leaksite:"} {
 		if !have[want] {
 			t.Errorf("config.example.yaml has no %s source", want)
 		}

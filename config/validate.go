@@ -287,6 +287,30 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 				p.add(at+".raw_url", "must contain {key}, where the paste key goes")
 			}
 		}
+	case crawler.KindLeakSite:
+		if s.Preset != "" || s.RawURL != "" {
+			p.add(at+".preset", "presets and raw_url are not for leak sites")
+		}
+		switch s.Format {
+		case "", "html":
+			required = map[string]string{"item": sel.Item, "link": sel.Link}
+		case "json":
+			if s.JSON.Key == "" || s.JSON.Name == "" {
+				p.add(at+".json", "a JSON leak site needs the dot paths of at least key and name (and items, the array's path, unless it is the top level)")
+			}
+			if s.DetailURL == "" && s.JSON.Link == "" {
+				p.add(at+".detail_url", "set detail_url (with {key}) or json.link, where a victim's page is")
+			}
+		default:
+			p.add(at+".format", "want html or json, got %q", s.Format)
+		}
+		if s.DetailURL != "" {
+			if msg := checkURL(strings.ReplaceAll(s.DetailURL, "{key}", "k")); msg != "" {
+				p.add(at+".detail_url", "%s", msg)
+			} else if !strings.Contains(s.DetailURL, "{key}") {
+				p.add(at+".detail_url", "must contain {key}, where the victim key goes")
+			}
+		}
 	case crawler.KindTelegram:
 		for field, v := range map[string]string{"preset": s.Preset, "raw_url": s.RawURL, "format": s.Format, "cookie_file": s.CookieFile} {
 			if v != "" {
@@ -300,7 +324,7 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 			}
 		}
 	default:
-		p.add(at+".kind", "want forum, paste or telegram, got %q", s.Kind)
+		p.add(at+".kind", "want forum, paste, leaksite or telegram, got %q", s.Kind)
 	}
 	for _, name := range []string{"item", "link", "post", "thread"} {
 		if v, need := required[name]; need && strings.TrimSpace(v) == "" {
@@ -314,6 +338,7 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 	for _, x := range []struct{ name, v string }{
 		{"thread", sel.Thread}, {"link", sel.Link}, {"title", sel.Title}, {"prefix", sel.Prefix}, {"author", sel.Author},
 		{"updated", sel.Updated}, {"next", sel.Next}, {"post", sel.Post}, {"post_author", sel.PostAuthor}, {"thread_next", sel.ThreadNext},
+		{"name", sel.Name}, {"domain", sel.Domain}, {"description", sel.Description}, {"countdown", sel.Countdown}, {"size", sel.Size},
 		{"item", sel.Item}, {"posted", sel.Posted},
 	} {
 		if x.v == "" {

@@ -51,6 +51,7 @@ type Source struct {
 	MaxThreadPages int      // pages read per thread (>= 1)
 	Forum          ForumSelectors
 	Paste          PasteSelectors
+	LeakSite       LeakSiteSelectors
 }
 
 // Hosts returns the hosts and ports ("host:port", lower case, the
@@ -76,6 +77,9 @@ func (s Source) Hosts() []string {
 	if s.Kind == KindPaste && s.Paste.Raw != "" {
 		add(s.Paste.Raw)
 	}
+	if s.Kind == KindLeakSite && s.LeakSite.Detail != "" {
+		add(s.LeakSite.Detail)
+	}
 	return hosts
 }
 
@@ -85,8 +89,9 @@ type Ref struct {
 	URL     string // absolute URL of the thread or raw paste
 	Title   string
 	Author  string
-	Version string    // what the listing shows of its last change; a new value means fetch again
-	Updated time.Time // Version parsed, when it parses
+	Version string       // what the listing shows of its last change; a new value means fetch again
+	Updated time.Time    // Version parsed, when it parses
+	Victim  *leak.Victim `json:",omitempty"` // a leak site's victim, as its card or JSON item shows it
 }
 
 // List reads every listing page of src (following next-page links up to
@@ -110,6 +115,8 @@ func (c *Client) List(ctx context.Context, src Source) ([]Ref, error) {
 			switch src.Kind {
 			case KindForum:
 				l, err = ParseForumListing(p.Body, p.URL, src.Forum)
+			case KindLeakSite:
+				l, err = ParseLeakSite(p.Body, p.URL, src.LeakSite)
 			case KindPaste:
 				if src.Paste.Format == "json" {
 					l, err = ParsePasteJSON(p.Body, p.URL, src.Paste)
@@ -139,8 +146,11 @@ func (c *Client) List(ctx context.Context, src Source) ([]Ref, error) {
 
 // Fetch reads one listed thread or paste and returns it as a post.
 func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, error) {
-	if src.Kind == KindTelegram {
+	switch src.Kind {
+	case KindTelegram:
 		return c.fetchTelegram(ctx, src, ref)
+	case KindLeakSite:
+		return c.fetchVictim(ctx, src, ref)
 	}
 	p, err := c.Get(ctx, ref.URL)
 	if err != nil {

@@ -44,7 +44,7 @@ func loadSet(db *store.DB, h *matchers.Hasher, idx matchers.Fingerprints, mc con
 // newSet builds the matcher set from canaries, fingerprints and settings.
 func newSet(canaries []leak.Canary, h *matchers.Hasher, idx matchers.Fingerprints, mc config.MatchersConfig) (*matchers.Set, error) {
 	return matchers.NewSet(matchers.Config{
-		Hasher: h, Canaries: canaries, Index: idx, Brands: mc.Brands, NotBrands: mc.NotBrands, Profile: mc.Profile,
+		Hasher: h, Canaries: canaries, Index: idx, Brands: mc.Brands, NotBrands: mc.NotBrands, Suppliers: mc.Suppliers, Profile: mc.Profile,
 		Customers: mc.Customers, SaleThreshold: mc.SaleThreshold, CriticalRows: mc.CriticalRows, HighRows: mc.HighRows,
 		OursFraction: mc.OursFraction, PhoneRegion: mc.PhoneRegion,
 	})
@@ -313,6 +313,10 @@ func jobSpecs(c *config.Config) []jobSpec {
 			Forum:          s.Forum(),
 			Paste: crawler.PasteSelectors{Item: sel.Item, Link: sel.Link, Title: sel.Title, Author: sel.Author,
 				Posted: sel.Posted, Raw: s.RawURL, Format: s.Format},
+			LeakSite: crawler.LeakSiteSelectors{Item: sel.Item, Link: sel.Link, Name: sel.Name, Domain: sel.Domain, Description: sel.Description,
+				Published: sel.Posted, Countdown: sel.Countdown, Size: sel.Size, Format: s.Format, Items: s.JSON.Items, Detail: s.DetailURL,
+				JSON: crawler.LeakSiteFields{Key: s.JSON.Key, Name: s.JSON.Name, Domain: s.JSON.Domain, Description: s.JSON.Description,
+					Published: s.JSON.Published, Countdown: s.JSON.Countdown, Size: s.JSON.Size, Link: s.JSON.Link}},
 		}, schedule: c.Schedule(i)}
 		if s.CookieFile != "" {
 			spec.cookieFile = c.Secret(s.CookieFile)

@@ -32,6 +32,20 @@ type Post struct {
 	// (on a host allowed for samples); the others were never dialled.
 	Links   []string `json:"links,omitempty"`
 	Samples []string `json:"samples,omitempty"`
+	// Victim is set for a data-leak site's victim post: who the site says
+	// it breached.
+	Victim *Victim `json:"victim,omitempty"`
+}
+
+// Victim is one entry of a data-leak site (an extortion group's list of
+// the organisations it claims to have breached), as the site shows it.
+type Victim struct {
+	Name        string `json:"name"`
+	Domain      string `json:"domain,omitempty"`
+	Description string `json:"description,omitempty"`
+	Published   string `json:"published,omitempty"`
+	Countdown   string `json:"countdown,omitempty"`
+	Size        string `json:"size,omitempty"`
 }
 
 // ContentHash returns the hex SHA-256 of text. Post text is public content

@@ -28,6 +28,9 @@ type Config struct {
 	// NotBrands are other companies' names that hold a brand word
 	// ("Halcyon Pharmaceuticals"): a brand term inside one is not us.
 	NotBrands []string
+	// Suppliers are the watch-list of subsidiaries and suppliers (names
+	// and domains): a leak site listing one of them is high.
+	Suppliers []string
 	// Profile words describe the company without naming it ("US carrier",
 	// "wireless provider"): a sale post that names no company but uses
 	// them is flagged for review.
@@ -72,6 +75,7 @@ type Set struct {
 	index     Fingerprints
 	auto      *automaton
 	brands    []brandInfo
+	victims   victimTerms     // leak site victims: whose they are
 	ourWords  map[string]bool // the canonical words of our brand terms
 	threshold float64
 	fraction  float64
@@ -185,6 +189,7 @@ func NewSet(cfg Config) (*Set, error) {
 			}
 		}
 		s.brands = append(s.brands, brandInfo{name: b, bare: bare})
+		s.victims.ours = append(s.victims.ours, newVictimTerm(b, bare))
 		terms = append(terms, term{kind: termBrand, name: b, brand: int32(i), text: c})
 		// "Halcyon Wireless" is also written "HalcyonWireless".
 		if sq := []byte(strings.ReplaceAll(string(c), " ", "")); len(sq) != len(c) {
@@ -197,6 +202,13 @@ func NewSet(cfg Config) (*Set, error) {
 			return nil, fmt.Errorf("matchers: not-brand term %d (%q) has no letters", i, n)
 		}
 		terms = append(terms, term{kind: termNotBrand, name: n, text: c})
+		s.victims.notOurs = append(s.victims.notOurs, newVictimTerm(n, false))
+	}
+	for i, n := range cfg.Suppliers {
+		if len(canonical(n)) == 0 {
+			return nil, fmt.Errorf("matchers: supplier %d (%q) has no letters", i, n)
+		}
+		s.victims.suppliers = append(s.victims.suppliers, newVictimTerm(n, false))
 	}
 	for i, p := range cfg.Profile {
 		c := canonical(p)
@@ -243,7 +255,11 @@ func (s *Set) MatchPost(p leak.Post) leak.Evidence {
 	// The text is only read, so it can be viewed as bytes without a copy.
 	b := unsafe.Slice(unsafe.StringData(p.Text), len(p.Text))
 	t := unsafe.Slice(unsafe.StringData(p.Title), len(p.Title))
-	return s.match(w, t, b, nil)
+	ev := s.match(w, t, b, nil)
+	if p.Victim != nil {
+		s.judgeVictim(&ev, p)
+	}
+	return ev
 }
 
 // Finding is one value or term found by Explain, for the analyst's scan

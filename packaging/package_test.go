@@ -138,7 +138,7 @@ func TestPackageInstallsAndRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = run(t, []string{"CREDENTIALS_DIRECTORY=" + cred}, bin, "check", "--config", cfg)
-	if !strings.Contains(out, cfg+": ok (sources: 6") {
+	if !strings.Contains(out, cfg+": ok (sources: 7") {
 		t.Errorf("installed watcher check:\n%s", out)
 	}
 }
