@@ -3,6 +3,7 @@ package crawler_test
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -62,4 +63,61 @@ func BenchmarkParseListing(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
+
+// BenchmarkParseKinds measures each source kind's parser on its saved
+// fixture pages (testdata/<kind>/), per page: the figures the closing
+// note compares across kinds.
+func BenchmarkParseKinds(b *testing.B) {
+	readTB := func(name string) []byte {
+		body, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return body
+	}
+	base, _ := url.Parse("http://site.onion/")
+	cases := []struct {
+		name, file string
+		parse      func([]byte) error
+	}{}
+	for _, engine := range crawler.PresetNames() {
+		sel, _ := crawler.Preset(engine)
+		cases = append(cases,
+			struct {
+				name, file string
+				parse      func([]byte) error
+			}{engine + "-listing", engine + "/listing.html", func(p []byte) error { _, err := crawler.ParseForumListing(p, base, sel); return err }},
+			struct {
+				name, file string
+				parse      func([]byte) error
+			}{engine + "-thread", engine + "/thread.html", func(p []byte) error { _, err := crawler.ParseThread(p, base, sel); return err }})
+	}
+	paste := crawler.PasteSelectors{Item: "table.archive tr", Link: "a", Posted: "td.date", Raw: "http://paste.onion/raw/{key}"}
+	cases = append(cases, []struct {
+		name, file string
+		parse      func([]byte) error
+	}{
+		{"paste-listing", "paste/recent.html", func(p []byte) error { _, err := crawler.ParsePasteListing(p, base, paste); return err }},
+		{"paste-json", "paste/api.json", func(p []byte) error {
+			_, err := crawler.ParsePasteJSON(p, base, crawler.PasteSelectors{Format: "json"})
+			return err
+		}},
+		{"telegram", "telegram/channel.html", func(p []byte) error { _, err := crawler.ParseTelegram(p, base); return err }},
+		{"leaksite-cards", "leaksite/cards.html", func(p []byte) error { _, err := crawler.ParseLeakSite(p, base, cardSelectors); return err }},
+		{"leaksite-json", "leaksite/api.json", func(p []byte) error { _, err := crawler.ParseLeakSite(p, base, apiSelectors); return err }},
+	}...)
+	for _, c := range cases {
+		page := readTB(c.file)
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(page)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.parse(page); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+		})
+	}
 }

@@ -138,3 +138,27 @@ func FuzzParseTelegram(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseLeakSite feeds arbitrary pages and JSON to the leak site
+// parsers in both layouts: no panic, and every victim listed has a name
+// and a key.
+func FuzzParseLeakSite(f *testing.F) {
+	addTestdata(f, "leaksite/*")
+	f.Add([]byte(`{"data":{"victims":[{"id":1,"company":{"name":["x"]}},{"id":"a/b","company":{"name":"n"}}]}}`))
+	base, _ := url.Parse("http://site.onion/")
+	cards := crawler.LeakSiteSelectors{Item: ".post-block", Link: "a", Name: ".post-title", Domain: ".post-website"}
+	api := crawler.LeakSiteSelectors{Format: "json", Items: "data.victims", Detail: "/v/{key}", JSON: crawler.LeakSiteFields{Key: "id", Name: "company.name"}}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, sel := range []crawler.LeakSiteSelectors{cards, api} {
+			l, err := crawler.ParseLeakSite(body, base, sel)
+			if err != nil {
+				continue
+			}
+			for _, r := range l.Refs {
+				if r.Key == "" || r.Victim == nil || r.Victim.Name == "" {
+					t.Fatalf("ref %+v", r)
+				}
+			}
+		}
+	})
+}
