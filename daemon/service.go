@@ -29,7 +29,7 @@ import (
 // returns. Close releases what New opened.
 func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
-	cfg, pt, db, set, log := d.cfg, d.parts, d.db, d.set, d.log
+	cfg, db, set, log := d.cfg, d.db, d.set, d.log
 	d.mu.Unlock()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -101,7 +101,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	// A SIGHUP while waiting may have brought a new config.
 	d.mu.Lock()
-	cfg, pt = d.cfg, d.parts
+	cfg, pt := d.cfg, d.parts
 	d.mu.Unlock()
 	if err := d.sched.Start(pt.p, pt.jobs, d.tasks(cfg)); err != nil {
 		return err
