@@ -105,6 +105,25 @@ func formatLeak(o Outgoing, c Commands) Message {
 		slack.NewSectionBlock(nil, fields, nil),
 		slack.NewSectionBlock(mrkdwn("*Link* (defanged)\n`"+cut(Defang(h.PostURL), 500)+"`"), nil, nil),
 	)
+	if v := h.Victim; v != nil {
+		parts := []string{"*" + esc(v.Name) + "*"}
+		for _, x := range []string{strings.ReplaceAll(v.Domain, ".", "[.]"), v.Size, v.Published} {
+			if x != "" {
+				parts = append(parts, esc(x))
+			}
+		}
+		if v.Countdown != "" {
+			parts = append(parts, "countdown "+esc(v.Countdown))
+		}
+		blocks = append(blocks, section(cut("*Leak site victim*\n"+strings.Join(parts, " · "), maxSection)))
+	}
+	if len(h.Samples) > 0 {
+		var us []string
+		for _, u := range h.Samples {
+			us = append(us, "`"+cut(Defang(u), 300)+"`")
+		}
+		blocks = append(blocks, section(cut("*Linked samples* (fetched and matched with the post, defanged)\n"+strings.Join(us, "\n"), maxSection)))
+	}
 	if c := ev.Claim; c != nil {
 		var lines []string
 		switch {

@@ -137,3 +137,17 @@ func TestFormatCommandsCarryTheConfig(t *testing.T) {
 		t.Errorf("plain path quoted or missing:\n%s", got)
 	}
 }
+
+// TestFormatVictimAndSamples: a leak site victim and the linked samples
+// read with the post are in the alert, links defanged.
+func TestFormatVictimAndSamples(t *testing.T) {
+	a := sampleAlert()
+	a.Hit.Victim = &leak.Victim{Name: "Halcyon Wireless", Domain: "halcyonwireless.com", Size: "1.2 TB", Countdown: "3d 21h"}
+	a.Hit.Samples = []string{"http://paste.example.onion/raw/s1"}
+	text := Render(Format(Outgoing{Kind: MessageAlert, Alert: a}, Commands{}))
+	for _, want := range []string{"Leak site victim", "Halcyon Wireless · halcyonwireless[.]com · 1.2 TB · countdown 3d 21h", "Linked samples", "hxxp://paste[.]example[.]onion/raw/s1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("alert lacks %q:\n%s", want, text)
+		}
+	}
+}

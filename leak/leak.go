@@ -181,9 +181,10 @@ type Hit struct {
 	// be incomplete, the post was not hidden.
 	Truncated bool `json:"truncated,omitempty"`
 	Flattened bool `json:"flattened,omitempty"`
-	// Links and Samples are the post's (see Post).
+	// Links, Samples and Victim are the post's (see Post).
 	Links   []string `json:"links,omitempty"`
 	Samples []string `json:"samples,omitempty"`
+	Victim  *Victim  `json:"victim,omitempty"`
 	// RepostOf names the post ("source/key") whose identical text was
 	// recorded first, when this post is a repost of it.
 	RepostOf string `json:"repost_of,omitempty"`

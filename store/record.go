@@ -193,7 +193,7 @@ func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost strin
 	hit := leak.Hit{
 		Source: p.Source, PostKey: p.Key, PostURL: p.URL, Title: p.Title, Author: p.Author,
 		Posted: p.Posted, Found: now, Evidence: ev, RepostOf: repost, Rescan: rescan,
-		Truncated: p.Truncated, Flattened: p.Flattened, Links: p.Links, Samples: p.Samples,
+		Truncated: p.Truncated, Flattened: p.Flattened, Links: p.Links, Samples: p.Samples, Victim: p.Victim,
 	}
 	if !alert {
 		o.Quiet = "below alert severity"

@@ -434,13 +434,15 @@ func TestFingerprintImportTellsTheDaemon(t *testing.T) {
 // whether it was fetched as a sample or only recorded.
 func TestHitsShowLinks(t *testing.T) {
 	h := leak.Hit{ID: 4, Source: "forum", PostURL: "http://x.onion/t/1", Evidence: leak.Evidence{Severity: leak.SeverityCritical, Headline: "sale"},
-		Links: []string{"http://paste.onion/raw/s1", "https://files.example/full.zip"}, Samples: []string{"http://paste.onion/raw/s1"}}
+		Links: []string{"http://paste.onion/raw/s1", "https://files.example/full.zip"}, Samples: []string{"http://paste.onion/raw/s1"},
+		Victim: &leak.Victim{Name: "Halcyon Wireless", Domain: "halcyonwireless.com", Size: "1.2 TB"}}
 	var b bytes.Buffer
 	if err := printHit(&b, h, alerts.Commands{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"link:     hxxp://paste[.]onion/raw/s1: linked sample, fetched and matched with the post",
-		"link:     hxxps://files[.]example/full.zip: recorded, not fetched (not a sample host)"} {
+		"link:     hxxps://files[.]example/full.zip: recorded, not fetched (not a sample host)",
+		"victim:   Halcyon Wireless (domain halcyonwireless[.]com, data 1.2 TB, published -, countdown -): listed on a data-leak site"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("hits show lacks %q:\n%s", want, b.String())
 		}

@@ -119,6 +119,10 @@ func printHit(out io.Writer, h leak.Hit, c alerts.Commands) error {
 	if h.Repeats != 0 {
 		w.f("repeats:  hit %d (the same customers: the same dataset)", h.Repeats)
 	}
+	if v := h.Victim; v != nil {
+		w.f("victim:   %s (domain %s, data %s, published %s, countdown %s): listed on a data-leak site", oneLine(v.Name, 200),
+			alerts.Defang(orDash(v.Domain)), oneLine(orDash(v.Size), 40), oneLine(orDash(v.Published), 40), oneLine(orDash(v.Countdown), 40))
+	}
 	fetched := map[string]bool{}
 	for _, u := range h.Samples {
 		fetched[u] = true
