@@ -25,10 +25,10 @@ func TestLeakSitesEndToEnd(t *testing.T) {
 	const cardsHost = "hv5izlmjb2uct2wdqpc5reilfzwsogsvn3fc4hpyjqztf5patiktyuad.onion"
 	const apiHost = "527ws2ioq7vduub6melfs4qaqllgelm4ga7demdj7ebgfzouugpdknad.onion"
 	files := map[string]string{
-		cardsHost + "/":                   "cards.html",
+		cardsHost + "/":                    "cards.html",
 		cardsHost + "/victim/hlcy-2026-11": "victim.html",
-		apiHost + "/api/victims":          "api.json",
-		apiHost + "/victims/v8842":        "victim.html",
+		apiHost + "/api/victims":           "api.json",
+		apiHost + "/victims/v8842":         "victim.html",
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, ok := files[strings.Split(r.Host, ":")[0]+r.URL.Path]
