@@ -107,7 +107,7 @@ func formatLeak(o Outgoing, c Commands) Message {
 	)
 	if v := h.Victim; v != nil {
 		parts := []string{"*" + esc(v.Name) + "*"}
-		for _, x := range []string{strings.ReplaceAll(v.Domain, ".", "[.]"), v.Size, v.Published} {
+		for _, x := range []string{Defang(v.Domain), v.Size, v.Published} {
 			if x != "" {
 				parts = append(parts, esc(x))
 			}

@@ -329,26 +329,35 @@ func fileExists(p string) bool {
 // SampleHosts are the hosts linked samples may be fetched from: every
 // paste source's hosts, then crawl.sample_hosts.
 func (c *Config) SampleHosts() []string {
+	var hosts []string
+	for _, s := range c.Sources {
+		if s.Kind == "paste" {
+			hosts = append(hosts, s.Hosts()...)
+		}
+	}
+	return uniqueLower(append(hosts, c.Crawl.SampleHosts...))
+}
+
+// Hosts are the hosts ("host" or "host:port", as written) a source's URLs
+// name: its listing URLs, raw_url and detail_url.
+func (s SourceConfig) Hosts() []string {
+	var hosts []string
+	for _, raw := range append(slices.Clone(s.URLs), s.RawURL, s.DetailURL) {
+		if u, err := url.Parse(strings.ReplaceAll(raw, "{key}", "k")); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return uniqueLower(hosts)
+}
+
+func uniqueLower(hs []string) []string {
 	var out []string
 	seen := map[string]bool{}
-	add := func(h string) {
+	for _, h := range hs {
 		if h = strings.ToLower(h); h != "" && !seen[h] {
 			seen[h] = true
 			out = append(out, h)
 		}
-	}
-	for _, s := range c.Sources {
-		if s.Kind != "paste" {
-			continue
-		}
-		for _, raw := range append(slices.Clone(s.URLs), strings.ReplaceAll(s.RawURL, "{key}", "k")) {
-			if u, err := url.Parse(raw); err == nil && u.Host != "" {
-				add(u.Host)
-			}
-		}
-	}
-	for _, h := range c.Crawl.SampleHosts {
-		add(h)
 	}
 	return out
 }

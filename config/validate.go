@@ -280,13 +280,7 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 		default:
 			p.add(at+".format", "want html or json, got %q", s.Format)
 		}
-		if s.RawURL != "" {
-			if msg := checkURL(strings.ReplaceAll(s.RawURL, "{key}", "k")); msg != "" {
-				p.add(at+".raw_url", "%s", msg)
-			} else if !strings.Contains(s.RawURL, "{key}") {
-				p.add(at+".raw_url", "must contain {key}, where the paste key goes")
-			}
-		}
+		checkKeyURL(p, at+".raw_url", s.RawURL, "paste")
 	case crawler.KindLeakSite:
 		if s.Preset != "" || s.RawURL != "" {
 			p.add(at+".preset", "presets and raw_url are not for leak sites")
@@ -304,13 +298,7 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 		default:
 			p.add(at+".format", "want html or json, got %q", s.Format)
 		}
-		if s.DetailURL != "" {
-			if msg := checkURL(strings.ReplaceAll(s.DetailURL, "{key}", "k")); msg != "" {
-				p.add(at+".detail_url", "%s", msg)
-			} else if !strings.Contains(s.DetailURL, "{key}") {
-				p.add(at+".detail_url", "must contain {key}, where the victim key goes")
-			}
-		}
+		checkKeyURL(p, at+".detail_url", s.DetailURL, "victim")
 	case crawler.KindTelegram:
 		for field, v := range map[string]string{"preset": s.Preset, "raw_url": s.RawURL, "format": s.Format, "cookie_file": s.CookieFile} {
 			if v != "" {
@@ -347,6 +335,19 @@ func (s *SourceConfig) validate(p *problems, at string, names map[string]int, i 
 		if _, err := cascadia.Compile(x.v); err != nil {
 			p.add(at+".selectors."+x.name, "invalid CSS selector %q: %v", x.v, err)
 		}
+	}
+}
+
+// checkKeyURL checks a URL template with {key} standing for an entry's
+// key (raw_url, detail_url), when set.
+func checkKeyURL(p *problems, field, raw, what string) {
+	if raw == "" {
+		return
+	}
+	if msg := checkURL(strings.ReplaceAll(raw, "{key}", "k")); msg != "" {
+		p.add(field, "%s", msg)
+	} else if !strings.Contains(raw, "{key}") {
+		p.add(field, "must contain {key}, where the %s key goes", what)
 	}
 }
 

@@ -82,7 +82,7 @@ func (c *Client) getOnce(ctx context.Context, u *url.URL) (*Page, error) {
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	req.Header.Set("Accept-Language", "en-US,en;q=0.5")
-	if c.cookie != nil && c.own[hostPort(u.Hostname(), urlPort(u))] {
+	if c.cookie != nil && c.own(u) {
 		v, err := c.cookie.value(u, time.Now())
 		if err != nil {
 			return nil, err

@@ -61,16 +61,10 @@ func ParseLeakSite(body []byte, base *url.URL, sel LeakSiteSelectors) (Listing, 
 		return cleanSpace(find(card, css).First().Text())
 	}
 	cards.Each(func(_ int, card *goquery.Selection) {
-		link := find(card, sel.Link).First()
-		href, ok := link.Attr("href")
+		link, u, ok := rowLink(card, sel.Link, base)
 		if !ok {
 			return
 		}
-		u, err := base.Parse(strings.TrimSpace(href))
-		if err != nil {
-			return
-		}
-		cleanURL(u)
 		v := leak.Victim{Name: field(card, sel.Name), Domain: field(card, sel.Domain), Description: field(card, sel.Description),
 			Published: field(card, sel.Published), Countdown: field(card, sel.Countdown), Size: field(card, sel.Size)}
 		if v.Name == "" {
@@ -79,16 +73,9 @@ func ParseLeakSite(body []byte, base *url.URL, sel LeakSiteSelectors) (Listing, 
 		if v.Name == "" {
 			return
 		}
-		l.Refs = append(l.Refs, victimRef(u.EscapedPath()+query(u), u.String(), v))
+		l.Refs = append(l.Refs, victimRef(u.RequestURI(), u.String(), v))
 	})
 	return l, nil
-}
-
-func query(u *url.URL) string {
-	if u.RawQuery == "" {
-		return ""
-	}
-	return "?" + u.RawQuery
 }
 
 // victimRef is a victim as a listing entry. Its version is what marks a

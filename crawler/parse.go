@@ -48,6 +48,25 @@ type rowSelectors struct {
 	what                                   string // for errors: "thread rows"
 }
 
+// rowLink is a listing row's link (the row itself when css is "") and
+// its target, resolved against base and cleaned of session ids.
+func rowLink(row *goquery.Selection, css string, base *url.URL) (*goquery.Selection, *url.URL, bool) {
+	link := row
+	if css != "" {
+		link = find(row, css).First()
+	}
+	href, ok := link.Attr("href")
+	if !ok {
+		return nil, nil, false
+	}
+	u, err := base.Parse(strings.TrimSpace(href))
+	if err != nil {
+		return nil, nil, false
+	}
+	cleanURL(u)
+	return link, u, true
+}
+
 // parseRows reads one Ref per row of a listing page. ref maps the row's
 // link to the entry's key and fetch URL; ok false skips the row.
 func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) (key, fetch string, ok bool)) (Listing, *goquery.Document, error) {
@@ -58,19 +77,10 @@ func parseRows(body []byte, base *url.URL, sel rowSelectors, ref func(*url.URL) 
 	l := Listing{Flattened: flat}
 	rows := find(doc.Selection, sel.row)
 	rows.Each(func(_ int, row *goquery.Selection) {
-		link := row
-		if sel.link != "" {
-			link = find(row, sel.link).First()
-		}
-		href, ok := link.Attr("href")
+		link, u, ok := rowLink(row, sel.link, base)
 		if !ok {
 			return
 		}
-		u, err := base.Parse(strings.TrimSpace(href))
-		if err != nil {
-			return
-		}
-		cleanURL(u)
 		key, fetch, ok := ref(u)
 		if !ok {
 			return

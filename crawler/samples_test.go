@@ -53,6 +53,7 @@ func TestLinkedSamples(t *testing.T) {
 sample: hxxp://paste[.]test/raw/s1 and the full list <a href="http://files.test/full.zip">here</a></div></div>
 <div class="post"><div class="post_author"><a>buyer_x</a></div><div class="post_body">mine is at http://paste.test/raw/buyer
 <blockquote>n0v4 wrote: old sample http://paste.test/raw/quoted</blockquote></div></div>
+<a class="next" href="http://paste.test/raw/page2">Next</a>
 </body></html>`
 	forum, paste, files := serve("forum.test", thread), serve("paste.test", ""), serve("files.test", "zip")
 	for _, s := range []*httptest.Server{forum, paste, files} {
@@ -74,7 +75,8 @@ sample: hxxp://paste[.]test/raw/s1 and the full list <a href="http://files.test/
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	src := crawler.Source{Name: "f", Kind: crawler.KindForum, MaxThreadPages: 1, Forum: crawler.ForumSelectors{Post: ".post_body", PostAuthor: ".post_author a"}}
+	// A "next page" on a sample host is not the thread's next page.
+	src := crawler.Source{Name: "f", Kind: crawler.KindForum, MaxThreadPages: 3, Forum: crawler.ForumSelectors{Post: ".post_body", PostAuthor: ".post_author a", ThreadNext: "a.next"}}
 	post, err := c.Fetch(context.Background(), src, crawler.Ref{Key: "/t/1", URL: "http://forum.test/t/1"})
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +93,7 @@ sample: hxxp://paste[.]test/raw/s1 and the full list <a href="http://files.test/
 	mu.Lock()
 	defer mu.Unlock()
 	if got := hits["paste.test"]; !reflect.DeepEqual(got, []string{"/raw/s1"}) {
-		t.Errorf("paste.test got %q; want the seller's sample only", got)
+		t.Errorf("paste.test got %q; want the seller's sample only (no next page followed there)", got)
 	}
 	if len(hits["files.test"]) != 0 {
 		t.Errorf("a host not allowed for samples was dialled: %q", hits["files.test"])

@@ -136,7 +136,7 @@ func (c *Client) List(ctx context.Context, src Source) ([]Ref, error) {
 				}
 			}
 			next = ""
-			if l.Next != nil && c.Allowed(l.Next) {
+			if l.Next != nil && c.own(l.Next) {
 				next = l.Next.String()
 			}
 		}
@@ -179,9 +179,6 @@ func (c *Client) Fetch(ctx context.Context, src Source, ref Ref) (leak.Post, err
 	links := sellerLinks(msgs)
 	more, fetched, tr := c.samples(ctx, msgs[0].Author, links)
 	if len(more) > 0 {
-		if src.Kind == KindPaste {
-			msgs[0].Body = text
-		}
 		text = leak.ThreadText(append(msgs, more...))
 		truncated = truncated || tr
 	}
@@ -222,7 +219,7 @@ func (c *Client) readThread(ctx context.Context, src Source, first *Page) (posts
 		flattened = flattened || tp.Flattened
 		posts = append(posts, tp.Posts...)
 		seen[p.URL.String()] = true
-		if page >= max(src.MaxThreadPages, 1) || tp.Next == nil || !c.Allowed(tp.Next) || seen[tp.Next.String()] {
+		if page >= max(src.MaxThreadPages, 1) || tp.Next == nil || !c.own(tp.Next) || seen[tp.Next.String()] {
 			break
 		}
 		if p, err = c.Get(ctx, tp.Next.String()); err != nil {

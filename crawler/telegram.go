@@ -157,7 +157,7 @@ func (c *Client) listTelegram(ctx context.Context, src Source) ([]Ref, error) {
 				refs = append(refs, telegramRef(m))
 			}
 			next = ""
-			if tp.Before != nil && c.Allowed(tp.Before) && (stop == 0 || oldest > stop) {
+			if tp.Before != nil && c.own(tp.Before) && (stop == 0 || oldest > stop) {
 				next = tp.Before.String()
 			}
 		}

@@ -89,10 +89,10 @@ var ErrProxy = errors.New("socks proxy")
 
 // Client fetches pages through a SOCKS5 proxy. It is safe for concurrent use.
 type Client struct {
-	http    *http.Client
-	opts    Options
-	allowed map[string]bool // every host:port the client may dial
-	own     map[string]bool // the source's own hosts (Options.Hosts): the cookie file goes only there
+	http     *http.Client
+	opts     Options
+	allowed  map[string]bool // every host:port the client may dial
+	ownHosts map[string]bool // the source's own hosts (Options.Hosts): the cookie file goes only there
 	// sampleHosts are the hosts linked samples may be fetched from
 	// (Options.SampleHosts); also dialable.
 	sampleHosts map[string]bool
@@ -153,7 +153,7 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = DefaultMaxRetryAfter
 	}
-	c := &Client{opts: opts, allowed: make(map[string]bool, len(opts.Hosts)), own: map[string]bool{}, sampleHosts: map[string]bool{},
+	c := &Client{opts: opts, allowed: make(map[string]bool, len(opts.Hosts)), ownHosts: map[string]bool{}, sampleHosts: map[string]bool{},
 		limit: newLimiter(opts.Parallelism, opts.Delay, opts.Jitter)}
 	if opts.CookieFile != "" {
 		c.cookie = &cookieFile{path: opts.CookieFile}
@@ -170,7 +170,7 @@ func NewClient(opts Options) (*Client, error) {
 		}
 	}
 	for _, h := range opts.Hosts {
-		allow(h, c.allowed, c.own)
+		allow(h, c.allowed, c.ownHosts)
 	}
 	for _, h := range opts.SampleHosts {
 		allow(h, c.allowed, c.sampleHosts)
@@ -239,6 +239,13 @@ func NewClient(opts Options) (*Client, error) {
 		},
 	}
 	return c, nil
+}
+
+// own reports whether u is on one of the source's own hosts: where its
+// listings, threads and next pages are (a sample host is fetched only for
+// a linked sample, never followed as the source's next page).
+func (c *Client) own(u *url.URL) bool {
+	return (u.Scheme == "http" || u.Scheme == "https") && c.ownHosts[hostPort(u.Hostname(), urlPort(u))]
 }
 
 // Allowed reports whether u names a host and port this client may fetch.

@@ -58,23 +58,24 @@ func (t victimTerm) matches(v *leak.Victim, words []string) bool {
 // name matches.
 func (vt *victimTerms) whose(v *leak.Victim) (string, string) {
 	words := strings.Fields(string(canonical(v.Name)))
-	for _, n := range vt.notOurs {
-		if n.matches(v, words) {
-			goto suppliers
-		}
+	if t, ok := firstMatch(vt.ours, v, words); ok && !slices.ContainsFunc(vt.notOurs, func(n victimTerm) bool { return n.matches(v, words) }) {
+		return "ours", t.name
 	}
-	for _, t := range vt.ours {
-		if t.matches(v, words) && (!t.bare || t.domain != "" || len(words) == len(t.words)) {
-			return "ours", t.name
-		}
-	}
-suppliers:
-	for _, t := range vt.suppliers {
-		if t.matches(v, words) {
-			return "supplier", t.name
-		}
+	if t, ok := firstMatch(vt.suppliers, v, words); ok {
+		return "supplier", t.name
 	}
 	return "", ""
+}
+
+// firstMatch is the first term that names the victim; a bare brand word
+// only as the victim's whole name.
+func firstMatch(ts []victimTerm, v *leak.Victim, words []string) (victimTerm, bool) {
+	for _, t := range ts {
+		if t.matches(v, words) && (!t.bare || t.domain != "" || len(words) == len(t.words)) {
+			return t, true
+		}
+	}
+	return victimTerm{}, false
 }
 
 // judgeVictim sets a leak site victim post's verdict: the company listed

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -222,7 +221,7 @@ func (p *Pipeline) Crawl(ctx context.Context, src crawler.Source, f Fetcher, wor
 			// suggest: collected, never crawled.
 			if rec.New {
 				post := es[i].Post
-				addrs := crawler.Onions(post.Text + "\n" + strings.Join(post.Links, "\n"))
+				addrs := crawler.Onions(append([]string{post.Text}, post.Links...)...)
 				if err := p.Store.NoteOnions(src.Name, post.Key, addrs, p.now()); err != nil {
 					log.Error("record onion addresses", "source", src.Name, "error", err.Error())
 				}
@@ -415,17 +414,16 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 		s.FetchErrors += st.Errors
 		s.Truncated += st.Truncated
 		s.Flattened += st.Flattened
-		if errors.As(crawlErr, &front) {
+		// Any captcha or front backs off; a FrontError also names it.
+		isFront := errors.Is(crawlErr, crawler.ErrCaptcha)
+		if isFront {
+			// Wait before the front again: 30 min, doubling, at most 6 h.
 			s.FrontAt, s.FrontStreak = now, s.FrontStreak+1
-			wait := FrontBackoff << min(s.FrontStreak-1, 8)
-			s.BackoffUntil = now.Add(min(wait, MaxFrontBackoff))
-		} else if crawlErr == nil {
+			s.BackoffUntil = now.Add(min(FrontBackoff<<min(s.FrontStreak-1, 8), MaxFrontBackoff))
+		}
+		if crawlErr == nil {
 			s.FrontStreak, s.BackoffUntil = 0, time.Time{}
-		}
-		if crawlErr == nil {
 			noteYield(s, st, now)
-		}
-		if crawlErr == nil {
 			s.LastSuccess, s.LastError, s.ConsecutiveFailures, s.LastListed = now, "", 0, st.Listed
 			s.Posts += st.Added // an edit re-fetched is not another post
 			s.Hits += st.Hits
@@ -443,8 +441,8 @@ func (p *Pipeline) noteHealth(name string, st Stats, crawlErr error) {
 				healthy, reason = false, "login wall: the session cookie is missing or expired"
 			case errors.As(crawlErr, &front):
 				healthy, reason = false, fmt.Sprintf("an anti-bot front (%s) instead of content: %s", front.Front, crawler.FrontAdvice)
-			case errors.Is(crawlErr, crawler.ErrCaptcha):
-				healthy, reason = false, "captcha or anti-bot page instead of content"
+			case isFront:
+				healthy, reason = false, "captcha or anti-bot page instead of content: "+crawler.FrontAdvice
 			case errors.Is(crawlErr, crawler.ErrNoPreview):
 				healthy, reason = false, "the Telegram channel has no public web preview: it is restricted, removed or private, or the name is wrong"
 			case errors.Is(crawlErr, crawler.ErrNoMatch) && s.LastListed > 0:

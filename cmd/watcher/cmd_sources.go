@@ -65,14 +65,11 @@ look at a site in Tor Browser first, then paste its stanza into the config's sou
 // named by fewer than min posts.
 func unwatched(cfg *config.Config, os []store.Onion, min int) []store.Onion {
 	known := map[string]bool{}
+	hosts := cfg.SampleHosts()
 	for _, s := range cfg.Sources {
-		for _, raw := range append(append([]string{}, s.URLs...), strings.ReplaceAll(s.RawURL, "{key}", "k")) {
-			if u, err := url.Parse(raw); err == nil {
-				known[strings.ToLower(u.Hostname())] = true
-			}
-		}
+		hosts = append(hosts, s.Hosts()...)
 	}
-	for _, h := range cfg.SampleHosts() {
+	for _, h := range hosts {
 		if u, err := url.Parse("http://" + h); err == nil {
 			known[u.Hostname()] = true
 		}
