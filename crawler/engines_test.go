@@ -3,6 +3,8 @@ package crawler_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +18,7 @@ import (
 
 	"leakwatch/crawler"
 	"leakwatch/demo"
+	"leakwatch/internal/testcert"
 )
 
 // engineSite serves the saved pages of each forum engine the way the
@@ -35,6 +38,13 @@ func engineSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 		"/forum/7-databases/":                                  "invision/listing.html",
 		"/topic/4417-68m-halcyon-wireless-customer-db/":        "invision/thread.html",
 		"/topic/4417-68m-halcyon-wireless-customer-db/page/2/": "invision/thread-2.html",
+		// The other kinds: a paste archive, a leak site's card grid and
+		// its JSON API, each with the page a listed item leads to.
+		"/archive":             "paste/recent.html",
+		"/leaks":               "leaksite/cards.html",
+		"/victim/hlcy-2026-11": "leaksite/victim.html",
+		"/api/victims":         "leaksite/api.json",
+		"/victims/v8842":       "leaksite/victim.html",
 	}
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -44,6 +54,11 @@ func engineSite(t *testing.T) (*httptest.Server, *atomic.Int64) {
 			key += "?" + q.Encode()
 		}
 		name, ok := pages[key]
+		if strings.HasPrefix(key, "/raw/") {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write([]byte("paste " + key[len("/raw/"):] + "\ndana.whitfield@examplemail.test,+1 415 555 0100\n"))
+			return
+		}
 		if !ok {
 			name = "mybb/thread-2.html" // any other thread: a one-page thread
 		}
@@ -95,7 +110,9 @@ func crawlEngines(t *testing.T, c *crawler.Client, base string) {
 func TestEnginesThroughSOCKS(t *testing.T) {
 	srv, _ := engineSite(t)
 	s := newSiteProxy(t, srv.Listener.Addr().String())
-	crawlEngines(t, s.client(t, crawler.Options{}), "http://forum.test")
+	c := s.client(t, crawler.Options{})
+	crawlEngines(t, c, "http://forum.test")
+	crawlKinds(t, c, "http://forum.test")
 }
 
 // newSiteProxy puts the demo SOCKS5 proxy in front of an existing server
@@ -157,6 +174,15 @@ func TestMicrosocks(t *testing.T) {
 	}
 	defer good.Close()
 	crawlEngines(t, good, base)
+	crawlKinds(t, good, base)
+	tg := telegramTLS(t)
+	tgc, err := crawler.NewClient(crawler.Options{Proxy: addr, Username: "leakwatch-test", Password: "s3cret", Hosts: []string{tg.Listener.Addr().String()},
+		Timeout: 5 * time.Second, Backoff: time.Millisecond, RootCAs: tg.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgc.Close()
+	crawlTelegram(t, tgc, "https://"+tg.Listener.Addr().String())
 
 	before := hits.Load()
 	opts.Password = "wrong"
@@ -180,5 +206,75 @@ func TestMicrosocks(t *testing.T) {
 	}
 	if hits.Load() != before {
 		t.Error("the site was reached directly with the proxy down")
+	}
+}
+
+// crawlKinds lists and fetches an item of each other kind of source
+// through c: a paste archive, a leak site's card grid with its victim's
+// detail page, and a leak site's JSON API with the same.
+func crawlKinds(t *testing.T, c *crawler.Client, base string) {
+	t.Helper()
+	ctx := context.Background()
+	paste := crawler.Source{Name: "paste", Kind: crawler.KindPaste, URLs: []string{base + "/archive"},
+		Paste: crawler.PasteSelectors{Item: "table.archive tr", Link: "a", Posted: "td.date", Raw: base + "/raw/{key}"}}
+	refs, err := c.List(ctx, paste)
+	if err != nil || len(refs) != 3 {
+		t.Fatalf("paste: List = %d refs, %v", len(refs), err)
+	}
+	if p, err := c.Fetch(ctx, paste, refs[0]); err != nil || !strings.Contains(p.Text, "paste a7Kq2x") || !strings.Contains(p.Text, "dana.whitfield@") {
+		t.Errorf("paste: Fetch = %v %q", err, p.Text)
+	}
+	cards := crawler.Source{Name: "cards", Kind: crawler.KindLeakSite, URLs: []string{base + "/leaks"}, MaxPages: 1, LeakSite: cardSelectors}
+	api := apiSelectors
+	api.Detail = base + "/victims/{key}"
+	spa := crawler.Source{Name: "spa", Kind: crawler.KindLeakSite, URLs: []string{base + "/api/victims"}, MaxPages: 1, LeakSite: api}
+	for _, src := range []crawler.Source{cards, spa} {
+		refs, err := c.List(ctx, src)
+		if err != nil || len(refs) < 2 {
+			t.Fatalf("%s: List = %d refs, %v", src.Name, len(refs), err)
+		}
+		p, err := c.Fetch(ctx, src, refs[0])
+		if err != nil || p.Victim == nil || p.Victim.Name != "Halcyon Wireless" || !strings.Contains(p.Text, "/crm/customers_full.sql") {
+			t.Errorf("%s: Fetch = %v, victim %+v, the detail page not read:\n%s", src.Name, err, p.Victim, p.Text)
+		}
+	}
+}
+
+// tlsSite is a Telegram-like preview served over https with a
+// certificate for 127.0.0.1 from a test authority, and that authority.
+type tlsSite struct {
+	*httptest.Server
+	roots *x509.CertPool
+}
+
+func telegramTLS(t *testing.T) tlsSite {
+	t.Helper()
+	ca, err := testcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Server("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := telegramPages()
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return tlsSite{srv, ca.Pool}
+}
+
+// crawlTelegram lists a channel's preview at base over https and fetches
+// its sale message.
+func crawlTelegram(t *testing.T, c *crawler.Client, base string) {
+	t.Helper()
+	src := crawler.Source{Name: "tg", Kind: crawler.KindTelegram, URLs: []string{base + "/s/n0v4_shop"}, MaxPages: 5}
+	refs, err := c.List(context.Background(), src)
+	if err != nil || len(refs) != 4 {
+		t.Fatalf("telegram: List = %d refs, %v", len(refs), err)
+	}
+	if p, err := c.Fetch(context.Background(), src, refs[1]); err != nil || !strings.Contains(p.Text, "[SELLING] Halcyon Wireless customer DB") {
+		t.Errorf("telegram: Fetch = %v %q", err, p.Text)
 	}
 }

@@ -2,16 +2,23 @@ package crawler_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"leakwatch/crawler"
 	"leakwatch/demo"
+	"leakwatch/internal/testcert"
 )
 
 func TestTelegramGolden(t *testing.T) {
@@ -33,13 +40,20 @@ func TestTelegramGolden(t *testing.T) {
 }
 
 // telegramSite serves a channel's preview pages as t.me does, under
-// t.test, through the demo SOCKS5 proxy: the newest page, older pages by
-// ?before=, and a restricted channel redirected to its contact page.
+// t.test, through the demo SOCKS5 proxy.
 func telegramSite(t *testing.T) (*site, *[]string) {
 	t.Helper()
+	h, asked := telegramPages()
+	return newSiteAt(t, "t.test:80", h), asked
+}
+
+// telegramPages answers as t.me does for two channels: the newest page,
+// older pages by ?before=, and a restricted channel redirected to its
+// contact page. It records what it was asked.
+func telegramPages() (http.Handler, *[]string) {
 	var mu sync.Mutex
 	var asked []string
-	s := newSiteAt(t, "t.test:80", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		asked = append(asked, r.URL.RequestURI())
 		mu.Unlock()
@@ -60,8 +74,7 @@ func telegramSite(t *testing.T) (*site, *[]string) {
 		}
 		b, _ := os.ReadFile("testdata/telegram/" + page)
 		_, _ = w.Write(b)
-	}))
-	return s, &asked
+	}), &asked
 }
 
 // TestTelegramChannel lists a channel newest first and back through older
@@ -120,4 +133,75 @@ func newSiteAt(t *testing.T, hostPort string, h http.Handler) *site {
 	t.Cleanup(func() { p.Close() })
 	s.proxy = p
 	return s
+}
+
+// TestTelegramOverTLS reads a channel as the daemon does in production:
+// https://t.me/... through the proxy, the name sent to the proxy (never
+// resolved here), the certificate verified. A certificate from another
+// authority, or for another name, is refused before anything is asked.
+func TestTelegramOverTLS(t *testing.T) {
+	ca, err := testcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := ca.Server("t.me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, err := ca.Server("telegram.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, asked := telegramPages()
+	serve := func(cert tls.Certificate) *httptest.Server {
+		srv := httptest.NewUnstartedServer(h)
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	tme, other := serve(good), serve(wrong)
+	p, err := demo.StartProxy(map[string]string{"t.me:443": tme.Listener.Addr().String(), "telegram.me:443": other.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	src := crawler.Source{Name: "tg", Kind: crawler.KindTelegram, URLs: []string{"https://t.me/s/n0v4_shop"}, MaxPages: 5}
+	client := func(roots *x509.CertPool) *crawler.Client {
+		c, err := crawler.NewClient(crawler.Options{Proxy: p.Addr(), Username: "tg", Hosts: []string{"t.me", "telegram.me"},
+			Timeout: 5 * time.Second, Retries: -1, RootCAs: roots})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+	c := client(ca.Pool)
+	refs, err := c.List(context.Background(), src)
+	if err != nil || len(refs) != 4 {
+		t.Fatalf("List over TLS: %d refs, %v", len(refs), err)
+	}
+	sale, err := c.Fetch(context.Background(), src, refs[1])
+	if err != nil || !strings.Contains(sale.Text, "Halcyon Wireless customer DB") || !strings.HasPrefix(sale.URL, "https://t.me/n0v4_shop/") {
+		t.Errorf("Fetch over TLS: %v %+v", err, sale)
+	}
+	for _, r := range p.Requests() {
+		if r.Host != "t.me" || r.Port != 443 {
+			t.Errorf("the proxy was asked for %s:%d, want t.me:443 by name", r.Host, r.Port)
+		}
+	}
+	n := len(*asked)
+	var unknown x509.UnknownAuthorityError
+	if _, err := client(nil).List(context.Background(), src); !errors.As(err, &unknown) || !strings.Contains(err.Error(), "https://t.me/s/n0v4_shop") {
+		t.Errorf("a certificate the system does not trust: %v, want an unknown authority naming the URL", err)
+	}
+	var host x509.HostnameError
+	other2 := crawler.Source{Name: "tg", Kind: crawler.KindTelegram, URLs: []string{"https://telegram.me/s/n0v4_shop"}, MaxPages: 1}
+	if _, err := c.List(context.Background(), other2); !errors.As(err, &host) {
+		t.Errorf("a certificate for another name: %v, want a hostname error", err)
+	}
+	if len(*asked) != n {
+		t.Errorf("the site was asked %q after a refused certificate", (*asked)[n:])
+	}
 }

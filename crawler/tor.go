@@ -2,6 +2,8 @@ package crawler
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -64,6 +66,10 @@ type Options struct {
 	// sample may be fetched from: the paste sites watched, say. A link to
 	// any other host is recorded, never dialled.
 	SampleHosts []string
+	// RootCAs are the authorities an https site's certificate is verified
+	// against; nil means the system's (what a real crawl wants). Tests
+	// set it for their own certificates; verification is never skipped.
+	RootCAs *x509.CertPool
 }
 
 // Defaults suited to Tor's latency: circuits to onion services take seconds.
@@ -211,6 +217,7 @@ func NewClient(opts Options) (*Client, error) {
 	tr := &http.Transport{
 		Proxy:                 nil, // never from the environment: the dialer is the proxy
 		DialContext:           dial,
+		TLSClientConfig:       &tls.Config{RootCAs: opts.RootCAs, MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:   30 * time.Second,
 		ResponseHeaderTimeout: opts.HeaderTimeout,
 		MaxIdleConnsPerHost:   2,
