@@ -48,13 +48,25 @@ func TestLeakSitesEndToEnd(t *testing.T) {
 	slack := slackserver.New("xoxb-test-token")
 	t.Cleanup(slack.Close)
 	dir := t.TempDir()
+	config := writeLeakSiteConfig(t, dir, p.Addr(), "http://"+cardsHost+"/", "http://"+apiHost, slack.APIURL())
+	if out, stderr, code := execute(t, "run", "--config", config, "--once"); code != exitOK {
+		t.Fatalf("run --once (exit %d): %s %s", code, out, stderr)
+	}
+	checkLeakSiteHits(t, filepath.Join(dir, "leakwatch.db"), slack)
+}
+
+// writeLeakSiteConfig writes dir/config.yaml watching the two leak site
+// layouts: a card grid at cards, a JSON API at api (/api/victims, detail
+// pages /victims/{key}), through proxy; it returns the file's path.
+func writeLeakSiteConfig(t *testing.T, dir, proxy, cards, api, slackAPI string) string {
+	t.Helper()
 	execute(t, "keygen", filepath.Join(dir, "hmac.key"))
 	mustWrite(t, filepath.Join(dir, "slack-token"), "xoxb-test-token\n", 0o600)
 	config := filepath.Join(dir, "config.yaml")
 	mustWrite(t, config, fmt.Sprintf(`proxy: %s
 database: leakwatch.db
 secret_key_file: hmac.key
-crawl: {timeout: 10s, delay: 0s, jitter: 0s, backoff: 10ms}
+crawl: {timeout: 60s, delay: 0s, jitter: 0s, backoff: 10ms}
 matchers:
   brands: [Halcyon Wireless, Halcyon, halcyonwireless.com]
   not_brands: [Halcyon House]
@@ -64,19 +76,25 @@ slack: {bot_token_file: slack-token, channel: "#leaks", api_url: %q}
 sources:
   - name: nightfall
     kind: leaksite
-    urls: ["http://%s/"]
+    urls: ["%s"]
     selectors: {item: ".post-block", link: "a.post-block-link", name: ".post-title", domain: ".post-website", description: ".post-block-text", posted: ".post-published", countdown: ".timer", size: ".post-size"}
   - name: spa-group
     kind: leaksite
     format: json
-    urls: ["http://%s/api/victims"]
+    urls: ["%s/api/victims"]
     json: {items: data.victims, key: id, name: company.name, domain: company.site, description: about, published: published_at, countdown: deadline, size: volume}
-    detail_url: "http://%s/victims/{key}"
-`, p.Addr(), slack.APIURL(), cardsHost, apiHost, apiHost), 0o644)
-	if out, stderr, code := execute(t, "run", "--config", config, "--once"); code != exitOK {
-		t.Fatalf("run --once (exit %d): %s %s", code, out, stderr)
-	}
-	db, err := store.Open(filepath.Join(dir, "leakwatch.db"), store.Options{Timeout: time.Second})
+    detail_url: "%s/victims/{key}"
+`, proxy, slackAPI, cards, api, api), 0o644)
+	return config
+}
+
+// checkLeakSiteHits holds what a crawl of the two leak site layouts
+// records in db and sends to slack: the company critical on both, the
+// supplier high, the not_brands company not alerted, the detail page's
+// sample read with the victim.
+func checkLeakSiteHits(t *testing.T, dbPath string, slack *slackserver.Server) {
+	t.Helper()
+	db, err := store.Open(dbPath, store.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

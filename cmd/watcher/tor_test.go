@@ -2,10 +2,17 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +24,10 @@ import (
 	"time"
 
 	"leakwatch/config"
+	"leakwatch/crawler"
 	"leakwatch/demo"
 	"leakwatch/internal/slackserver"
+	"leakwatch/internal/testcert"
 	"leakwatch/store"
 )
 
@@ -49,6 +58,25 @@ func (b *onionBackend) start(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The leak site's pages (a card grid at /leaks with its victims' detail
+	// pages, a JSON API) beside the demo forum and paste site.
+	leaks := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.mu.Lock()
+		b.paths = append(b.paths, r.URL.Path)
+		b.mu.Unlock()
+		name := map[string]string{"/leaks": "cards.html", "/victim/hlcy-2026-11": "victim.html", "/api/victims": "api.json", "/victims/v8842": "victim.html"}[r.URL.Path]
+		if name == "" {
+			_, _ = w.Write([]byte("<html><body><p>nothing here</p></body></html>"))
+			return
+		}
+		page, _ := os.ReadFile("../../crawler/testdata/leaksite/" + name)
+		_, _ = w.Write(page)
+	})
+	mux := http.NewServeMux()
+	for _, p := range []string{"/leaks", "/victim/", "/api/victims", "/victims/"} {
+		mux.Handle(p, leaks)
+	}
+	mux.Handle("/", h)
 	addr := b.addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -64,7 +92,7 @@ func (b *onionBackend) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.addr = ln.Addr().String()
-	b.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	b.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	b.done = make(chan struct{})
 	go func() { defer close(b.done); _ = b.srv.Serve(ln) }()
 }
@@ -250,6 +278,29 @@ crawl:
 	}
 	b.latency.Store(0)
 
+	// A leak site on the onion service, both layouts, into its own
+	// database: the company critical, the supplier high, the detail page's
+	// sample read.
+	leakDir := filepath.Join(dir, "leaks")
+	if err := os.Mkdir(leakDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	leakSlack := slackserver.New("xoxb-test-token")
+	t.Cleanup(leakSlack.Close)
+	leakCfg := writeLeakSiteConfig(t, leakDir, tn["TORNET_SOCKS"], onion+"/leaks", onion, leakSlack.APIURL())
+	start = time.Now()
+	out, stderr, code = execute(t, "run", "--config", leakCfg, "--once")
+	t.Logf("leak sites through Tor: %s", time.Since(start).Round(time.Millisecond))
+	if code != exitOK || !strings.Contains(out, "2 of 2 sources crawled") {
+		t.Fatalf("leak sites through Tor (exit %d):\n%s%s", code, out, stderr)
+	}
+	checkLeakSiteHits(t, filepath.Join(leakDir, "leakwatch.db"), leakSlack)
+
+	// A Telegram-like preview over https on a clearnet address, reached
+	// through an exit (the exits here may reach 127.0.0.0/8 only), its
+	// certificate verified end to end.
+	telegramThroughExit(t, tn)
+
 	// The onion service vanishes mid-crawl: a second database, so that
 	// every thread is fetched again; the backend answers after 1 s and
 	// stops once the listings are read. The run fails, bounded and
@@ -332,5 +383,69 @@ crawl:
 	}
 	if n := b.served() - before; n != 0 {
 		t.Errorf("the backend was reached %d times with Tor down", n)
+	}
+}
+
+// telegramThroughExit reads a channel preview served over https on
+// 127.0.0.1 through Tor's exits, as a real crawl reads t.me: the channel
+// listed back through its older page and its sale message read, on a
+// circuit of its own SOCKS username; with the system's roots (which do not
+// hold the test's authority) the same request is refused.
+func telegramThroughExit(t *testing.T, tn map[string]string) {
+	t.Helper()
+	ca, err := testcert.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := ca.Server("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		page := map[string]string{"/s/n0v4_shop": "channel.html", "/s/n0v4_shop?before=1201": "channel-before.html"}[r.URL.RequestURI()]
+		if page == "" {
+			http.NotFound(w, r)
+			return
+		}
+		b, _ := os.ReadFile("../../crawler/testdata/telegram/" + page)
+		_, _ = w.Write(b)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	src := crawler.Source{Name: "tg", Kind: crawler.KindTelegram, URLs: []string{"https://" + srv.Listener.Addr().String() + "/s/n0v4_shop"}, MaxPages: 5}
+	client := func(roots *x509.CertPool) *crawler.Client {
+		c, err := crawler.NewClient(crawler.Options{Proxy: tn["TORNET_SOCKS"], Username: "leakwatch-telegram", Hosts: []string{srv.Listener.Addr().String()},
+			Timeout: 90 * time.Second, Backoff: time.Second, RootCAs: roots})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+	c := client(ca.Pool)
+	start := time.Now()
+	refs, err := c.List(context.Background(), src)
+	if err != nil || len(refs) != 4 {
+		t.Fatalf("telegram through an exit: %d messages, %v", len(refs), err)
+	}
+	sale, err := c.Fetch(context.Background(), src, refs[1])
+	if err != nil || !strings.Contains(sale.Text, "[SELLING] Halcyon Wireless customer DB, 68M rows") {
+		t.Errorf("telegram sale message: %v %q", err, sale.Text)
+	}
+	t.Logf("telegram preview through an exit: %s", time.Since(start).Round(time.Millisecond))
+	if users := circuitUsers(t, tn["TORNET_CONTROL_PORT"], tn["TORNET_CONTROL_COOKIE"]); len(users["leakwatch-telegram"]) == 0 {
+		t.Errorf("no circuit for leakwatch-telegram: %v", users)
+	}
+	n := asked.Load()
+	var unknown x509.UnknownAuthorityError
+	if _, err := client(nil).List(context.Background(), src); !errors.As(err, &unknown) {
+		t.Errorf("a certificate the system does not trust, through Tor: %v, want an unknown authority", err)
+	}
+	if asked.Load() != n {
+		t.Error("the site was asked something over a refused certificate")
 	}
 }
