@@ -113,7 +113,10 @@ type Claim struct {
 	DataTypes   []string `json:"data_types,omitempty"` // e.g. ssn, dl, imei, dob
 	Price       string   `json:"price,omitempty"`      // e.g. "6 BTC"
 	Contacts    []string `json:"contacts,omitempty"`   // channel kinds: telegram, xmpp, tox, ...
-	Negative    []string `json:"negative,omitempty"`   // phrases that lowered the score
+	// Points are the seller's contact points themselves (a Jabber id, a
+	// Tox id, a BTC address...): the seller's, never a customer's.
+	Points   []Contact `json:"points,omitempty"`
+	Negative []string  `json:"negative,omitempty"` // phrases that lowered the score
 }
 
 // Sample is the verification of the rows a post contains, counted as an
@@ -199,6 +202,13 @@ type Hit struct {
 	// the same post, or a repost of it elsewhere): its alert goes as a
 	// reply in that hit's alert thread.
 	Thread uint64 `json:"thread,omitempty"`
+	// Case is the leak this hit is a sighting of; Recycled how many of its
+	// sample's customers earlier cases held.
+	Case     uint64    `json:"case,omitempty"`
+	Recycled *Recycled `json:"recycled,omitempty"`
+	// SellerCases counts the earlier cases the post's seller (a handle or
+	// a contact point) appeared in.
+	SellerCases int `json:"seller_cases,omitempty"`
 	// Rescan says the hit was found by a rescan of stored posts.
 	Rescan bool `json:"rescan,omitempty"`
 	// Acknowledged: an analyst has handled the hit (watcher hits ack);

@@ -337,6 +337,12 @@ func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Eviden
 	}
 	sale, release := intent == intentIsSale, intent == intentIsRelease
 	if sale || release {
+		claim.Points = sellerContacts(title, nil)
+		for _, p := range w.parts {
+			if p.role == roleSeller {
+				claim.Points = sellerContacts(text[p.start:p.end], claim.Points)
+			}
+		}
 		ev.Claim = &claim
 	}
 	// Values: every part.
