@@ -60,12 +60,15 @@ func sellerContacts(b []byte, cs []leak.Contact) []leak.Contact {
 		}
 		// A dump's row (fields between separators) or a key-value line
 		// ("Email: ...") is a customer's, unless it says Jabber.
-		contactLine := contactLineRe.Match(line) && !rowLike(line)
+		row := rowLike(line)
+		contactLine := contactLineRe.Match(line) && !row
+		jabberLine := jabberWordRe.Match(line) && !row
+		tgLine := (tgWordRe.Match(line) || contactLine) && !row
 		for _, m := range addrRe.FindAll(line, -1) {
 			v := strings.ToLower(strings.TrimPrefix(strings.ToLower(string(m)), "xmpp:"))
 			host := v[strings.IndexByte(v, '@')+1:]
 			switch {
-			case bytes.HasPrefix(bytes.ToLower(m), []byte("xmpp:")) || (jabberWordRe.Match(line) || jabberHost(host)) && !rowLike(line):
+			case bytes.HasPrefix(bytes.ToLower(m), []byte("xmpp:")) || jabberLine || jabberHost(host) && !row:
 				add("xmpp", v)
 			case contactLine:
 				add("email", v)
@@ -75,7 +78,7 @@ func sellerContacts(b []byte, cs []leak.Contact) []leak.Contact {
 			name := m[1]
 			if len(name) == 0 {
 				name = m[2]
-				if !(tgWordRe.Match(line) || contactLine) || rowLike(line) {
+				if !tgLine {
 					continue // an @name elsewhere is a forum mention
 				}
 			}
@@ -87,7 +90,7 @@ func sellerContacts(b []byte, cs []leak.Contact) []leak.Contact {
 		for _, m := range sessionRe.FindAll(line, -1) {
 			add("session", string(m))
 		}
-		if pgpWordRe.Match(line) {
+		if pgpWordRe.Match(line) { // once per line
 			for _, m := range pgpRe.FindAll(line, -1) {
 				add("pgp", strings.ToUpper(strings.ReplaceAll(string(m), " ", "")))
 			}
