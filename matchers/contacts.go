@@ -193,3 +193,24 @@ func validBech32(a string) bool {
 	}
 	return chk == 1 || chk == 0x2bc830a3
 }
+
+// ours reports whether a contact point is one of our customers' values or
+// a canary (an email in a dump's contact-like line, say): it is then no
+// seller's and is dropped, never stored with the case.
+func (s *Set) ours(c leak.Contact) bool {
+	if s.hasher == nil || c.Kind != "email" && c.Kind != "xmpp" {
+		return false
+	}
+	d, ok := s.hasher.Value(TypeEmail, c.Value)
+	if !ok {
+		return false
+	}
+	if _, canary := s.canaries[d]; canary {
+		return true
+	}
+	found := false
+	if s.index != nil {
+		s.index.Lookup(d, func(uint16, uint8, uint64) { found = true })
+	}
+	return found
+}

@@ -69,6 +69,10 @@ func TestSellerContacts(t *testing.T) {
 			t.Errorf("%s: read %v, want nothing", c.name, got)
 		}
 	}
+	// A customer's email on a contact-like line is ours, not the seller's.
+	if ev := s.Match("Selling Acme Wireless 2M customers, escrow.\nContact me: ann@mail.test\n"); ev.Claim == nil || len(ev.Claim.Points) != 0 {
+		t.Errorf("a customer's email read as the seller's: %+v", ev.Claim)
+	}
 	// Not a sale: no contacts read, whatever the post holds.
 	if ev := s.Match("my jabber is friend@exploit.im, ping me about the meetup"); ev.Claim != nil && len(ev.Claim.Points) > 0 {
 		t.Errorf("contacts read from a post that sells nothing: %v", ev.Claim.Points)

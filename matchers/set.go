@@ -343,6 +343,7 @@ func (s *Set) match(w *work, title, text []byte, explain *[]Finding) leak.Eviden
 				claim.Points = sellerContacts(text[p.start:p.end], claim.Points)
 			}
 		}
+		claim.Points = slices.DeleteFunc(claim.Points, s.ours)
 		ev.Claim = &claim
 	}
 	// Values: every part.

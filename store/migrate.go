@@ -18,10 +18,11 @@ var migrations = []func(tx *bolt.Tx) error{
 	indexHitAlerts, // 2 -> 3: hit -> alert index (threads); conditions bucket
 	noIndex,        // 3 -> 4: the records bucket (dataset reposts); older hits carry no record ids
 	noIndex,        // 4 -> 5: the onions bucket (onion addresses seen in posts)
+	casesFromHits,  // 5 -> 6: cases and sellers: each alert thread becomes a case
 }
 
 // SchemaVersion is the layout this code reads and writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // noIndex is a migration that only adds buckets (migrate creates them).
 func noIndex(*bolt.Tx) error { return nil }
@@ -85,4 +86,58 @@ func indexHitAlerts(tx *bolt.Tx) error {
 		}
 		return idx.Put(u64(a.Hit.ID), k)
 	})
+}
+
+// casesFromHits files the hits of an older database into cases, oldest
+// first: a hit that updates or follows another joins that one's case,
+// any other starts one. (The same-seller rule needs the contact points
+// older hits never recorded; it applies from now on.)
+func casesFromHits(tx *bolt.Tx) error {
+	hits, cases := tx.Bucket(bucketHits), tx.Bucket(bucketCases)
+	caseOf := map[uint64]uint64{}
+	var all []leak.Hit
+	if err := hits.ForEach(func(_, v []byte) error {
+		var h leak.Hit
+		if err := json.Unmarshal(v, &h); err != nil {
+			return err
+		}
+		all = append(all, h)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, h := range all {
+		how, from := "first", uint64(0)
+		switch {
+		case h.UpdateOf != 0:
+			how, from = "update", h.UpdateOf
+		case h.Thread != 0 && h.RepostOf != "" && h.Repeats == 0:
+			how, from = "repost", h.Thread
+		case h.Thread != 0:
+			how, from = "records", h.Thread
+		}
+		c := &leak.Case{State: leak.CaseNew}
+		if id := caseOf[from]; id != 0 {
+			if err := getJSON(cases, u64(id), c); err != nil {
+				return err
+			}
+		} else {
+			id, err := cases.NextSequence()
+			if err != nil {
+				return err
+			}
+			c.ID, how = id, "first"
+		}
+		h.Case = c.ID
+		caseOf[h.ID] = c.ID
+		if err := putJSON(hits, u64(h.ID), h); err != nil {
+			return err
+		}
+		c.Sightings = append(c.Sightings, leak.Sighting{How: how})
+		alerted := tx.Bucket(bucketHitAlert).Get(u64(h.ID)) != nil
+		if err := addSighting(tx, c, h, alerted); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -146,7 +146,7 @@ func (db *DB) RecordFindings(fs []Finding, dryRun bool) ([]Outcome, error) {
 	now := time.Now().UTC()
 	err := db.update(func(tx *bolt.Tx) error {
 		for i, f := range fs {
-			o, err := recordFinding(tx, f, now)
+			o, err := db.recordFinding(tx, f, now)
 			if err != nil {
 				return fmt.Errorf("record %s/%s: %w", f.Post.Source, f.Post.Key, err)
 			}
@@ -163,7 +163,7 @@ func (db *DB) RecordFindings(fs []Finding, dryRun bool) ([]Outcome, error) {
 	return out, nil
 }
 
-func recordFinding(tx *bolt.Tx, f Finding, now time.Time) (Outcome, error) {
+func (db *DB) recordFinding(tx *bolt.Tx, f Finding, now time.Time) (Outcome, error) {
 	if f.Evidence.Empty() {
 		return Outcome{}, nil
 	}
@@ -172,7 +172,7 @@ func recordFinding(tx *bolt.Tx, f Finding, now time.Time) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	return newHit(tx, p, f.Evidence, f.Alert, repost, true, now)
+	return db.newHit(tx, p, f.Evidence, f.Alert, repost, true, now)
 }
 
 // Stronger reports whether evidence a says more than b: a higher severity,

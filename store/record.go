@@ -93,7 +93,7 @@ func (db *DB) RecordAll(es []Entry) ([]Recorded, error) {
 			tx.Bucket(name).FillPercent = fillPercent
 		}
 		for i, e := range es {
-			r, err := recordOne(tx, e, sealed[i], now)
+			r, err := db.recordOne(tx, e, sealed[i], now)
 			if err != nil {
 				return fmt.Errorf("record %s/%s: %w", e.Post.Source, e.Post.Key, err)
 			}
@@ -132,7 +132,7 @@ func (db *DB) sealAll(es []Entry) ([][]byte, error) {
 	return sealed, nil
 }
 
-func recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, error) {
+func (db *DB) recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, error) {
 	var r Recorded
 	p := e.Post
 	seen := tx.Bucket(bucketSeen)
@@ -174,7 +174,7 @@ func recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, er
 	if e.Evidence.Empty() {
 		return r, nil
 	}
-	o, err := newHit(tx, p, e.Evidence, e.Alert, r.RepostOf, false, now)
+	o, err := db.newHit(tx, p, e.Evidence, e.Alert, r.RepostOf, false, now)
 	r.HitID, r.AlertID = o.HitID, o.AlertID
 	return r, err
 }
@@ -185,8 +185,10 @@ func recordOne(tx *bolt.Tx, e Entry, sealed []byte, now time.Time) (Recorded, er
 //     severe, more canaries, more real rows), in the first hit's thread,
 //     alerted unless the post's hit was acknowledged;
 //   - a repost of an alerted post gets a hit in the original's thread,
-//     alerted there (as a reply), never as a new leak.
-func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost string, rescan bool, now time.Time) (Outcome, error) {
+//     alerted there (as a reply), never as a new leak;
+//   - every hit is a sighting of a case (fileCase): its post's, its
+//     original's, the same seller's same claim, or a new one.
+func (db *DB) newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost string, rescan bool, now time.Time) (Outcome, error) {
 	var o Outcome
 	repostText := repost
 	key := postKey(p.Source, p.Key)
@@ -199,6 +201,7 @@ func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost strin
 		o.Quiet = "below alert severity"
 	}
 	hits := tx.Bucket(bucketHits)
+	joined, how := uint64(0), ""
 	if v := tx.Bucket(bucketPostHits).Get(key); v != nil {
 		var prev leak.Hit
 		if err := getJSON(hits, v, &prev); err != nil {
@@ -209,6 +212,7 @@ func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost strin
 		}
 		hit.UpdateOf, hit.Thread = prev.ID, threadOf(prev)
 		o.UpdateOf = prev.ID
+		joined, how = prev.Case, "update"
 		if !prev.Acked.IsZero() && alert {
 			alert, o.Quiet = false, "acknowledged"
 		}
@@ -232,7 +236,18 @@ func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost strin
 		}
 		if orig.ID != 0 {
 			hit.Thread, hit.Repeats = threadOf(orig), orig.ID
+			joined, how = orig.Case, "records"
+			if repostText != "" && hit.RepostOf == repostText {
+				how = "repost"
+			}
 		}
+	}
+	c, err := db.fileCase(tx, &hit, joined, how, now)
+	if err != nil {
+		return o, err
+	}
+	if how == "records" && hit.Repeats == 0 {
+		repost = "" // long after: a case of its own (fileCase)
 	}
 	if hit.UpdateOf == 0 && repost != "" && (hit.Thread == 0 || tx.Bucket(bucketHitAlert).Get(u64(hit.Thread)) == nil) {
 		if hit.Repeats != 0 && hit.RepostOf != repostText {
@@ -245,11 +260,13 @@ func newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, repost strin
 			alert, o.Quiet = false, "repost"
 		}
 	}
-	var err error
 	if o.HitID, o.AlertID, err = addHit(tx, hit, alert, now); err != nil {
 		return o, err
 	}
 	hit.ID = o.HitID
+	if err := addSighting(tx, c, hit, o.AlertID != 0); err != nil {
+		return o, err
+	}
 	return o, indexRecords(tx, hit)
 }
 

@@ -35,7 +35,9 @@ var (
 	bucketConds    = []byte("conditions")
 	bucketRecords  = []byte("records") // keyed record id (8 bytes) -> the first hit of the leak that held it
 	bucketOnions   = []byte("onions")  // onion address -> where and how often posts named it
-	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits, bucketHitAlert, bucketConds, bucketRecords, bucketOnions}
+	bucketCases    = []byte("cases")   // case id -> leak.Case
+	bucketSellers  = []byte("sellers") // seller handle or contact point -> the cases and sources it appeared in
+	allBuckets     = [][]byte{bucketMeta, bucketSeen, bucketPosts, bucketHits, bucketOutbox, bucketCanaries, bucketSources, bucketContent, bucketText, bucketPostHits, bucketHitAlert, bucketConds, bucketRecords, bucketOnions, bucketCases, bucketSellers}
 	keySchema      = []byte("schema_version")
 	keyInstance    = []byte("instance")
 )
@@ -53,6 +55,7 @@ type DB struct {
 	path     string
 	text     *sealer // nil: post text is neither written nor read
 	instance string  // this database's random id (meta "instance")
+	window   time.Duration
 }
 
 // Options configure Open.
@@ -62,6 +65,10 @@ type Options struct {
 	// TextKey seals and opens post text (DeriveTextKey). Without it posts
 	// are recorded without their text and rescans find nothing to read.
 	TextKey []byte
+	// CaseWindow is how long after a case was last seen the same
+	// customers, or the same seller's same claim, still join it (default
+	// DefaultCaseWindow).
+	CaseWindow time.Duration
 }
 
 // pageSize is the page size of a new database. Sealed post texts are 1-3
@@ -100,7 +107,7 @@ func Open(path string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path, text: text}
+	db := &DB{bolt: b, path: path, text: text, window: o.CaseWindow}
 	err = db.update(func(tx *bolt.Tx) error {
 		if err := migrate(tx); err != nil {
 			return err

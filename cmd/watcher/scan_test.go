@@ -54,8 +54,16 @@ func TestScanGolden(t *testing.T) {
 				t.Errorf("scan --json %s differs from %s:\n%s", file, golden, out)
 			}
 			text, _ := os.ReadFile(file)
+			// The seller's contact points are the seller's: they are
+			// shown; every other value-like string is not.
+			seller := map[string]bool{}
+			if c := rep.Evidence.Claim; c != nil {
+				for _, p := range c.Points {
+					seller[strings.TrimPrefix(p.Value, "@")] = true
+				}
+			}
 			for _, v := range valueRe.FindAllString(string(text), -1) {
-				if strings.Contains(out, v) {
+				if !seller[v] && strings.Contains(out, v) {
 					t.Errorf("output repeats the value %q", v)
 				}
 			}

@@ -29,7 +29,7 @@ var (
 	}
 	root     = "leakwatch/daemon"
 	face     = "leakwatch/cmd/watcher"
-	testOnly = []string{"leakwatch/packaging", "leakwatch/internal/storetest", "leakwatch/internal/slackserver", "leakwatch/internal/verdict", "leakwatch/internal/corpus", "leakwatch/internal/layers"}
+	testOnly = []string{"leakwatch/packaging", "leakwatch/internal/storetest", "leakwatch/internal/slackserver", "leakwatch/internal/testcert", "leakwatch/internal/verdict", "leakwatch/internal/corpus", "leakwatch/internal/layers"}
 )
 
 // allowed says whether production code in pkg may import dep.
