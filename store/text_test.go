@@ -239,6 +239,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if v := db.SchemaVersion(); v != store.SchemaVersion {
 		t.Errorf("schema version %d after open, want %d", v, store.SchemaVersion)
 	}
+	// Schema 6 filed the old hit into a case of its own.
+	if c, err := db.CaseOfHit(7); err != nil || c.Root != 7 || len(c.Sightings) != 1 || c.Severity != leak.SeverityCritical {
+		t.Errorf("the migrated hit's case: %+v, %v", c, err)
+	}
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
