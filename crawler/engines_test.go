@@ -3,7 +3,6 @@ package crawler_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"net"
 	"net/http"
@@ -253,15 +252,8 @@ func telegramTLS(t *testing.T) tlsSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := ca.Server("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	h, _ := telegramPages()
-	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv := ca.Serve(t, h, "127.0.0.1")
 	return tlsSite{srv, ca.Pool}
 }
 

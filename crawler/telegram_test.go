@@ -2,13 +2,9 @@ package crawler_test
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -144,24 +140,8 @@ func TestTelegramOverTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := ca.Server("t.me")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrong, err := ca.Server("telegram.org")
-	if err != nil {
-		t.Fatal(err)
-	}
 	h, asked := telegramPages()
-	serve := func(cert tls.Certificate) *httptest.Server {
-		srv := httptest.NewUnstartedServer(h)
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes are the point
-		srv.StartTLS()
-		t.Cleanup(srv.Close)
-		return srv
-	}
-	tme, other := serve(good), serve(wrong)
+	tme, other := ca.Serve(t, h, "t.me"), ca.Serve(t, h, "telegram.org")
 	p, err := demo.StartProxy(map[string]string{"t.me:443": tme.Listener.Addr().String(), "telegram.me:443": other.Listener.Addr().String()})
 	if err != nil {
 		t.Fatal(err)

@@ -20,18 +20,6 @@ import (
 // data: old data resold is news of its own.
 const DefaultCaseWindow = 180 * 24 * time.Hour
 
-// sellerEntry is what the sellers bucket keeps of one seller handle or
-// contact point: every case and source it appeared in.
-type sellerEntry struct {
-	Kind    string    `json:"kind"` // handle, or a contact kind (xmpp, tox, ...)
-	Value   string    `json:"value"`
-	Cases   []uint64  `json:"cases"`
-	Sources []string  `json:"sources"`
-	Posts   int       `json:"posts"`
-	First   time.Time `json:"first"`
-	Last    time.Time `json:"last"`
-}
-
 // sellerKeys are the sellers bucket's keys for a hit: the poster's handle
 // (of a sale or release post) and the contact points the post gives.
 func sellerKeys(h leak.Hit) []leak.Contact {
@@ -51,14 +39,15 @@ func sellerKey(c leak.Contact) []byte { return []byte(c.Kind + "\x00" + c.Value)
 // fileCase decides which case hit (not stored yet) is a sighting of, and
 // sets hit.Case, hit.Thread, hit.Recycled and hit.SellerCases. joined is
 // the case of the hit it updates or repeats (0: none); how says how. It
-// returns the case as it will be once the hit is added (see addSighting).
-func (db *DB) fileCase(tx *bolt.Tx, hit *leak.Hit, joined uint64, how string, now time.Time) (*leak.Case, error) {
+// returns the case and how the hit was tied to it ("first" for a new
+// case), for addSighting once the hit is stored.
+func (db *DB) fileCase(tx *bolt.Tx, hit *leak.Hit, joined uint64, how string, now time.Time) (*leak.Case, string, error) {
 	cases := tx.Bucket(bucketCases)
 	var c *leak.Case
 	if joined != 0 {
 		var j leak.Case
 		if err := getJSON(cases, u64(joined), &j); err != nil {
-			return nil, fmt.Errorf("case %d: %w", joined, err)
+			return nil, "", fmt.Errorf("case %d: %w", joined, err)
 		}
 		if how == "records" && now.Sub(j.Last) > db.caseWindow() {
 			// The same customers, long after: a new case, recycled.
@@ -69,13 +58,13 @@ func (db *DB) fileCase(tx *bolt.Tx, hit *leak.Hit, joined uint64, how string, no
 	}
 	earlier, err := sellerCases(tx, *hit)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if c == nil {
 		for i := len(earlier) - 1; i >= 0 && c == nil; i-- { // the newest first
 			var e leak.Case
 			if err := getJSON(cases, u64(earlier[i]), &e); err != nil {
-				return nil, fmt.Errorf("case %d: %w", earlier[i], err)
+				return nil, "", fmt.Errorf("case %d: %w", earlier[i], err)
 			}
 			if now.Sub(e.Last) <= db.caseWindow() && sameClaim(hit.Evidence, e) {
 				c, how = &e, "seller"
@@ -85,9 +74,9 @@ func (db *DB) fileCase(tx *bolt.Tx, hit *leak.Hit, joined uint64, how string, no
 	if c == nil {
 		id, err := cases.NextSequence()
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		c, how = &leak.Case{ID: id, State: leak.CaseNew, First: now, Root: 0}, "first"
+		c, how = &leak.Case{ID: id, State: leak.CaseNew, First: now}, "first"
 	}
 	if c.Thread != 0 && how != "update" {
 		hit.Thread = c.Thread
@@ -99,10 +88,9 @@ func (db *DB) fileCase(tx *bolt.Tx, hit *leak.Hit, joined uint64, how string, no
 		}
 	}
 	if hit.Recycled, err = recycled(tx, hit.Evidence, c.ID); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	c.Sightings = append(c.Sightings, leak.Sighting{Hit: 0, How: how}) // completed by addSighting
-	return c, nil
+	return c, how, nil
 }
 
 func (db *DB) caseWindow() time.Duration {
@@ -118,7 +106,7 @@ func sellerCases(tx *bolt.Tx, h leak.Hit) ([]uint64, error) {
 	var ids []uint64
 	b := tx.Bucket(bucketSellers)
 	for _, k := range sellerKeys(h) {
-		var e sellerEntry
+		var e SellerRecord
 		if err := getJSON(b, sellerKey(k), &e); err == ErrNotFound {
 			continue
 		} else if err != nil {
@@ -195,13 +183,13 @@ func recycled(tx *bolt.Tx, ev leak.Evidence, self uint64) (*leak.Recycled, error
 	return r, nil
 }
 
-// addSighting completes c with the stored hit (its last sighting, made by
-// fileCase) and stores c and the seller entries.
-func addSighting(tx *bolt.Tx, c *leak.Case, hit leak.Hit, alerted bool) error {
-	s := &c.Sightings[len(c.Sightings)-1]
+// addSighting adds the stored hit to c as a sighting tied by how, and
+// stores c and the seller records.
+func addSighting(tx *bolt.Tx, c *leak.Case, hit leak.Hit, how string, alerted bool) error {
 	ev := hit.Evidence
-	*s = leak.Sighting{Hit: hit.ID, Source: hit.Source, PostKey: hit.PostKey, PostURL: hit.PostURL, Found: hit.Found,
-		Severity: ev.Severity, How: s.How, Recycled: hit.Recycled}
+	c.Sightings = append(c.Sightings, leak.Sighting{Hit: hit.ID, Source: hit.Source, PostKey: hit.PostKey, PostURL: hit.PostURL, Found: hit.Found,
+		Severity: ev.Severity, How: how, Recycled: hit.Recycled})
+	s := &c.Sightings[len(c.Sightings)-1]
 	if ev.Claim != nil {
 		s.Seller = hit.Author
 	}
@@ -328,7 +316,7 @@ func addUniq(to []string, vs ...string) []string {
 func noteSellers(tx *bolt.Tx, caseID uint64, hit leak.Hit) error {
 	b := tx.Bucket(bucketSellers)
 	for _, k := range sellerKeys(hit) {
-		e := sellerEntry{Kind: k.Kind, Value: k.Value, First: hit.Found}
+		e := SellerRecord{Kind: k.Kind, Value: k.Value, First: hit.Found}
 		if err := getJSON(b, sellerKey(k), &e); err != nil && err != ErrNotFound {
 			return err
 		}
@@ -424,8 +412,9 @@ func (db *DB) SetCaseState(id uint64, state leak.CaseState, who, note, via strin
 	return c, err
 }
 
-// SellerRecord is a seller handle or contact point and every case and
-// source it appeared in.
+// SellerRecord is a seller handle or contact point (Kind "handle" or a
+// contact kind) and every case and source it appeared in, as the sellers
+// bucket keeps it.
 type SellerRecord struct {
 	Kind    string    `json:"kind"`
 	Value   string    `json:"value"`
@@ -443,12 +432,12 @@ func (db *DB) Sellers(name string) ([]SellerRecord, error) {
 	var out []SellerRecord
 	err := db.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSellers).ForEach(func(_, v []byte) error {
-			var e sellerEntry
+			var e SellerRecord
 			if err := json.Unmarshal(v, &e); err != nil {
 				return err
 			}
 			if strings.ToLower(strings.TrimPrefix(e.Value, "@")) == name {
-				out = append(out, SellerRecord(e))
+				out = append(out, e)
 			}
 			return nil
 		})

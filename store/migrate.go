@@ -133,9 +133,8 @@ func casesFromHits(tx *bolt.Tx) error {
 		if err := putJSON(hits, u64(h.ID), h); err != nil {
 			return err
 		}
-		c.Sightings = append(c.Sightings, leak.Sighting{How: how})
 		alerted := tx.Bucket(bucketHitAlert).Get(u64(h.ID)) != nil
-		if err := addSighting(tx, c, h, alerted); err != nil {
+		if err := addSighting(tx, c, h, how, alerted); err != nil {
 			return err
 		}
 	}

@@ -242,7 +242,7 @@ func (db *DB) newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, rep
 			}
 		}
 	}
-	c, err := db.fileCase(tx, &hit, joined, how, now)
+	c, tied, err := db.fileCase(tx, &hit, joined, how, now)
 	if err != nil {
 		return o, err
 	}
@@ -264,7 +264,7 @@ func (db *DB) newHit(tx *bolt.Tx, p leak.Post, ev leak.Evidence, alert bool, rep
 		return o, err
 	}
 	hit.ID = o.HitID
-	if err := addSighting(tx, c, hit, o.AlertID != 0); err != nil {
+	if err := addSighting(tx, c, hit, tied, o.AlertID != 0); err != nil {
 		return o, err
 	}
 	return o, indexRecords(tx, hit)

@@ -3,16 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -397,12 +393,8 @@ func telegramThroughExit(t *testing.T, tn map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := ca.Server("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var asked atomic.Int64
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := ca.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Add(1)
 		page := map[string]string{"/s/n0v4_shop": "channel.html", "/s/n0v4_shop?before=1201": "channel-before.html"}[r.URL.RequestURI()]
 		if page == "" {
@@ -411,11 +403,7 @@ func telegramThroughExit(t *testing.T, tn map[string]string) {
 		}
 		b, _ := os.ReadFile("../../crawler/testdata/telegram/" + page)
 		_, _ = w.Write(b)
-	}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	}), "127.0.0.1")
 	src := crawler.Source{Name: "tg", Kind: crawler.KindTelegram, URLs: []string{"https://" + srv.Listener.Addr().String() + "/s/n0v4_shop"}, MaxPages: 5}
 	client := func(roots *x509.CertPool) *crawler.Client {
 		c, err := crawler.NewClient(crawler.Options{Proxy: tn["TORNET_SOCKS"], Username: "leakwatch-telegram", Hosts: []string{srv.Listener.Addr().String()},

@@ -13,8 +13,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
 	"time"
 )
 
@@ -85,4 +90,21 @@ func (a *Authority) Server(names ...string) (tls.Certificate, error) {
 		return tls.Certificate{}, fmt.Errorf("testcert: server %v: %w", names, err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der, a.cert.Raw}, PrivateKey: key}, nil
+}
+
+// Serve starts an https server for h on 127.0.0.1 with a certificate for
+// names from the authority, closed by t's cleanup. Its error log is
+// discarded: the handshakes a test refuses on purpose would fill it.
+func (a *Authority) Serve(t testing.TB, h http.Handler, names ...string) *httptest.Server {
+	t.Helper()
+	cert, err := a.Server(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }
